@@ -1,0 +1,45 @@
+# Two commands matter: `make run` and `make test`. Both create .venv on first use.
+# With DATABASE_URL / REDIS_URL unset they start an embedded PostgreSQL and Redis
+# (portfolio/devenv.py); with them set, they use those servers.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint format shell migrate clean install
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Serve on http://127.0.0.1:8000 with the demo workspace, a Celery worker and beat.
+run: $(STAMP)
+	$(PY) -m portfolio.devenv run
+
+## The whole suite: lint, migrations in sync, then pytest (browser tests included where
+## Chromium is installed). Extra pytest arguments: make test ARGS="-k tenancy".
+test: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m portfolio.devenv exec -- $(PY) -m pytest $(ARGS)
+
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(STAMP)
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+shell: $(STAMP)
+	$(PY) -m portfolio.devenv exec -- $(PY) manage.py shell
+
+migrate: $(STAMP)
+	$(PY) -m portfolio.devenv exec -- $(PY) manage.py migrate
+
+clean:
+	rm -rf $(VENV) .data staticfiles .pytest_cache

@@ -1,0 +1,116 @@
+from django.contrib.auth import authenticate
+from django_countries.serializer_fields import CountryField
+from rest_framework import serializers
+
+from accounts.currencies import currency_choices
+from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp_code = serializers.CharField(
+        required=False, allow_blank=True,
+        help_text="A current TOTP code (or a recovery code) when two-factor is enabled.",
+    )
+    name = serializers.CharField(
+        required=False, max_length=80, default="API token",
+        help_text="A label to recognise the token by in your account settings.",
+    )
+
+    def validate(self, attrs):
+        from allauth.mfa.models import Authenticator
+
+        user = authenticate(
+            self.context["request"], username=attrs["email"].lower(), password=attrs["password"]
+        )
+        if user is None:
+            raise serializers.ValidationError("Email or password is not correct.", code="invalid_login")
+        authenticators = list(Authenticator.objects.filter(user=user))
+        if authenticators:
+            code = (attrs.get("otp_code") or "").replace(" ", "")
+            if not code:
+                raise serializers.ValidationError(
+                    {"otp_code": "Two-factor authentication is enabled: give a current code."},
+                    code="otp_required",
+                )
+            if not any(a.wrap().validate_code(code) for a in authenticators):
+                raise serializers.ValidationError(
+                    {"otp_code": "This code is not valid."}, code="otp_invalid"
+                )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenCreatedSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The secret. Shown once; store it now.")
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "key_hint", "created_at", "last_used_at", "revoked_at"]
+        read_only_fields = fields
+
+
+class WorkspaceMembershipSerializer(serializers.ModelSerializer):
+    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["workspace", "role"]
+
+
+class MeSerializer(serializers.ModelSerializer):
+    two_factor_enabled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "full_name", "date_joined", "two_factor_enabled"]
+        read_only_fields = ["id", "email", "date_joined", "two_factor_enabled"]
+
+    def get_two_factor_enabled(self, user) -> bool:
+        from allauth.mfa.utils import is_mfa_enabled
+
+        return is_mfa_enabled(user)
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):
+    country = CountryField()
+    base_currency = serializers.ChoiceField(choices=currency_choices())
+    slug = serializers.SlugField(required=False, max_length=50)
+    role = serializers.SerializerMethodField(help_text="Your role in this workspace.")
+
+    class Meta:
+        model = Workspace
+        fields = [
+            "slug", "name", "country", "base_currency", "timezone", "invoice_prefix",
+            "payment_terms_days", "created_at", "role",
+        ]
+        read_only_fields = ["created_at", "role"]
+
+    def get_role(self, workspace) -> str | None:
+        return getattr(workspace, "my_role", None)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    email = serializers.EmailField(source="user.email", read_only=True)
+    full_name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "full_name", "role", "created_at"]
+        read_only_fields = ["id", "email", "full_name", "created_at"]
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    role = serializers.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER])
+    invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
+
+    class Meta:
+        model = Invitation
+        fields = ["id", "email", "role", "status", "invited_by", "created_at", "expires_at"]
+        read_only_fields = ["id", "status", "invited_by", "created_at", "expires_at"]

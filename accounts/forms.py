@@ -1,0 +1,36 @@
+from django import forms
+
+from accounts.models import ApiToken, Invitation, Role, Workspace
+
+
+class WorkspaceForm(forms.ModelForm):
+    class Meta:
+        model = Workspace
+        fields = ["name", "slug", "country", "base_currency", "timezone", "invoice_prefix",
+                  "payment_terms_days"]
+        labels = {"slug": "Web address", "payment_terms_days": "Payment terms (days)"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        self.fields["slug"].help_text = "Leave empty to derive it from the name."
+        if self.instance.pk:
+            # The slug is in every link already sent; it does not change.
+            del self.fields["slug"]
+
+
+class InvitationForm(forms.ModelForm):
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER],
+                             initial=Role.MEMBER)
+
+    class Meta:
+        model = Invitation
+        fields = ["email", "role"]
+
+
+class ApiTokenForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+        labels = {"name": "Token name"}
+        widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Accounting sync"})}

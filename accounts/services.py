@@ -1,0 +1,244 @@
+"""Writes for accounts and workspaces. Each top-level service is one transaction, takes the
+acting user, writes an audit entry and sends side effects on commit."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django_scopes import scope, scopes_disabled
+
+from accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User, Workspace
+
+RESERVED_SLUGS = {"new", "api", "admin", "static", "media", "accounts", "settings", "w"}
+
+
+def audit_record(
+    *, workspace: Workspace, actor: User | None, action: str, obj=None, **data
+) -> AuditEntry:
+    return AuditEntry.objects.create(
+        workspace=workspace,
+        actor=actor,
+        action=action,
+        object_type=obj._meta.model_name if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        data=data,
+    )
+
+
+def workspace_slug_suggest(*, name: str) -> str:
+    """A free slug derived from the name: 'Acme Studio' → 'acme-studio', then '-2', '-3'…"""
+    base = slugify(name)[:40].strip("-") or "workspace"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-ws"
+    taken = set(
+        Workspace.objects.filter(slug__regex=rf"^{base}(-[0-9]+)?$").values_list("slug", flat=True)
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
+
+
+@transaction.atomic
+def workspace_create(
+    *,
+    user: User,
+    name: str,
+    country: str,
+    base_currency: str,
+    timezone_name: str = "UTC",
+    slug: str = "",
+    invoice_prefix: str = "INV-",
+    payment_terms_days: int = 30,
+) -> Workspace:
+    slug = slug or workspace_slug_suggest(name=name)
+    if slug in RESERVED_SLUGS:
+        raise ValidationError({"slug": "This address is reserved; choose another."})
+    workspace = Workspace(
+        name=name,
+        slug=slug,
+        country=country,
+        base_currency=base_currency,
+        timezone=timezone_name,
+        invoice_prefix=invoice_prefix,
+        payment_terms_days=payment_terms_days,
+        created_by=user,
+    )
+    workspace.full_clean()
+    try:
+        with transaction.atomic():
+            workspace.save()
+    except IntegrityError as exc:  # lost a race for the slug
+        raise ValidationError({"slug": "This address is already taken."}) from exc
+    with scope(workspace=workspace):
+        Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+        audit_record(workspace=workspace, actor=user, action="workspace.create", obj=workspace)
+    user.last_workspace = workspace
+    user.save(update_fields=["last_workspace"])
+    return workspace
+
+
+@transaction.atomic
+def workspace_update(*, workspace: Workspace, actor: User, **fields) -> Workspace:
+    changed = {}
+    for name, value in fields.items():
+        if getattr(workspace, name) != value:
+            changed[name] = str(value)
+            setattr(workspace, name, value)
+    workspace.full_clean()
+    workspace.save()
+    with scope(workspace=workspace):
+        audit_record(workspace=workspace, actor=actor, action="workspace.update", obj=workspace,
+                     changed=changed)
+    return workspace
+
+
+@transaction.atomic
+def invitation_create(*, workspace: Workspace, actor: User, email: str, role: str) -> Invitation:
+    """Invite an address (or re-send a pending invitation to it with a fresh link)."""
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose one of the roles."})
+    if role == Role.OWNER:
+        raise ValidationError({"role": "Ownership cannot be given by invitation."})
+    with scope(workspace=workspace):
+        if Membership.objects.filter(user__email__iexact=email).exists():
+            raise ValidationError({"email": "This person is already a member."})
+        token = secrets.token_urlsafe(32)
+        invitation = (
+            Invitation.objects.select_for_update()
+            .filter(email=email, status=Invitation.Status.PENDING)
+            .first()
+        )
+        if invitation is None:
+            invitation = Invitation(workspace=workspace, email=email)
+        invitation.role = role
+        invitation.invited_by = actor
+        invitation.token_hash = Invitation.hash_token(token)
+        invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
+        invitation.save()
+        audit_record(workspace=workspace, actor=actor, action="invitation.create",
+                     obj=invitation, email=email, role=role)
+
+    from accounts.tasks import invitation_send_email
+
+    invitation_send_email.delay_on_commit(invitation_id=invitation.pk, token=token)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        return invitation
+    invitation.status = Invitation.Status.REVOKED
+    invitation.save(update_fields=["status"])
+    audit_record(workspace=invitation.workspace, actor=actor, action="invitation.revoke",
+                 obj=invitation)
+    return invitation
+
+
+def invitation_from_token(*, token: str) -> Invitation | None:
+    """Look an invitation up by the secret in its link. Crosses tenants by design: the
+    token is the credential, and it names exactly one invitation."""
+    with scopes_disabled():
+        return (
+            Invitation.objects.select_related("workspace", "invited_by")
+            .filter(token_hash=Invitation.hash_token(token))
+            .first()
+        )
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    invitation = invitation_from_token(token=token)
+    if invitation is None:
+        raise ValidationError("This invitation link is not valid.")
+    with scope(workspace=invitation.workspace):
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if not invitation.is_open:
+            raise ValidationError("This invitation has expired or was withdrawn.")
+        if invitation.email.lower() != user.email.lower():
+            raise ValidationError(
+                f"This invitation was sent to {invitation.email}. Sign in with that address."
+            )
+        membership, _ = Membership.objects.get_or_create(
+            workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+        )
+        invitation.status = Invitation.Status.ACCEPTED
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+        audit_record(workspace=invitation.workspace, actor=user, action="invitation.accept",
+                     obj=invitation)
+    user.last_workspace = invitation.workspace
+    user.save(update_fields=["last_workspace"])
+    return membership
+
+
+def invitations_expire() -> int:
+    """Mark pending invitations past their date as expired (beat, across tenants)."""
+    with scopes_disabled():
+        return Invitation.objects.filter(
+            status=Invitation.Status.PENDING, expires_at__lte=timezone.now()
+        ).update(status=Invitation.Status.EXPIRED)
+
+
+@transaction.atomic
+def membership_update_role(*, membership: Membership, actor: User, role: str) -> Membership:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if role not in Role.values:
+        raise ValidationError({"role": "Choose one of the roles."})
+    _ensure_an_owner_remains(membership, new_role=role)
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit_record(workspace=membership.workspace, actor=actor, action="membership.update_role",
+                 obj=membership, old=old, new=role)
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: Membership, actor: User) -> None:
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _ensure_an_owner_remains(membership, new_role=None)
+    audit_record(workspace=membership.workspace, actor=actor, action="membership.remove",
+                 obj=membership, user=membership.user.email)
+    membership.delete()
+
+
+def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None) -> None:
+    if membership.role != Role.OWNER or new_role == Role.OWNER:
+        return
+    # Lock every owner row so two admins demoting the last two owners cannot both win.
+    owners = list(
+        Membership.objects.select_for_update().filter(role=Role.OWNER).values_list("pk", flat=True)
+    )
+    if owners == [membership.pk]:
+        raise ValidationError("A workspace needs at least one owner.")
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is never stored or shown again."""
+    name = name.strip() or "API token"
+    key = ApiToken.generate_key()
+    token = ApiToken.objects.create(
+        user=user, name=name[:80], key_hash=ApiToken.hash_key(key), key_hint=key[:10]
+    )
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token

@@ -1,0 +1,235 @@
+"""Pages for onboarding, workspace settings, members, invitations and API tokens.
+
+Pages under /w/<slug>/ get `request.workspace` and `request.membership` from
+`WorkspaceMiddleware` (non-members already got a 404 there); `workspace_role` adds the role
+check. Views stay thin: parse, call one service, render."""
+
+from __future__ import annotations
+
+import functools
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts import selectors, services
+from accounts.forms import ApiTokenForm, InvitationForm, WorkspaceForm
+from accounts.models import ApiToken, Invitation, Membership
+from accounts.tenancy import get_tenant_object_or_404
+
+
+def workspace_role(required: str = "read"):
+    """Gate a /w/<slug>/ page by role: "read" any member, "write" not accountants,
+    "manage" owners and admins. Membership itself was checked by the middleware."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            membership = request.membership
+            if membership is None:  # pragma: no cover - the middleware guarantees it
+                raise PermissionDenied
+            allowed = {
+                "read": True,
+                "write": membership.can_write,
+                "manage": membership.can_manage,
+            }[required]
+            if not allowed:
+                raise PermissionDenied("Your role in this workspace does not allow this.")
+            kwargs.pop("workspace", None)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def form_errors_from(exc: ValidationError, form) -> None:
+    """Put a service's ValidationError onto the form, field by field."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "landing.html")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Open the last workspace used, else the first, else onboarding."""
+    workspaces = selectors.workspaces_for_user(user=request.user)
+    last = workspaces.filter(pk=request.user.last_workspace_id).first()
+    target = last or workspaces.first()
+    if target is None:
+        return redirect("workspace_create")
+    return redirect("dashboard", workspace=target.slug)
+
+
+@login_required
+def workspace_create(request: HttpRequest) -> HttpResponse:
+    first = not selectors.workspaces_for_user(user=request.user).exists()
+    form = WorkspaceForm(request.POST or None, initial={"base_currency": "USD", "country": "US"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            workspace = services.workspace_create(
+                user=request.user,
+                name=data["name"],
+                slug=data.get("slug") or "",
+                country=str(data["country"]),
+                base_currency=data["base_currency"],
+                timezone_name=data["timezone"],
+                invoice_prefix=data["invoice_prefix"],
+                payment_terms_days=data["payment_terms_days"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"Welcome to {workspace.name}.")
+            return redirect("dashboard", workspace=workspace.slug)
+    return render(request, "accounts/workspace_create.html", {"form": form, "first": first})
+
+
+@workspace_role("read")
+def dashboard(request: HttpRequest) -> HttpResponse:
+    from engagements.models import Client
+
+    workspace = request.workspace
+    if request.user.last_workspace_id != workspace.pk:
+        request.user.last_workspace = workspace
+        request.user.save(update_fields=["last_workspace"])
+    clients = Client.objects.filter(archived_at__isnull=True)
+    context = {
+        "client_count": clients.count(),
+        "recent_clients": clients.order_by("-created_at")[:5],
+        "member_count": Membership.objects.count(),
+    }
+    return render(request, "accounts/dashboard.html", context)
+
+
+@workspace_role("manage")
+def workspace_settings(request: HttpRequest) -> HttpResponse:
+    workspace = request.workspace
+    form = WorkspaceForm(request.POST or None, instance=workspace)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.workspace_update(
+                workspace=workspace,
+                actor=request.user,
+                **{k: (str(v) if k == "country" else v) for k, v in form.cleaned_data.items()},
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("workspace_settings", workspace=workspace.slug)
+    return render(request, "accounts/workspace_settings.html", {"form": form})
+
+
+@workspace_role("read")
+def members(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        if not request.membership.can_manage:
+            raise PermissionDenied("Only owners and admins invite people.")
+        if form.is_valid():
+            try:
+                invitation = services.invitation_create(
+                    workspace=request.workspace,
+                    actor=request.user,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect("members", workspace=request.workspace.slug)
+    context = {
+        "form": form,
+        "memberships": Membership.objects.select_related("user").order_by("created_at"),
+        "invitations": Invitation.objects.filter(status=Invitation.Status.PENDING)
+        .select_related("invited_by"),
+        "role_counts": dict(
+            Membership.objects.values_list("role").annotate(n=Count("pk")).values_list("role", "n")
+        ),
+    }
+    return render(request, "accounts/members.html", context)
+
+
+@require_POST
+@workspace_role("manage")
+def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_tenant_object_or_404(Invitation, request.workspace, pk=pk)
+    services.invitation_revoke(invitation=invitation, actor=request.user)
+    messages.info(request, f"Invitation to {invitation.email} withdrawn.")
+    return redirect("members", workspace=request.workspace.slug)
+
+
+@require_POST
+@workspace_role("manage")
+def membership_change(request: HttpRequest, pk: int) -> HttpResponse:
+    membership = get_tenant_object_or_404(Membership, request.workspace, pk=pk)
+    try:
+        if request.POST.get("action") == "remove":
+            services.membership_remove(membership=membership, actor=request.user)
+            messages.info(request, f"{membership.user.email} no longer belongs to this workspace.")
+        else:
+            services.membership_update_role(
+                membership=membership, actor=request.user, role=request.POST.get("role", "")
+            )
+            messages.success(request, f"{membership.user.email}'s role changed.")
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    return redirect("members", workspace=request.workspace.slug)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = services.invitation_from_token(token=token)
+    if invitation is None:
+        return render(request, "accounts/invitation_invalid.html", status=404)
+    if request.method == "POST" and request.user.is_authenticated:
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"You joined {invitation.workspace.name}.")
+            return redirect("dashboard", workspace=invitation.workspace.slug)
+    return render(
+        request,
+        "accounts/invitation_accept.html",
+        {"invitation": invitation, "next": reverse("invitation_accept", args=[token])},
+    )
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        messages.success(request, "Token created. Copy it now: it will not be shown again.")
+        form = ApiTokenForm()
+    tokens = ApiToken.objects.filter(user=request.user)
+    return render(request, "accounts/api_tokens.html",
+                  {"form": form, "tokens": tokens, "new_key": new_key})
+
+
+@require_POST
+@login_required
+def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    # Tokens are the user's own: another user's token id is a 404.
+    from django.shortcuts import get_object_or_404
+
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    services.api_token_revoke(token=token)
+    messages.info(request, f"Token “{token.name}” revoked.")
+    return redirect("api_tokens")

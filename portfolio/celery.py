@@ -1,0 +1,32 @@
+"""The Celery app. Tasks take ids, reload what they need and run inside the workspace's
+scope (`workspace_task`); they are enqueued with `delay_on_commit` so a rolled-back
+transaction never leaves a task behind."""
+
+import functools
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
+
+app = Celery("portfolio")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+def workspace_task(func):
+    """Run a task body inside the scope of the workspace named by `workspace_id`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, workspace_id: int, **kwargs):
+        from django_scopes import scope
+
+        from accounts.models import Workspace
+
+        workspace = Workspace.objects.filter(pk=workspace_id).first()
+        if workspace is None:  # deleted since the task was queued: nothing to do
+            return None
+        with scope(workspace=workspace):
+            return func(*args, workspace=workspace, **kwargs)
+
+    return wrapper

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import time
+
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+def _check(fn) -> dict:
+    started = time.monotonic()
+    try:
+        detail = fn()
+    except Exception as exc:  # noqa: BLE001 - a health probe reports every failure
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    result = {"ok": True, "ms": round((time.monotonic() - started) * 1000, 1)}
+    if detail:
+        result.update(detail)
+    return result
+
+
+def _database():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _broker():
+    from portfolio.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _worker():
+    from portfolio.celery import app
+
+    replies = app.control.ping(timeout=1.0)
+    if not replies:
+        raise RuntimeError("no Celery worker answered within 1s")
+    return {"workers": len(replies)}
+
+
+@never_cache
+def healthz(request):
+    """Database, broker and worker status; 200 only when all three are up."""
+    checks = {"database": _check(_database), "broker": _check(_broker)}
+    checks["worker"] = _check(_worker) if checks["broker"]["ok"] else {
+        "ok": False, "error": "broker unreachable"}
+    healthy = all(c["ok"] for c in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status=200 if healthy else 503,
+    )
