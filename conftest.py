@@ -1,6 +1,5 @@
-# Loaded before Django: the suite runs with test-friendly settings (no SECRET_KEY needed,
-# console email, no HTTPS redirects) whatever the shell exported.
+# Settings recognise the test run themselves (pytest-django imports them before this file);
+# this only covers what is read at run time.
 import os
 
-os.environ["PORTFOLIO_TESTING"] = "1"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API + live_server

@@ -9,6 +9,7 @@ and `make test` call) starts an embedded PostgreSQL and Redis and sets them; set
 themselves never start servers.
 """
 
+import sys
 from pathlib import Path
 
 import environ
@@ -20,7 +21,8 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-TESTING = env.bool("PORTFOLIO_TESTING", default=False)
+# pytest-django loads settings before any conftest runs, so the suite is recognised here.
+TESTING = env.bool("PORTFOLIO_TESTING", default="pytest" in sys.modules)
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 if not SECRET_KEY:
@@ -266,6 +268,10 @@ STORAGES = {
         )
     },
 }
+# Development and tests serve straight from the app folders; production from the
+# collected, compressed, hashed files (collectstatic runs in the Docker build).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / ".data" / "media")))
 

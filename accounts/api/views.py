@@ -8,7 +8,7 @@ from rest_framework.views import APIView
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.models import ApiToken, Invitation, Membership
-from portfolio.api import WorkspaceViewSet
+from portfolio.api import IsWorkspaceMember, WorkspaceViewSet
 
 
 def as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -80,6 +80,14 @@ class WorkspaceApiViewSet(
     lookup_url_kwarg = "workspace"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
+    # Settings change only for owners and admins (IsWorkspaceMember reads this).
+    required_role = "manage"
+
+    def get_permissions(self):
+        if "workspace" in self.kwargs:  # /workspaces/<slug>/: a member's, or 404
+            return [permissions.IsAuthenticated(), IsWorkspaceMember()]
+        return super().get_permissions()
+
     def get_queryset(self):
         # Only the caller's own workspaces: anyone else's slug is a 404.
         return selectors.workspaces_for_user(user=self.request.user)
@@ -103,8 +111,6 @@ class WorkspaceApiViewSet(
 
     def perform_update(self, serializer):
         workspace = serializer.instance
-        if workspace.my_role not in ("owner", "admin"):
-            raise exceptions.PermissionDenied("Only owners and admins change workspace settings.")
         fields = dict(serializer.validated_data)
         if fields.pop("slug", workspace.slug) != workspace.slug:
             raise exceptions.ValidationError({"slug": "The address cannot be changed."})

@@ -1,0 +1,105 @@
+"""Personas, as in healthchecks' tests: alice owns workspace A, bob is a member of it,
+andy is its read-only accountant, and charlie owns workspace B — he is the outsider who
+must get a 404 for everything of A's."""
+
+from dataclasses import dataclass
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import Role, User, Workspace
+from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_cache(settings, request):
+    """Each test gets its own cache key prefix on the real Redis, so rate-limit counters
+    and cached values never leak between tests (or between parallel runs)."""
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test:{request.node.nodeid}"}
+    }
+
+
+@dataclass
+class Personas:
+    a: Workspace
+    b: Workspace
+    alice: User
+    bob: User
+    andy: User
+    charlie: User
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    a = WorkspaceFactory(name="Alice Studio", slug="alice-studio")
+    b = WorkspaceFactory(name="Charlie Works", slug="charlie-works")
+    alice, bob, andy, charlie = (
+        UserFactory(email=f"{n}@example.com") for n in ("alice", "bob", "andy", "charlie")
+    )
+    MembershipFactory(workspace=a, user=alice, role=Role.OWNER)
+    MembershipFactory(workspace=a, user=bob, role=Role.MEMBER)
+    MembershipFactory(workspace=a, user=andy, role=Role.ACCOUNTANT)
+    MembershipFactory(workspace=b, user=charlie, role=Role.OWNER)
+    return Personas(a=a, b=b, alice=alice, bob=bob, andy=andy, charlie=charlie)
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+def token_for(user: User) -> str:
+    _, key = services.api_token_create(user=user, name="test")
+    return key
+
+
+@pytest.fixture
+def api_as():
+    """api_as(user) → an APIClient authenticated with a fresh Bearer token of that user."""
+
+    def make(user: User) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token_for(user)}")
+        return client
+
+    return make
+
+
+class _Worker:
+    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.05)
+        raise AssertionError("the Celery worker did not get there in time")
+
+
+@pytest.fixture
+def worker(transactional_db):
+    """A real Celery worker (in a thread of this process) on the real Redis broker, on a
+    queue of its own so no other worker on the same Redis takes its tasks."""
+    import uuid
+
+    from celery.contrib.testing.worker import start_worker
+
+    from portfolio.celery import app
+
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    previous = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        with start_worker(app, pool="solo", queues=[queue], perform_ping_check=False,
+                          shutdown_timeout=10):
+            yield _Worker()
+    finally:
+        app.conf.task_default_queue = previous

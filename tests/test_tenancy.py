@@ -1,0 +1,155 @@
+"""The tenancy mechanism itself: scoped managers refuse unscoped queries; the middleware
+and the API base turn any other workspace's URL into a 404; related-field choices are
+narrowed to the workspace."""
+
+import pytest
+from django.urls import reverse
+from django_scopes import scope, scopes_disabled
+from django_scopes.exceptions import ScopeError
+
+from accounts.models import Invitation, Membership
+from engagements.models import Client
+from tests.factories import ClientFactory, InvitationFactory
+from tests.tenancy import assert_api_404_for_outsider, assert_page_404_for_outsider
+
+
+def test_tenant_query_outside_a_scope_raises(personas):
+    with pytest.raises(ScopeError):
+        list(Client.objects.all())
+    with pytest.raises(ScopeError):
+        Membership.objects.count()
+
+
+def test_scope_filters_to_the_workspace(personas):
+    ClientFactory(workspace=personas.a, name="Mine")
+    ClientFactory(workspace=personas.b, name="Theirs")
+    with scope(workspace=personas.a):
+        assert [c.name for c in Client.objects.all()] == ["Mine"]
+    with scopes_disabled():
+        assert Client.objects.count() == 2
+
+
+@pytest.fixture
+def a_objects(personas):
+    client = ClientFactory(workspace=personas.a)
+    invitation = InvitationFactory(workspace=personas.a)
+    with scopes_disabled():
+        membership = Membership.objects.get(workspace=personas.a, user=personas.bob)
+    return {"client": client, "invitation": invitation, "membership": membership}
+
+
+# Every page of a workspace, as (url name, kwargs from the fixture objects).
+WORKSPACE_PAGES = [
+    ("dashboard", {}),
+    ("workspace_settings", {}),
+    ("members", {}),
+    ("membership_change", {"pk": "membership"}),
+    ("invitation_revoke", {"pk": "invitation"}),
+    ("client_list", {}),
+    ("client_create", {}),
+    ("client_detail", {"pk": "client"}),
+]
+
+WORKSPACE_API = [
+    ("workspace-detail", {}),
+    ("membership-list", {}),
+    ("membership-detail", {"pk": "membership"}),
+    ("invitation-list", {}),
+    ("invitation-detail", {"pk": "invitation"}),
+    ("client-list", {}),
+    ("client-detail", {"pk": "client"}),
+]
+
+
+def _url(name, kwargs, workspace, objects):
+    resolved = {k: objects[v].pk for k, v in kwargs.items()}
+    return reverse(name, kwargs={"workspace": workspace.slug, **resolved})
+
+
+@pytest.mark.parametrize(("name", "kwargs"), WORKSPACE_PAGES)
+def test_every_workspace_page_is_404_for_an_outsider(client, personas, a_objects, name, kwargs):
+    client.force_login(personas.charlie)
+    assert_page_404_for_outsider(client, _url(name, kwargs, personas.a, a_objects))
+
+
+@pytest.mark.parametrize(("name", "kwargs"), WORKSPACE_PAGES)
+def test_every_workspace_page_works_for_a_member(client, personas, a_objects, name, kwargs):
+    """The same table from the inside: the 404s above are about tenancy, not broken URLs."""
+    client.force_login(personas.alice)
+    response = client.get(_url(name, kwargs, personas.a, a_objects))
+    assert response.status_code in (200, 405)  # 405: POST-only actions
+
+
+@pytest.mark.parametrize(("name", "kwargs"), WORKSPACE_API)
+def test_every_workspace_endpoint_is_404_for_an_outsider(api_as, personas, a_objects, name, kwargs):
+    assert_api_404_for_outsider(api_as(personas.charlie), _url(name, kwargs, personas.a, a_objects))
+
+
+@pytest.mark.parametrize(("name", "kwargs"), WORKSPACE_API)
+def test_every_workspace_endpoint_works_for_a_member(api_as, personas, a_objects, name, kwargs):
+    response = api_as(personas.alice).get(_url(name, kwargs, personas.a, a_objects))
+    assert response.status_code == 200
+
+
+def test_an_object_of_b_under_a_slug_of_a_is_404(client, api_as, personas):
+    """Alice belongs to A; B's client id under A's URL must not resolve either."""
+    theirs = ClientFactory(workspace=personas.b)
+    client.force_login(personas.alice)
+    url = reverse("client_detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk})
+    assert_page_404_for_outsider(client, url)
+    api_url = reverse("client-detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk})
+    # Alice is a member here, so methods the route lacks (POST on a detail URL) are a 405
+    # for every id alike; the ones it has must not find B's object.
+    assert_api_404_for_outsider(api_as(personas.alice), api_url, methods=("get", "patch"))
+
+
+def test_unknown_workspace_is_the_same_404(client, api_as, personas):
+    client.force_login(personas.charlie)
+    assert_page_404_for_outsider(client, "/w/no-such-workspace/")
+    assert_api_404_for_outsider(api_as(personas.charlie), "/api/v1/workspaces/no-such/clients/")
+
+
+def test_anonymous_page_redirects_to_login_and_api_is_401(client, api, personas):
+    response = client.get(reverse("dashboard", kwargs={"workspace": personas.a.slug}))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    response = api.get(reverse("client-list", kwargs={"workspace": personas.a.slug}))
+    assert response.status_code == 401
+
+
+def test_outsider_write_changes_nothing(api_as, personas):
+    theirs = ClientFactory(workspace=personas.a, name="Untouched")
+    url = reverse("client-detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk})
+    response = api_as(personas.charlie).patch(url, {"name": "Hacked"}, format="json")
+    assert response.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.name == "Untouched"
+
+
+def test_related_choices_are_narrowed_to_the_workspace(personas):
+    """WorkspaceSerializerMixin: a related field offers only the workspace's own rows."""
+    from rest_framework import serializers
+
+    from portfolio.api import WorkspaceSerializerMixin
+
+    mine = ClientFactory(workspace=personas.a)
+    theirs = ClientFactory(workspace=personas.b)
+
+    class PickClient(WorkspaceSerializerMixin, serializers.Serializer):
+        client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+
+    with scope(workspace=personas.a):
+        ok = PickClient(data={"client": mine.pk}, context={"workspace": personas.a})
+        assert ok.is_valid(), ok.errors
+        bad = PickClient(data={"client": theirs.pk}, context={"workspace": personas.a})
+        assert not bad.is_valid()
+        assert bad.errors["client"][0].code == "does_not_exist"
+
+
+def test_invitation_token_lookup_is_the_only_cross_tenant_read(personas):
+    from accounts.services import invitation_from_token
+
+    InvitationFactory(workspace=personas.b, token_hash=Invitation.hash_token("secret-b"))
+    found = invitation_from_token(token="secret-b")
+    assert found is not None and found.workspace == personas.b
+    assert invitation_from_token(token="guess") is None
