@@ -6,8 +6,15 @@ from accounts.models import ApiToken, Invitation, Role, Workspace
 class WorkspaceForm(forms.ModelForm):
     class Meta:
         model = Workspace
-        fields = ["name", "slug", "country", "base_currency", "timezone", "invoice_prefix",
-                  "payment_terms_days"]
+        fields = [
+            "name",
+            "slug",
+            "country",
+            "base_currency",
+            "timezone",
+            "invoice_prefix",
+            "payment_terms_days",
+        ]
         labels = {"slug": "Web address", "payment_terms_days": "Payment terms (days)"}
 
     def __init__(self, *args, **kwargs):
@@ -20,8 +27,9 @@ class WorkspaceForm(forms.ModelForm):
 
 
 class InvitationForm(forms.ModelForm):
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER],
-                             initial=Role.MEMBER)
+    role = forms.ChoiceField(
+        choices=[c for c in Role.choices if c[0] != Role.OWNER], initial=Role.MEMBER
+    )
 
     class Meta:
         model = Invitation

@@ -77,14 +77,18 @@ class Workspace(models.Model):
     slug = models.SlugField(
         max_length=50,
         unique=True,
-        validators=[RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase letters, digits and dashes.")],
+        validators=[
+            RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", "Lowercase letters, digits and dashes.")
+        ],
         help_text="Used in addresses: /w/<slug>/. Lowercase letters, digits and dashes.",
     )
     country = CountryField()
     base_currency = models.CharField(max_length=3, choices=currency_choices, default="USD")
     timezone = models.CharField(max_length=64, choices=_timezone_choices, default="UTC")
     invoice_prefix = models.CharField(
-        max_length=12, default="INV-", blank=True,
+        max_length=12,
+        default="INV-",
+        blank=True,
         help_text="Put before every invoice number, e.g. INV-0001.",
     )
     payment_terms_days = models.PositiveSmallIntegerField(
@@ -92,7 +96,10 @@ class Workspace(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 

@@ -94,8 +94,13 @@ def workspace_update(*, workspace: Workspace, actor: User, **fields) -> Workspac
     workspace.full_clean()
     workspace.save()
     with scope(workspace=workspace):
-        audit_record(workspace=workspace, actor=actor, action="workspace.update", obj=workspace,
-                     changed=changed)
+        audit_record(
+            workspace=workspace,
+            actor=actor,
+            action="workspace.update",
+            obj=workspace,
+            changed=changed,
+        )
     return workspace
 
 
@@ -123,8 +128,14 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
         invitation.token_hash = Invitation.hash_token(token)
         invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
         invitation.save()
-        audit_record(workspace=workspace, actor=actor, action="invitation.create",
-                     obj=invitation, email=email, role=role)
+        audit_record(
+            workspace=workspace,
+            actor=actor,
+            action="invitation.create",
+            obj=invitation,
+            email=email,
+            role=role,
+        )
 
     from accounts.tasks import invitation_send_email
 
@@ -139,8 +150,9 @@ def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
         return invitation
     invitation.status = Invitation.Status.REVOKED
     invitation.save(update_fields=["status"])
-    audit_record(workspace=invitation.workspace, actor=actor, action="invitation.revoke",
-                 obj=invitation)
+    audit_record(
+        workspace=invitation.workspace, actor=actor, action="invitation.revoke", obj=invitation
+    )
     return invitation
 
 
@@ -175,8 +187,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
-        audit_record(workspace=invitation.workspace, actor=user, action="invitation.accept",
-                     obj=invitation)
+        audit_record(
+            workspace=invitation.workspace, actor=user, action="invitation.accept", obj=invitation
+        )
     user.last_workspace = invitation.workspace
     user.save(update_fields=["last_workspace"])
     return membership
@@ -199,8 +212,14 @@ def membership_update_role(*, membership: Membership, actor: User, role: str) ->
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    audit_record(workspace=membership.workspace, actor=actor, action="membership.update_role",
-                 obj=membership, old=old, new=role)
+    audit_record(
+        workspace=membership.workspace,
+        actor=actor,
+        action="membership.update_role",
+        obj=membership,
+        old=old,
+        new=role,
+    )
     return membership
 
 
@@ -208,8 +227,13 @@ def membership_update_role(*, membership: Membership, actor: User, role: str) ->
 def membership_remove(*, membership: Membership, actor: User) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     _ensure_an_owner_remains(membership, new_role=None)
-    audit_record(workspace=membership.workspace, actor=actor, action="membership.remove",
-                 obj=membership, user=membership.user.email)
+    audit_record(
+        workspace=membership.workspace,
+        actor=actor,
+        action="membership.remove",
+        obj=membership,
+        user=membership.user.email,
+    )
     membership.delete()
 
 

@@ -30,7 +30,9 @@ def invitation_send_email(*, invitation_id: int, token: str) -> bool:
         body=render_to_string("accounts/email/invitation.txt", context),
         to=[invitation.email],
     )
-    message.attach_alternative(render_to_string("accounts/email/invitation.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("accounts/email/invitation.html", context), "text/html"
+    )
     message.send()
     return True
 

@@ -155,8 +155,9 @@ def members(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "memberships": Membership.objects.select_related("user").order_by("created_at"),
-        "invitations": Invitation.objects.filter(status=Invitation.Status.PENDING)
-        .select_related("invited_by"),
+        "invitations": Invitation.objects.filter(status=Invitation.Status.PENDING).select_related(
+            "invited_by"
+        ),
         "role_counts": dict(
             Membership.objects.values_list("role").annotate(n=Count("pk")).values_list("role", "n")
         ),
@@ -219,8 +220,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Token created. Copy it now: it will not be shown again.")
         form = ApiTokenForm()
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "accounts/api_tokens.html",
-                  {"form": form, "tokens": tokens, "new_key": new_key})
+    return render(
+        request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key}
+    )
 
 
 @require_POST

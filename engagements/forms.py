@@ -6,8 +6,17 @@ from engagements.models import Client
 class ClientForm(forms.ModelForm):
     class Meta:
         model = Client
-        fields = ["name", "email", "contact_name", "currency", "payment_terms_days",
-                  "billing_address", "country", "tax_id", "notes"]
+        fields = [
+            "name",
+            "email",
+            "contact_name",
+            "currency",
+            "payment_terms_days",
+            "billing_address",
+            "country",
+            "tax_id",
+            "notes",
+        ]
         widgets = {
             "billing_address": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),

@@ -8,7 +8,9 @@ from accounts.tenancy import TenantModel
 class Client(TenantModel):
     """An organisation the professional works for and bills."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="clients")
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="clients"
+    )
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True, help_text="Where invoices are sent.")
     contact_name = models.CharField(max_length=150, blank=True)
@@ -27,7 +29,9 @@ class Client(TenantModel):
         ordering = ["name", "pk"]
         constraints = [
             models.UniqueConstraint(
-                "workspace", models.functions.Lower("name"), name="client_unique_name_per_workspace",
+                "workspace",
+                models.functions.Lower("name"),
+                name="client_unique_name_per_workspace",
                 violation_error_message="A client with this name already exists.",
             )
         ]

@@ -22,6 +22,11 @@ def client_update(*, client: Client, actor: User, **fields) -> Client:
         setattr(client, name, value)
     client.full_clean()
     client.save()
-    audit_record(workspace=client.workspace, actor=actor, action="client.update", obj=client,
-                 fields=sorted(fields))
+    audit_record(
+        workspace=client.workspace,
+        actor=actor,
+        action="client.update",
+        obj=client,
+        fields=sorted(fields),
+    )
     return client

@@ -6,10 +6,10 @@ from here."""
 from __future__ import annotations
 
 from django.db import models
+from django_scopes import scopes_disabled
 from drf_spectacular import generators
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from django_scopes import scopes_disabled
 from rest_framework import exceptions, permissions, serializers, viewsets
 
 from accounts.tenancy import membership_for

@@ -34,7 +34,9 @@ workspace_pages = [
     path("settings/", accounts_views.workspace_settings, name="workspace_settings"),
     path("members/", accounts_views.members, name="members"),
     path("members/<int:pk>/", accounts_views.membership_change, name="membership_change"),
-    path("invitations/<int:pk>/revoke/", accounts_views.invitation_revoke, name="invitation_revoke"),
+    path(
+        "invitations/<int:pk>/revoke/", accounts_views.invitation_revoke, name="invitation_revoke"
+    ),
     path("clients/", engagements_views.client_list, name="client_list"),
     path("clients/new/", engagements_views.client_create, name="client_create"),
     path("clients/<int:pk>/", engagements_views.client_detail, name="client_detail"),
@@ -47,8 +49,11 @@ urlpatterns = [
     path("workspaces/new/", accounts_views.workspace_create, name="workspace_create"),
     path("invitations/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
     path("settings/api-tokens/", accounts_views.api_tokens, name="api_tokens"),
-    path("settings/api-tokens/<int:pk>/revoke/", accounts_views.api_token_revoke,
-         name="api_token_revoke"),
+    path(
+        "settings/api-tokens/<int:pk>/revoke/",
+        accounts_views.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("w/<slug:workspace>/", include(workspace_pages)),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),

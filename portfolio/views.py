@@ -45,8 +45,9 @@ def _worker():
 def healthz(request):
     """Database, broker and worker status; 200 only when all three are up."""
     checks = {"database": _check(_database), "broker": _check(_broker)}
-    checks["worker"] = _check(_worker) if checks["broker"]["ok"] else {
-        "ok": False, "error": "broker unreachable"}
+    checks["worker"] = (
+        _check(_worker) if checks["broker"]["ok"] else {"ok": False, "error": "broker unreachable"}
+    )
     healthy = all(c["ok"] for c in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "unavailable", "checks": checks},

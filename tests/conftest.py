@@ -98,8 +98,9 @@ def worker(transactional_db):
     previous = app.conf.task_default_queue
     app.conf.task_default_queue = queue
     try:
-        with start_worker(app, pool="solo", queues=[queue], perform_ping_check=False,
-                          shutdown_timeout=10):
+        with start_worker(
+            app, pool="solo", queues=[queue], perform_ping_check=False, shutdown_timeout=10
+        ):
             yield _Worker()
     finally:
         app.conf.task_default_queue = previous

@@ -10,11 +10,14 @@ class TokenRequestSerializer(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp_code = serializers.CharField(
-        required=False, allow_blank=True,
+        required=False,
+        allow_blank=True,
         help_text="A current TOTP code (or a recovery code) when two-factor is enabled.",
     )
     name = serializers.CharField(
-        required=False, max_length=80, default="API token",
+        required=False,
+        max_length=80,
+        default="API token",
         help_text="A label to recognise the token by in your account settings.",
     )
 
@@ -25,7 +28,9 @@ class TokenRequestSerializer(serializers.Serializer):
             self.context["request"], username=attrs["email"].lower(), password=attrs["password"]
         )
         if user is None:
-            raise serializers.ValidationError("Email or password is not correct.", code="invalid_login")
+            raise serializers.ValidationError(
+                "Email or password is not correct.", code="invalid_login"
+            )
         authenticators = list(Authenticator.objects.filter(user=user))
         if authenticators:
             code = (attrs.get("otp_code") or "").replace(" ", "")
@@ -87,8 +92,15 @@ class WorkspaceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Workspace
         fields = [
-            "slug", "name", "country", "base_currency", "timezone", "invoice_prefix",
-            "payment_terms_days", "created_at", "role",
+            "slug",
+            "name",
+            "country",
+            "base_currency",
+            "timezone",
+            "invoice_prefix",
+            "payment_terms_days",
+            "created_at",
+            "role",
         ]
         read_only_fields = ["created_at", "role"]
 

@@ -26,8 +26,12 @@ class TokenCreateView(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_token"
 
-    @extend_schema(request=s.TokenRequestSerializer, responses={201: s.TokenCreatedSerializer},
-                   auth=[], tags=["auth"])
+    @extend_schema(
+        request=s.TokenRequestSerializer,
+        responses={201: s.TokenCreatedSerializer},
+        auth=[],
+        tags=["auth"],
+    )
     def post(self, request):
         serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)

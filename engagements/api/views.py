@@ -13,15 +13,26 @@ from portfolio.api import WorkspaceSerializerMixin, WorkspaceViewSet
 class ClientSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     country = CountryField(required=False, allow_blank=True)
     currency = serializers.ChoiceField(
-        choices=currency_choices(), required=False,
+        choices=currency_choices(),
+        required=False,
         help_text="Defaults to the workspace's base currency.",
     )
 
     class Meta:
         model = Client
         fields = [
-            "id", "name", "email", "contact_name", "currency", "payment_terms_days",
-            "billing_address", "country", "tax_id", "notes", "archived_at", "created_at",
+            "id",
+            "name",
+            "email",
+            "contact_name",
+            "currency",
+            "payment_terms_days",
+            "billing_address",
+            "country",
+            "tax_id",
+            "notes",
+            "archived_at",
+            "created_at",
         ]
         read_only_fields = ["id", "archived_at", "created_at"]
 
@@ -45,8 +56,11 @@ class ClientViewSet(
     def perform_create(self, serializer):
         try:
             serializer.instance = services.client_create(
-                workspace=self.request.workspace, actor=self.request.user,
-                **{k: str(v) if k == "country" else v for k, v in serializer.validated_data.items()},
+                workspace=self.request.workspace,
+                actor=self.request.user,
+                **{
+                    k: str(v) if k == "country" else v for k, v in serializer.validated_data.items()
+                },
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
@@ -54,8 +68,11 @@ class ClientViewSet(
     def perform_update(self, serializer):
         try:
             serializer.instance = services.client_update(
-                client=serializer.instance, actor=self.request.user,
-                **{k: str(v) if k == "country" else v for k, v in serializer.validated_data.items()},
+                client=serializer.instance,
+                actor=self.request.user,
+                **{
+                    k: str(v) if k == "country" else v for k, v in serializer.validated_data.items()
+                },
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc

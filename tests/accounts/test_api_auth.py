@@ -1,6 +1,6 @@
 import pytest
 from allauth.mfa.models import Authenticator
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret, hotp_value, format_hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.urls import reverse
 
 from accounts.models import ApiToken
@@ -10,8 +10,11 @@ PASSWORD = "correct horse battery staple"
 
 
 def test_token_for_email_and_password(api, personas):
-    response = api.post(TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD,
-                                    "name": "laptop"}, format="json")
+    response = api.post(
+        TOKEN_URL,
+        {"email": "alice@example.com", "password": PASSWORD, "name": "laptop"},
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["token"].startswith("pf_") and body["name"] == "laptop"
@@ -23,7 +26,9 @@ def test_token_for_email_and_password(api, personas):
 
 
 def test_wrong_password_is_a_400_with_a_message(api, personas):
-    response = api.post(TOKEN_URL, {"email": "alice@example.com", "password": "nope"}, format="json")
+    response = api.post(
+        TOKEN_URL, {"email": "alice@example.com", "password": "nope"}, format="json"
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["type"] == "validation_error"
@@ -51,19 +56,30 @@ def _current_code(secret: str) -> str:
 
 
 def test_two_factor_requires_a_code(api, alice_with_totp):
-    response = api.post(TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD},
-                        format="json")
+    response = api.post(
+        TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["errors"][0] == {
         "code": "otp_required",
         "detail": "Two-factor authentication is enabled: give a current code.",
         "attr": "otp_code",
     }
-    wrong = api.post(TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD,
-                                 "otp_code": "000000"}, format="json")
+    wrong = api.post(
+        TOKEN_URL,
+        {"email": "alice@example.com", "password": PASSWORD, "otp_code": "000000"},
+        format="json",
+    )
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["code"] == "otp_invalid"
-    ok = api.post(TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD,
-                              "otp_code": _current_code(alice_with_totp)}, format="json")
+    ok = api.post(
+        TOKEN_URL,
+        {
+            "email": "alice@example.com",
+            "password": PASSWORD,
+            "otp_code": _current_code(alice_with_totp),
+        },
+        format="json",
+    )
     assert ok.status_code == 201
     assert Authenticator.objects.filter(user__email="alice@example.com").count() == 1
 
@@ -71,8 +87,9 @@ def test_two_factor_requires_a_code(api, alice_with_totp):
 def test_token_endpoint_is_throttled(api, personas, settings):
     for _ in range(10):
         api.post(TOKEN_URL, {"email": "alice@example.com", "password": "nope"}, format="json")
-    response = api.post(TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD},
-                        format="json")
+    response = api.post(
+        TOKEN_URL, {"email": "alice@example.com", "password": PASSWORD}, format="json"
+    )
     assert response.status_code == 429
     assert response.json()["errors"][0]["code"] == "throttled"
 

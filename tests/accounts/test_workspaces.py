@@ -16,9 +16,16 @@ def test_list_shows_only_my_workspaces_with_my_role(api_as, personas):
 
 def test_create_workspace_makes_me_owner(api_as, personas):
     client = api_as(personas.bob)
-    response = client.post("/api/v1/workspaces/", {
-        "name": "Bob Builds", "country": "GB", "base_currency": "GBP", "timezone": "Europe/London",
-    }, format="json")
+    response = client.post(
+        "/api/v1/workspaces/",
+        {
+            "name": "Bob Builds",
+            "country": "GB",
+            "base_currency": "GBP",
+            "timezone": "Europe/London",
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["slug"] == "bob-builds" and body["role"] == "owner" and body["country"] == "GB"
@@ -29,9 +36,16 @@ def test_create_workspace_makes_me_owner(api_as, personas):
 
 def test_create_workspace_bad_input_is_400_per_field_and_saves_nothing(api_as, personas):
     before = Workspace.objects.count()
-    response = api_as(personas.bob).post("/api/v1/workspaces/", {
-        "name": "", "country": "XX", "base_currency": "ABC", "timezone": "Mars/Olympus",
-    }, format="json")
+    response = api_as(personas.bob).post(
+        "/api/v1/workspaces/",
+        {
+            "name": "",
+            "country": "XX",
+            "base_currency": "ABC",
+            "timezone": "Mars/Olympus",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     attrs = {e["attr"] for e in response.json()["errors"]}
     assert {"name", "country", "base_currency", "timezone"} <= attrs
@@ -40,11 +54,17 @@ def test_create_workspace_bad_input_is_400_per_field_and_saves_nothing(api_as, p
 
 def test_taken_or_reserved_slug_is_a_field_error(api_as, personas):
     client = api_as(personas.bob)
-    taken = client.post("/api/v1/workspaces/", {"name": "X", "slug": "alice-studio",
-                                                "country": "US", "base_currency": "USD"}, format="json")
+    taken = client.post(
+        "/api/v1/workspaces/",
+        {"name": "X", "slug": "alice-studio", "country": "US", "base_currency": "USD"},
+        format="json",
+    )
     assert taken.status_code == 400 and taken.json()["errors"][0]["attr"] == "slug"
-    reserved = client.post("/api/v1/workspaces/", {"name": "X", "slug": "api", "country": "US",
-                                                   "base_currency": "USD"}, format="json")
+    reserved = client.post(
+        "/api/v1/workspaces/",
+        {"name": "X", "slug": "api", "country": "US", "base_currency": "USD"},
+        format="json",
+    )
     assert reserved.status_code == 400 and reserved.json()["errors"][0]["attr"] == "slug"
 
 
@@ -64,8 +84,9 @@ def test_only_owners_and_admins_change_settings(api_as, personas, who, status):
 
 
 def test_slug_cannot_change(api_as, personas):
-    response = api_as(personas.alice).patch("/api/v1/workspaces/alice-studio/",
-                                            {"slug": "renamed"}, format="json")
+    response = api_as(personas.alice).patch(
+        "/api/v1/workspaces/alice-studio/", {"slug": "renamed"}, format="json"
+    )
     assert response.status_code == 400
     assert Workspace.objects.filter(slug="alice-studio").exists()
 
@@ -80,8 +101,11 @@ def test_accountant_reads_but_cannot_write(api_as, personas):
 
 
 def test_member_cannot_manage_members(api_as, personas):
-    response = api_as(personas.bob).post("/api/v1/workspaces/alice-studio/invitations/",
-                                         {"email": "x@example.com", "role": "member"}, format="json")
+    response = api_as(personas.bob).post(
+        "/api/v1/workspaces/alice-studio/invitations/",
+        {"email": "x@example.com", "role": "member"},
+        format="json",
+    )
     assert response.status_code == 403
 
 
@@ -123,7 +147,7 @@ def test_invite_email_and_accept(client, personas, worker):
     message = mail.outbox[0]
     assert "Alice Studio" in message.subject and message.to == ["new.person@example.com"]
     link = next(w for w in message.body.split() if "/invitations/" in w)
-    path = link[link.index("/invitations/"):]
+    path = link[link.index("/invitations/") :]
 
     newcomer = UserFactory(email="new.person@example.com")
     client.force_login(newcomer)
@@ -140,8 +164,9 @@ def test_invite_email_and_accept(client, personas, worker):
 
 
 def test_invitation_for_someone_else_is_refused(client, personas):
-    services.invitation_create(workspace=personas.a, actor=personas.alice,
-                               email="someone@example.com", role="member")
+    services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="someone@example.com", role="member"
+    )
     with scopes_disabled():
         invitation = Invitation.objects.get(email="someone@example.com")
     token = "known-token"
@@ -160,11 +185,13 @@ def test_unknown_invitation_token_is_404(client, db):
 
 
 def test_reinvite_rotates_the_link_and_keeps_one_pending(personas):
-    first = services.invitation_create(workspace=personas.a, actor=personas.alice,
-                                       email="x@example.com", role="member")
+    first = services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="x@example.com", role="member"
+    )
     old_hash = first.token_hash
-    second = services.invitation_create(workspace=personas.a, actor=personas.alice,
-                                        email="x@example.com", role="admin")
+    second = services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="x@example.com", role="admin"
+    )
     assert second.pk == first.pk and second.token_hash != old_hash and second.role == "admin"
 
 
@@ -192,8 +219,9 @@ def test_expiry_task_marks_old_invitations(personas):
 
     from accounts.tasks import invitations_expire
 
-    invitation = services.invitation_create(workspace=personas.a, actor=personas.alice,
-                                            email="late@example.com", role="member")
+    invitation = services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="late@example.com", role="member"
+    )
     with scopes_disabled():
         Invitation.objects.filter(pk=invitation.pk).update(
             expires_at=timezone.now() - timedelta(days=1)
@@ -215,18 +243,28 @@ def test_home_sends_a_new_user_to_onboarding_and_a_member_to_their_workspace(cli
 def test_onboarding_form_creates_workspace(client, db):
     user = UserFactory()
     client.force_login(user)
-    response = client.post(reverse("workspace_create"), {
-        "name": "Fresh Start", "slug": "", "country": "CA", "base_currency": "CAD",
-        "timezone": "America/Toronto", "invoice_prefix": "FS-", "payment_terms_days": 15,
-    })
+    response = client.post(
+        reverse("workspace_create"),
+        {
+            "name": "Fresh Start",
+            "slug": "",
+            "country": "CA",
+            "base_currency": "CAD",
+            "timezone": "America/Toronto",
+            "invoice_prefix": "FS-",
+            "payment_terms_days": 15,
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/w/fresh-start/"
     assert client.get("/w/fresh-start/").status_code == 200
 
 
 def test_onboarding_form_errors_are_shown_and_nothing_saved(client, db):
     client.force_login(UserFactory())
-    response = client.post(reverse("workspace_create"), {"name": "", "country": "",
-                                                         "base_currency": "", "timezone": ""})
+    response = client.post(
+        reverse("workspace_create"),
+        {"name": "", "country": "", "base_currency": "", "timezone": ""},
+    )
     assert response.status_code == 200
     assert set(response.context["form"].errors) >= {"name", "country", "base_currency"}
     assert Workspace.objects.count() == 0
@@ -236,10 +274,17 @@ def test_settings_page_is_for_managers(client, personas):
     client.force_login(personas.bob)
     assert client.get(reverse("workspace_settings", args=["alice-studio"])).status_code == 403
     client.force_login(personas.alice)
-    response = client.post(reverse("workspace_settings", args=["alice-studio"]), {
-        "name": "Alice & Co", "country": "US", "base_currency": "EUR", "timezone": "UTC",
-        "invoice_prefix": "AC-", "payment_terms_days": 10,
-    })
+    response = client.post(
+        reverse("workspace_settings", args=["alice-studio"]),
+        {
+            "name": "Alice & Co",
+            "country": "US",
+            "base_currency": "EUR",
+            "timezone": "UTC",
+            "invoice_prefix": "AC-",
+            "payment_terms_days": 10,
+        },
+    )
     assert response.status_code == 302, response.context["form"].errors
     personas.a.refresh_from_db()
     assert (personas.a.name, personas.a.base_currency) == ("Alice & Co", "EUR")
@@ -260,6 +305,7 @@ def test_members_page_invite_and_role_change(client, personas):
 
 def test_member_cannot_post_invitations_on_the_page(client, personas):
     client.force_login(personas.bob)
-    response = client.post(reverse("members", args=["alice-studio"]),
-                           {"email": "fresh@example.com", "role": "member"})
+    response = client.post(
+        reverse("members", args=["alice-studio"]), {"email": "fresh@example.com", "role": "member"}
+    )
     assert response.status_code == 403

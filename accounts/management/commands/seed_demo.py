@@ -14,19 +14,50 @@ DEMO_PASSWORD = "portfolio-demo"  # noqa: S105 - a published demo login, local o
 DEMO_SLUG = "demo"
 
 CLIENTS = [
-    {"name": "Northwind Analytics", "email": "ap@northwind.example", "contact_name": "Dana Reyes",
-     "currency": "USD", "country": "US", "payment_terms_days": 30,
-     "billing_address": "500 Market St\nSan Francisco, CA 94105"},
-    {"name": "Helios Energy GmbH", "email": "rechnung@helios.example", "contact_name": "Jonas Keller",
-     "currency": "EUR", "country": "DE", "payment_terms_days": 14, "tax_id": "DE123456789",
-     "billing_address": "Friedrichstraße 68\n10117 Berlin"},
-    {"name": "Bluebird Health", "email": "finance@bluebird.example", "contact_name": "Priya Shah",
-     "currency": "USD", "country": "US", "billing_address": "12 Beacon St\nBoston, MA 02108"},
-    {"name": "Kumo Games K.K.", "email": "keiri@kumo.example", "contact_name": "Aoi Tanaka",
-     "currency": "JPY", "country": "JP", "payment_terms_days": 45,
-     "billing_address": "1-2-3 Shibuya\nTokyo 150-0002"},
-    {"name": "Open Door Foundation", "email": "grants@opendoor.example", "contact_name": "Sam Okafor",
-     "currency": "USD", "country": "US", "notes": "Non-profit; revenue-share pilot in 2027."},
+    {
+        "name": "Northwind Analytics",
+        "email": "ap@northwind.example",
+        "contact_name": "Dana Reyes",
+        "currency": "USD",
+        "country": "US",
+        "payment_terms_days": 30,
+        "billing_address": "500 Market St\nSan Francisco, CA 94105",
+    },
+    {
+        "name": "Helios Energy GmbH",
+        "email": "rechnung@helios.example",
+        "contact_name": "Jonas Keller",
+        "currency": "EUR",
+        "country": "DE",
+        "payment_terms_days": 14,
+        "tax_id": "DE123456789",
+        "billing_address": "Friedrichstraße 68\n10117 Berlin",
+    },
+    {
+        "name": "Bluebird Health",
+        "email": "finance@bluebird.example",
+        "contact_name": "Priya Shah",
+        "currency": "USD",
+        "country": "US",
+        "billing_address": "12 Beacon St\nBoston, MA 02108",
+    },
+    {
+        "name": "Kumo Games K.K.",
+        "email": "keiri@kumo.example",
+        "contact_name": "Aoi Tanaka",
+        "currency": "JPY",
+        "country": "JP",
+        "payment_terms_days": 45,
+        "billing_address": "1-2-3 Shibuya\nTokyo 150-0002",
+    },
+    {
+        "name": "Open Door Foundation",
+        "email": "grants@opendoor.example",
+        "contact_name": "Sam Okafor",
+        "currency": "USD",
+        "country": "US",
+        "notes": "Non-profit; revenue-share pilot in 2027.",
+    },
 ]
 
 
@@ -47,14 +78,20 @@ class Command(BaseCommand):
         workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
         if workspace is None:
             workspace = services.workspace_create(
-                user=user, name="Morgan Consulting", slug=DEMO_SLUG, country="US",
-                base_currency="USD", timezone_name="America/New_York", invoice_prefix="MC-",
+                user=user,
+                name="Morgan Consulting",
+                slug=DEMO_SLUG,
+                country="US",
+                base_currency="USD",
+                timezone_name="America/New_York",
+                invoice_prefix="MC-",
             )
         with scope(workspace=workspace):
-            Membership.objects.get_or_create(workspace=workspace, user=user,
-                                             defaults={"role": Role.OWNER})
+            Membership.objects.get_or_create(
+                workspace=workspace, user=user, defaults={"role": Role.OWNER}
+            )
             for data in CLIENTS:
                 Client.objects.get_or_create(workspace=workspace, name=data["name"], defaults=data)
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo workspace ready: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(f"Demo workspace ready: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
+        )
