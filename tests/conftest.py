@@ -20,9 +20,11 @@ def _fast_passwords(settings):
 @pytest.fixture(autouse=True)
 def _isolated_cache(settings, request):
     """Each test gets its own cache key prefix on the real Redis, so rate-limit counters
-    and cached values never leak between tests (or between parallel runs)."""
+    and cached values never leak between tests, runs, or parallel runs."""
+    import uuid
+
     settings.CACHES = {
-        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test:{request.node.nodeid}"}
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test:{uuid.uuid4().hex}"}
     }
 
 

@@ -166,3 +166,17 @@ def test_embedded_services_start_serve_and_stop(tmp_path):
 
     with pytest.raises(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         pass
+
+
+def test_admin_lists_tenant_rows_across_workspaces_for_superusers(client, personas):
+    from tests.factories import ClientFactory, UserFactory
+
+    ClientFactory(workspace=personas.a, name="From A")
+    ClientFactory(workspace=personas.b, name="From B")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get("/admin/engagements/client/")
+    assert response.status_code == 200
+    assert b"From A" in response.content and b"From B" in response.content
+    assert client.get("/admin/accounts/workspace/").status_code == 200
+    client.force_login(personas.alice)  # not staff
+    assert client.get("/admin/engagements/client/").status_code == 302
