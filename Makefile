@@ -35,11 +35,13 @@ format: $(STAMP)
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Local conveniences: DEBUG defaults to true here (as in `make run`), so no SECRET_KEY is
+# needed; set DEBUG=false (and the production variables) to aim them elsewhere.
 shell: $(STAMP)
-	$(PY) -m portfolio.devenv exec -- $(PY) manage.py shell
+	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) manage.py shell
 
 migrate: $(STAMP)
-	$(PY) -m portfolio.devenv exec -- $(PY) manage.py migrate
+	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) manage.py migrate
 
 clean:
 	rm -rf $(VENV) .data staticfiles .pytest_cache
