@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
-from django_scopes import scope, scopes_disabled
+from django_scopes import scopes_disabled
 
 from accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User, Workspace
+from accounts.tenancy import workspace_scope
 
 RESERVED_SLUGS = {"new", "api", "admin", "static", "media", "accounts", "settings", "w"}
 
@@ -76,7 +77,7 @@ def workspace_create(
             workspace.save()
     except IntegrityError as exc:  # lost a race for the slug
         raise ValidationError({"slug": "This address is already taken."}) from exc
-    with scope(workspace=workspace):
+    with workspace_scope(workspace):
         Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
         audit_record(workspace=workspace, actor=user, action="workspace.create", obj=workspace)
     user.last_workspace = workspace
@@ -93,7 +94,7 @@ def workspace_update(*, workspace: Workspace, actor: User, **fields) -> Workspac
             setattr(workspace, name, value)
     workspace.full_clean()
     workspace.save()
-    with scope(workspace=workspace):
+    with workspace_scope(workspace):
         audit_record(
             workspace=workspace,
             actor=actor,
@@ -112,7 +113,7 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
         raise ValidationError({"role": "Choose one of the roles."})
     if role == Role.OWNER:
         raise ValidationError({"role": "Ownership cannot be given by invitation."})
-    with scope(workspace=workspace):
+    with workspace_scope(workspace):
         if Membership.objects.filter(user__email__iexact=email).exists():
             raise ValidationError({"email": "This person is already a member."})
         token = secrets.token_urlsafe(32)
@@ -172,7 +173,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
     invitation = invitation_from_token(token=token)
     if invitation is None:
         raise ValidationError("This invitation link is not valid.")
-    with scope(workspace=invitation.workspace):
+    with workspace_scope(invitation.workspace):
         invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
         if not invitation.is_open:
             raise ValidationError("This invitation has expired or was withdrawn.")

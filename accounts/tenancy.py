@@ -81,7 +81,7 @@ class WorkspaceMiddleware:
         request.workspace = workspace
         if workspace is None:
             return self.get_response(request)
-        with scope(workspace=workspace):
+        with workspace_scope(workspace):
             return self.get_response(request)
 
 
@@ -91,7 +91,7 @@ def membership_for(user, workspace: Workspace | None) -> Membership | None:
         return None
     from accounts.models import Membership
 
-    with scope(workspace=workspace):
+    with workspace_scope(workspace):
         return Membership.objects.filter(user=user).select_related("workspace").first()
 
 
@@ -100,3 +100,12 @@ def get_tenant_object_or_404(queryset_or_model, workspace: Workspace, **lookup):
     if isinstance(queryset_or_model, type):
         queryset_or_model = queryset_or_model.objects.all()
     return get_object_or_404(queryset_or_model.filter(workspace=workspace), **lookup)
+
+
+def workspace_scope(workspace: Workspace):
+    """Activate one workspace's scope. Use this, not `django_scopes.scope` directly:
+    django-scopes reads `scope(workspace=None)` as "no filter", which would open every
+    tenant's rows; here a missing workspace is an error."""
+    if workspace is None or workspace.pk is None:
+        raise ValueError("A tenant scope needs a saved workspace.")
+    return scope(workspace=workspace)

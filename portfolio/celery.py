@@ -19,14 +19,14 @@ def workspace_task(func):
 
     @functools.wraps(func)
     def wrapper(*args, workspace_id: int, **kwargs):
-        from django_scopes import scope
 
         from accounts.models import Workspace
+        from accounts.tenancy import workspace_scope
 
         workspace = Workspace.objects.filter(pk=workspace_id).first()
         if workspace is None:  # deleted since the task was queued: nothing to do
             return None
-        with scope(workspace=workspace):
+        with workspace_scope(workspace):
             return func(*args, workspace=workspace, **kwargs)
 
     return wrapper

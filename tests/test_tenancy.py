@@ -153,3 +153,87 @@ def test_invitation_token_lookup_is_the_only_cross_tenant_read(personas):
     found = invitation_from_token(token="secret-b")
     assert found is not None and found.workspace == personas.b
     assert invitation_from_token(token="guess") is None
+
+
+def _workspace_routes(prefix: str) -> set[str]:
+    """Names of every URL pattern that takes a `workspace` argument under `prefix`."""
+    from django.urls import get_resolver
+
+    names = set()
+    for name, entries in get_resolver().reverse_dict.lists():
+        if not isinstance(name, str):
+            continue
+        for _bits, pattern, _defaults, _converters in entries:
+            if pattern.startswith(prefix) and "(?P<workspace>" in pattern:
+                names.add(name)
+    return names
+
+
+def test_every_workspace_page_is_in_the_cross_tenant_table():
+    """A new page under /w/<workspace>/ must be added to WORKSPACE_PAGES above."""
+    assert _workspace_routes("w/") == {name for name, _ in WORKSPACE_PAGES}
+
+
+def test_every_workspace_endpoint_is_in_the_cross_tenant_table():
+    """A new endpoint under /api/v1/workspaces/<workspace>/ must be added to WORKSPACE_API."""
+    assert _workspace_routes("api/v1/workspaces/") == {name for name, _ in WORKSPACE_API}
+
+
+def test_every_workspace_endpoint_uses_the_scoped_base():
+    """Each workspace API view subclasses WorkspaceViewSet (scoped queryset, 404 permission);
+    each of its serializers narrows related fields with WorkspaceSerializerMixin."""
+    from django.urls import get_resolver
+
+    from accounts.api.views import WorkspaceApiViewSet
+    from portfolio.api import WorkspaceSerializerMixin, WorkspaceViewSet
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern), p.callback
+
+    checked = 0
+    for route, callback in walk(get_resolver().url_patterns):
+        cls = getattr(callback, "cls", None)
+        if not route.startswith("api/v1/workspaces/<slug:workspace>/") or cls is None:
+            continue
+        if cls is WorkspaceApiViewSet:  # the workspace itself, checked by membership
+            continue
+        assert issubclass(cls, WorkspaceViewSet), route
+        assert issubclass(cls.serializer_class, WorkspaceSerializerMixin), (
+            f"{cls.serializer_class.__name__} must narrow related fields to the workspace"
+        )
+        checked += 1
+    assert checked >= 3
+
+
+def test_every_tenant_model_has_a_scoped_default_manager():
+    """A model with a `workspace` foreign key is tenant-owned: its default manager must be
+    scoped, so an unscoped query fails loudly instead of returning every tenant's rows."""
+    from django.apps import apps
+    from django_scopes.manager import DisabledQuerySet
+
+    tenant_models = [
+        m
+        for m in apps.get_models()
+        if any(f.name == "workspace" and f.is_relation for f in m._meta.fields)
+    ]
+    assert len(tenant_models) >= 4
+    for model in tenant_models:
+        assert isinstance(model._default_manager.get_queryset(), DisabledQuerySet), (
+            f"{model.__name__} is tenant-owned but its default manager is not scoped"
+        )
+        if model._meta.app_label in ("accounts", "engagements"):
+            from accounts.tenancy import TenantModel
+
+            assert issubclass(model, TenantModel), model
+
+
+def test_a_scope_without_a_workspace_is_refused():
+    """django-scopes would read workspace=None as "no filter"; our helper refuses it."""
+    from accounts.tenancy import workspace_scope
+
+    with pytest.raises(ValueError, match="saved workspace"):
+        workspace_scope(None)

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from accounts.currencies import currency_choices
 from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
+from portfolio.api import WorkspaceSerializerMixin
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -108,7 +109,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         return getattr(workspace, "my_role", None)
 
 
-class MembershipSerializer(serializers.ModelSerializer):
+class MembershipSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email", read_only=True)
     full_name = serializers.CharField(source="user.full_name", read_only=True)
 
@@ -118,7 +119,7 @@ class MembershipSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "full_name", "created_at"]
 
 
-class InvitationSerializer(serializers.ModelSerializer):
+class InvitationSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     role = serializers.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.OWNER])
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True, default=None)
 

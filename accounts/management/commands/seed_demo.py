@@ -3,10 +3,10 @@
 from allauth.account.models import EmailAddress
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django_scopes import scope
 
 from accounts import services
 from accounts.models import Membership, Role, User, Workspace
+from accounts.tenancy import workspace_scope
 from engagements.models import Client
 
 DEMO_EMAIL = "demo@portfolio.test"
@@ -86,7 +86,7 @@ class Command(BaseCommand):
                 timezone_name="America/New_York",
                 invoice_prefix="MC-",
             )
-        with scope(workspace=workspace):
+        with workspace_scope(workspace):
             Membership.objects.get_or_create(
                 workspace=workspace, user=user, defaults={"role": Role.OWNER}
             )
