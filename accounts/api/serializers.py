@@ -1,9 +1,11 @@
 from django.contrib.auth import authenticate
 from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.currencies import currency_choices
 from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
+from accounts.selectors import workspaces_for_user
 from portfolio.api import WorkspaceSerializerMixin
 
 
@@ -62,21 +64,29 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class WorkspaceMembershipSerializer(serializers.ModelSerializer):
-    workspace = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+class Meta:
+    model = Membership
+    fields = ["workspace", "role"]
 
-    class Meta:
-        model = Membership
-        fields = ["workspace", "role"]
+
+class MyWorkspaceSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    role = serializers.CharField(source="my_role")
 
 
 class MeSerializer(serializers.ModelSerializer):
     two_factor_enabled = serializers.SerializerMethodField()
+    workspaces = serializers.SerializerMethodField()
 
     class Meta:
         model = User
-        fields = ["id", "email", "full_name", "date_joined", "two_factor_enabled"]
-        read_only_fields = ["id", "email", "date_joined", "two_factor_enabled"]
+        fields = ["id", "email", "full_name", "date_joined", "two_factor_enabled", "workspaces"]
+        read_only_fields = ["id", "email", "date_joined", "two_factor_enabled", "workspaces"]
+
+    @extend_schema_field(MyWorkspaceSerializer(many=True))
+    def get_workspaces(self, user) -> list[dict]:
+        return MyWorkspaceSerializer(workspaces_for_user(user=user), many=True).data
 
     def get_two_factor_enabled(self, user) -> bool:
         from allauth.mfa.utils import is_mfa_enabled

@@ -309,3 +309,13 @@ def test_member_cannot_post_invitations_on_the_page(client, personas):
         reverse("members", args=["alice-studio"]), {"email": "fresh@example.com", "role": "member"}
     )
     assert response.status_code == 403
+
+
+def test_me_lists_my_workspaces_and_can_change_my_name(api_as, personas):
+    client = api_as(personas.bob)
+    me = client.get("/api/v1/me/").json()
+    assert me["email"] == "bob@example.com" and me["two_factor_enabled"] is False
+    assert me["workspaces"] == [{"slug": "alice-studio", "name": "Alice Studio", "role": "member"}]
+    changed = client.patch("/api/v1/me/", {"full_name": "Bob B.", "email": "x@y.z"}, format="json")
+    assert changed.status_code == 200
+    assert changed.json()["full_name"] == "Bob B." and changed.json()["email"] == "bob@example.com"
