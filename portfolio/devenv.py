@@ -287,6 +287,11 @@ def main() -> None:
     ex = sub.add_parser("exec", help="run a command with DATABASE_URL/REDIS_URL available")
     ex.add_argument("argv", nargs=argparse.REMAINDER)
     args = parser.parse_args()
+    # Settings read .env too; read it here first so DATABASE_URL/REDIS_URL set there decide
+    # whether embedded servers start (the environment wins over the file, as in settings).
+    import environ
+
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     # SIGTERM (e.g. `kill`, a CI timeout) must unwind the `with` blocks like Ctrl-C does,
     # or the embedded servers outlive us. honcho installs its own handlers while it runs.
     signal.signal(signal.SIGTERM, _raise_stop)
