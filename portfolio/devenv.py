@@ -291,7 +291,8 @@ def main() -> None:
     # whether embedded servers start (the environment wins over the file, as in settings).
     import environ
 
-    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+    if (BASE_DIR / ".env").is_file():
+        environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
     # SIGTERM (e.g. `kill`, a CI timeout) must unwind the `with` blocks like Ctrl-C does,
     # or the embedded servers outlive us. honcho installs its own handlers while it runs.
     signal.signal(signal.SIGTERM, _raise_stop)
