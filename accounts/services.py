@@ -209,6 +209,7 @@ def membership_update_role(*, membership: Membership, actor: User, role: str) ->
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if role not in Role.values:
         raise ValidationError({"role": "Choose one of the roles."})
+    _ensure_actor_may_change(membership, actor=actor, new_role=role)
     _ensure_an_owner_remains(membership, new_role=role)
     old = membership.role
     membership.role = role
@@ -227,6 +228,8 @@ def membership_update_role(*, membership: Membership, actor: User, role: str) ->
 @transaction.atomic
 def membership_remove(*, membership: Membership, actor: User) -> None:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.user_id != actor.pk:  # leaving a workspace yourself needs no rights
+        _ensure_actor_may_change(membership, actor=actor, new_role=None)
     _ensure_an_owner_remains(membership, new_role=None)
     audit_record(
         workspace=membership.workspace,
@@ -236,6 +239,17 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         user=membership.user.email,
     )
     membership.delete()
+
+
+def _ensure_actor_may_change(membership: Membership, *, actor: User, new_role: str | None) -> None:
+    """Admins manage members, accountants and other admins; only an owner may make an
+    owner, or change or remove one. Otherwise an admin could promote themselves."""
+    actor_role = Membership.objects.filter(user=actor).values_list("role", flat=True).first()
+    if actor_role not in (Role.OWNER, Role.ADMIN):
+        raise ValidationError("Only owners and admins change who belongs to the workspace.")
+    touches_ownership = membership.role == Role.OWNER or new_role == Role.OWNER
+    if touches_ownership and actor_role != Role.OWNER:
+        raise ValidationError({"role": "Only an owner can give, change or remove ownership."})
 
 
 def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None) -> None:

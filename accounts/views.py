@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, InvitationForm, WorkspaceForm
-from accounts.models import ApiToken, Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership, Role
 from accounts.tenancy import get_tenant_object_or_404
 
 
@@ -154,6 +154,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 return redirect("members", workspace=request.workspace.slug)
     context = {
         "form": form,
+        "roles": Role.choices,
         "memberships": Membership.objects.select_related("user").order_by("created_at"),
         "invitations": Invitation.objects.filter(status=Invitation.Status.PENDING).select_related(
             "invited_by"

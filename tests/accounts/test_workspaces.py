@@ -319,3 +319,51 @@ def test_me_lists_my_workspaces_and_can_change_my_name(api_as, personas):
     changed = client.patch("/api/v1/me/", {"full_name": "Bob B.", "email": "x@y.z"}, format="json")
     assert changed.status_code == 200
     assert changed.json()["full_name"] == "Bob B." and changed.json()["email"] == "bob@example.com"
+
+
+@pytest.fixture
+def bob_is_admin(personas):
+    with scopes_disabled():
+        Membership.objects.filter(user=personas.bob).update(role=Role.ADMIN)
+    return personas
+
+
+def _membership(user):
+    with scopes_disabled():
+        return Membership.objects.get(user=user)
+
+
+def test_admin_cannot_make_an_owner_or_touch_one(api_as, bob_is_admin):
+    p = bob_is_admin
+    client = api_as(p.bob)
+    base = "/api/v1/workspaces/alice-studio/members/"
+    promote_self = client.patch(f"{base}{_membership(p.bob).pk}/", {"role": "owner"}, format="json")
+    assert promote_self.status_code == 400
+    assert promote_self.json()["errors"][0]["attr"] == "role"
+    demote_owner = client.patch(
+        f"{base}{_membership(p.alice).pk}/", {"role": "member"}, format="json"
+    )
+    assert demote_owner.status_code == 400
+    assert client.delete(f"{base}{_membership(p.alice).pk}/").status_code == 400
+    assert _membership(p.bob).role == Role.ADMIN and _membership(p.alice).role == Role.OWNER
+    # What an admin may do: manage the accountant.
+    ok = client.patch(f"{base}{_membership(p.andy).pk}/", {"role": "member"}, format="json")
+    assert ok.status_code == 200
+
+
+def test_owner_can_share_ownership_and_anyone_can_leave(api_as, personas):
+    base = "/api/v1/workspaces/alice-studio/members/"
+    alice = api_as(personas.alice)
+    assert (
+        alice.patch(
+            f"{base}{_membership(personas.bob).pk}/", {"role": "owner"}, format="json"
+        ).status_code
+        == 200
+    )
+    # Now that Bob is an owner too, Alice may leave; Andy (accountant) may leave as well.
+    assert alice.delete(f"{base}{_membership(personas.alice).pk}/").status_code == 204
+    with scopes_disabled():
+        andy = Membership.objects.get(user=personas.andy)
+    with scope(workspace=personas.a):
+        services.membership_remove(membership=andy, actor=personas.andy)
+        assert not Membership.objects.filter(user=personas.andy).exists()
