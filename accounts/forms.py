@@ -1,6 +1,6 @@
 from django import forms
 
-from accounts.models import ApiToken, Invitation, Role, Workspace
+from accounts.models import ApiToken, Invitation, Role, User, Workspace
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -42,3 +42,11 @@ class ApiTokenForm(forms.ModelForm):
         fields = ["name"]
         labels = {"name": "Token name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Accounting sync"})}
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["full_name"]
+        labels = {"full_name": "Your name"}
+        help_texts = {"full_name": "Shown to people in your workspaces and on your invoices."}

@@ -264,6 +264,14 @@ def _ensure_an_owner_remains(membership: Membership, *, new_role: str | None) ->
 
 
 @transaction.atomic
+def user_update_profile(*, user: User, full_name: str) -> User:
+    user.full_name = full_name.strip()
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name"])
+    return user
+
+
+@transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token; returns it with the secret, which is never stored or shown again."""
     name = name.strip() or "API token"

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
-from accounts.forms import ApiTokenForm, InvitationForm, WorkspaceForm
+from accounts.forms import ApiTokenForm, InvitationForm, ProfileForm, WorkspaceForm
 from accounts.models import ApiToken, Invitation, Membership, Role
 from accounts.tenancy import get_tenant_object_or_404
 
@@ -210,6 +210,16 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         "accounts/invitation_accept.html",
         {"invitation": invitation, "next": reverse("invitation_accept", args=[token])},
     )
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
+        messages.success(request, "Profile saved.")
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})
 
 
 @login_required

@@ -48,6 +48,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("workspaces/new/", accounts_views.workspace_create, name="workspace_create"),
     path("invitations/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
+    path("settings/profile/", accounts_views.profile, name="profile"),
     path("settings/api-tokens/", accounts_views.api_tokens, name="api_tokens"),
     path(
         "settings/api-tokens/<int:pk>/revoke/",

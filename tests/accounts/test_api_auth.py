@@ -142,3 +142,18 @@ def test_malformed_authorization_header(api, db):
     assert api.get("/api/v1/me/").status_code == 401
     api.credentials(HTTP_AUTHORIZATION="Bearer pf_not-a-real-token")
     assert api.get("/api/v1/me/").status_code == 401
+
+
+def test_profile_page_changes_my_name_only(client, personas):
+    client.force_login(personas.bob)
+    assert client.get(reverse("profile")).status_code == 200
+    response = client.post(reverse("profile"), {"full_name": "  Robert Jones  "})
+    assert response.status_code == 302
+    personas.bob.refresh_from_db()
+    assert personas.bob.full_name == "Robert Jones"
+    too_long = client.post(reverse("profile"), {"full_name": "x" * 151})
+    assert too_long.status_code == 200 and "full_name" in too_long.context["form"].errors
+
+
+def test_profile_page_needs_sign_in(client, db):
+    assert client.get(reverse("profile"))["Location"].startswith("/accounts/login/")
