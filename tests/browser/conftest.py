@@ -37,8 +37,10 @@ def _chromium_path() -> str | None:
 def chromium_path() -> str:
     path = _chromium_path()
     if path is None:
-        pytest.skip("Chromium is not installed (apt-get install -y chromium); "
-                    "browser tests need /usr/bin/chromium or `chromium` on PATH.")
+        pytest.skip(
+            "Chromium is not installed (apt-get install -y chromium); "
+            "browser tests need /usr/bin/chromium or `chromium` on PATH."
+        )
     return path
 
 
