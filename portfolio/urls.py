@@ -6,8 +6,6 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import views as accounts_views
 from accounts.api import views as accounts_api
-from engagements import views as engagements_views
-from engagements.api.views import ClientViewSet
 from portfolio.views import healthz
 
 # --- API -----------------------------------------------------------------------------------
@@ -19,12 +17,12 @@ account_router.register("auth/tokens", accounts_api.ApiTokenViewSet, basename="a
 workspace_router = SimpleRouter()
 workspace_router.register("members", accounts_api.MembershipViewSet, basename="membership")
 workspace_router.register("invitations", accounts_api.InvitationViewSet, basename="invitation")
-workspace_router.register("clients", ClientViewSet, basename="client")
 
 api_v1 = [
     path("auth/token/", accounts_api.TokenCreateView.as_view(), name="token-create"),
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("workspaces/<slug:workspace>/", include(workspace_router.urls)),
+    path("workspaces/<slug:workspace>/", include("engagements.api.urls")),
     *account_router.urls,
 ]
 
@@ -37,9 +35,7 @@ workspace_pages = [
     path(
         "invitations/<int:pk>/revoke/", accounts_views.invitation_revoke, name="invitation_revoke"
     ),
-    path("clients/", engagements_views.client_list, name="client_list"),
-    path("clients/new/", engagements_views.client_create, name="client_create"),
-    path("clients/<int:pk>/", engagements_views.client_detail, name="client_detail"),
+    path("", include("engagements.urls")),
 ]
 
 urlpatterns = [

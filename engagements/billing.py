@@ -1,0 +1,383 @@
+"""What is billable, computed from what was recorded. The single source the invoicing app
+consumes: `unbilled_items(engagement, ...)`.
+
+Pay-model arithmetic lives here as plain functions over Decimal and whole minutes:
+time is kept in minutes and an amount is rounded once, to the currency's minor unit.
+
+Retainers: period i starts on `billing_day` of a month; its fee is billed in advance (from
+the day it starts), its overage in arrears (once it has ended). Unused included hours of a
+period may roll over: they are used before the period's own hours (oldest first), expire
+after `rollover_expiry_months` periods, and the carried balance never exceeds
+`rollover_cap_hours` (the excess is forfeited). Overage is never negative."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Sum
+
+from engagements.models import (
+    BillingClaim,
+    Engagement,
+    EngagementStatus,
+    Expense,
+    Milestone,
+    Outcome,
+    PayModel,
+    RevenueReport,
+    TimeEntry,
+)
+from portfolio.money import ZERO, minutes_amount, minutes_to_hours, quantize
+
+Kind = BillingClaim.Kind
+
+
+# --- Retainers -----------------------------------------------------------------------------
+def _add_months(day: dt.date, months: int, billing_day: int) -> dt.date:
+    month0 = day.month - 1 + months
+    year, month = day.year + month0 // 12, month0 % 12 + 1
+    return dt.date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
+
+
+def retainer_periods(engagement: Engagement, until: dt.date) -> list[tuple[dt.date, dt.date]]:
+    """(start, end) of each period from the one containing the start date up to the one
+    containing `until` (or the end date, if earlier). `end` is inclusive."""
+    billing_day = engagement.billing_day or 1
+    start = engagement.start_date
+    first = dt.date(start.year, start.month, billing_day)
+    if first > start:
+        first = _add_months(first, -1, billing_day)
+    last_day = min(until, engagement.end_date) if engagement.end_date else until
+    periods = []
+    period_start = first
+    while period_start <= last_day:
+        next_start = _add_months(period_start, 1, billing_day)
+        periods.append((period_start, next_start - dt.timedelta(days=1)))
+        period_start = next_start
+    return periods
+
+
+@dataclass
+class RetainerStatement:
+    period_start: dt.date
+    period_end: dt.date
+    included_minutes: int
+    rolled_in_minutes: int  # carried from earlier periods, after expiry
+    expired_minutes: int  # carried hours that expired at the start of this period
+    used_minutes: int
+    overage_minutes: int
+    forfeited_minutes: int  # unused included hours that lapse (no rollover, or over the cap)
+    rolled_out_minutes: int  # carried into the next period
+    fee: Decimal
+    overage_amount: Decimal
+    closed: bool  # the period has ended: its numbers are final
+
+    def hours(self, name: str) -> Decimal:
+        return minutes_to_hours(getattr(self, f"{name}_minutes"))
+
+
+@dataclass
+class _Bucket:
+    minutes: int
+    last_usable_index: int | None  # None: never expires
+
+
+def retainer_statements(
+    engagement: Engagement, until: dt.date, used_by_period: dict[dt.date, int] | None = None
+) -> list[RetainerStatement]:
+    """One statement per period up to `until`. `used_by_period` (period start → billable
+    minutes) may be passed in; otherwise it is read with one query."""
+    periods = retainer_periods(engagement, until)
+    if used_by_period is None:
+        used_by_period = _retainer_usage(engagement, periods)
+    included = int((engagement.retainer_included_hours or ZERO) * 60)
+    cap = int((engagement.rollover_cap_hours or ZERO) * 60)
+    expiry = engagement.rollover_expiry_months
+    fee = quantize(engagement.retainer_fee or ZERO, engagement.currency)
+    rate = engagement.retainer_overage_rate or ZERO
+
+    buckets: list[_Bucket] = []
+    statements = []
+    for index, (start, end) in enumerate(periods):
+        expired = sum(
+            b.minutes
+            for b in buckets
+            if b.last_usable_index is not None and b.last_usable_index < index
+        )
+        buckets = [
+            b for b in buckets if b.last_usable_index is None or b.last_usable_index >= index
+        ]
+        rolled_in = sum(b.minutes for b in buckets)
+        used = used_by_period.get(start, 0)
+        remaining = used
+        for bucket in buckets:  # oldest first: they expire soonest
+            take = min(bucket.minutes, remaining)
+            bucket.minutes -= take
+            remaining -= take
+        from_included = min(included, remaining)
+        overage = remaining - from_included  # never negative: remaining ≥ from_included
+        buckets = [b for b in buckets if b.minutes > 0]
+        unused = included - from_included
+        carried = 0
+        if cap > 0 and unused > 0:
+            room = max(cap - sum(b.minutes for b in buckets), 0)
+            carried = min(unused, room)
+            if carried:
+                buckets.append(_Bucket(carried, index + expiry if expiry else None))
+        forfeited = unused - carried  # no rollover, or above the cap: lapses
+        statements.append(
+            RetainerStatement(
+                period_start=start,
+                period_end=end,
+                included_minutes=included,
+                rolled_in_minutes=rolled_in,
+                expired_minutes=expired,
+                used_minutes=used,
+                overage_minutes=overage,
+                forfeited_minutes=forfeited,
+                rolled_out_minutes=sum(b.minutes for b in buckets),
+                fee=fee,
+                overage_amount=minutes_amount(overage, rate, engagement.currency),
+                closed=end < until,
+            )
+        )
+    return statements
+
+
+def _retainer_usage(engagement: Engagement, periods) -> dict[dt.date, int]:
+    if not periods:
+        return {}
+    rows = (
+        TimeEntry.objects.filter(
+            engagement=engagement,
+            billable=True,
+            date__gte=periods[0][0],
+            date__lte=periods[-1][1],
+        )
+        .values("date")
+        .annotate(minutes=Sum("minutes"))
+    )
+    usage: dict[dt.date, int] = {}
+    for row in rows:
+        for start, end in periods:
+            if start <= row["date"] <= end:
+                usage[start] = usage.get(start, 0) + row["minutes"]
+                break
+    return usage
+
+
+# --- Revenue share, expenses ---------------------------------------------------------------
+def revenue_share_amount(engagement: Engagement, revenue: Decimal) -> Decimal:
+    """percent × revenue, then the floor and the cap of one period, rounded once."""
+    share = revenue * (engagement.revenue_share_percent or ZERO) / 100
+    if engagement.revenue_share_floor is not None:
+        share = max(share, engagement.revenue_share_floor)
+    if engagement.revenue_share_cap is not None:
+        share = min(share, engagement.revenue_share_cap)
+    return quantize(share, engagement.currency)
+
+
+def expense_rebill_amount(expense: Expense, currency: str) -> Decimal:
+    return quantize(expense.amount * (100 + expense.markup_percent) / 100, currency)
+
+
+# --- The unbilled service ------------------------------------------------------------------
+@dataclass(frozen=True)
+class UnbilledItem:
+    kind: str
+    description: str
+    date: dt.date  # when it became billable (or the period it belongs to starts)
+    quantity: Decimal  # hours for time and overage, 1 otherwise
+    unit_price: Decimal
+    amount: Decimal
+    currency: str
+    source_id: int | None = None
+    period_start: dt.date | None = None
+    minutes: int = 0
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> tuple:
+        """What a BillingClaim is unique on."""
+        if self.source_id is not None:
+            return (self.kind, self.source_id)
+        return (self.kind, self.period_start)
+
+
+def _claimed_keys(engagement: Engagement) -> set[tuple]:
+    keys = set()
+    for kind, source_id, period_start in BillingClaim.objects.filter(
+        engagement=engagement, released_at__isnull=True
+    ).values_list("kind", "source_id", "period_start"):
+        keys.add((kind, source_id) if source_id is not None else (kind, period_start))
+    return keys
+
+
+def unbilled_items(
+    engagement: Engagement,
+    *,
+    as_of: dt.date,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+) -> list[UnbilledItem]:
+    """Every billable item of the engagement not yet claimed by an invoice, that became
+    billable on or before `as_of` and (when given) falls within [period_start, period_end].
+
+    A fixed number of queries whatever the history: one per kind of record, plus claims."""
+    period_end = min(period_end, as_of) if period_end else as_of
+    claimed = _claimed_keys(engagement)
+    currency = engagement.currency
+    items: list[UnbilledItem] = []
+
+    def in_period(day: dt.date) -> bool:
+        return (period_start is None or day >= period_start) and day <= period_end
+
+    if engagement.pay_model == PayModel.HOURLY:
+        rate = engagement.hourly_rate or ZERO
+        for entry in TimeEntry.objects.filter(
+            engagement=engagement,
+            billable=True,
+            date__lte=period_end,
+            **({"date__gte": period_start} if period_start else {}),
+        ).order_by("date", "pk"):
+            items.append(
+                UnbilledItem(
+                    kind=Kind.TIME,
+                    source_id=entry.pk,
+                    date=entry.date,
+                    description=entry.description or "Time",
+                    quantity=minutes_to_hours(entry.minutes),
+                    unit_price=rate,
+                    amount=minutes_amount(entry.minutes, rate, currency),
+                    currency=currency,
+                    minutes=entry.minutes,
+                )
+            )
+
+    elif engagement.pay_model == PayModel.FIXED_FEE:
+        for milestone in Milestone.objects.filter(
+            engagement=engagement, status=Milestone.Status.ACCEPTED, accepted_at__isnull=False
+        ).order_by("accepted_at", "pk"):
+            if in_period(milestone.accepted_at):
+                amount = quantize(milestone.amount, currency)
+                items.append(
+                    UnbilledItem(
+                        kind=Kind.MILESTONE,
+                        source_id=milestone.pk,
+                        date=milestone.accepted_at,
+                        description=milestone.title,
+                        quantity=Decimal(1),
+                        unit_price=amount,
+                        amount=amount,
+                        currency=currency,
+                    )
+                )
+
+    elif engagement.pay_model == PayModel.BOUNTY:
+        for outcome in Outcome.objects.filter(
+            engagement=engagement, accepted_at__isnull=False
+        ).order_by("accepted_at", "pk"):
+            if in_period(outcome.accepted_at):
+                amount = quantize(outcome.fee, currency)
+                items.append(
+                    UnbilledItem(
+                        kind=Kind.OUTCOME,
+                        source_id=outcome.pk,
+                        date=outcome.accepted_at,
+                        description=outcome.description,
+                        quantity=Decimal(1),
+                        unit_price=amount,
+                        amount=amount,
+                        currency=currency,
+                    )
+                )
+
+    elif engagement.pay_model == PayModel.REVENUE_SHARE:
+        for report in RevenueReport.objects.filter(engagement=engagement).order_by("period_start"):
+            # Billable once reported; it belongs to the period it reports on.
+            if report.reported_at <= as_of and in_period(report.period_start):
+                amount = revenue_share_amount(engagement, report.revenue)
+                items.append(
+                    UnbilledItem(
+                        kind=Kind.REVENUE_SHARE,
+                        source_id=report.pk,
+                        date=report.period_start,
+                        description=(
+                            f"Revenue share {engagement.revenue_share_percent}% of "
+                            f"{quantize(report.revenue, currency)} "
+                            f"({report.period_start:%d %b %Y} – {report.period_end:%d %b %Y})"
+                        ),
+                        quantity=Decimal(1),
+                        unit_price=amount,
+                        amount=amount,
+                        currency=currency,
+                        extra={"revenue": report.revenue},
+                    )
+                )
+
+    elif engagement.pay_model == PayModel.RETAINER:
+        bill_fees = engagement.status in (EngagementStatus.ACTIVE, EngagementStatus.ENDED)
+        for statement in retainer_statements(engagement, as_of):
+            start = statement.period_start
+            if bill_fees and in_period(start) and statement.fee > 0:
+                items.append(
+                    UnbilledItem(
+                        kind=Kind.RETAINER_FEE,
+                        period_start=start,
+                        date=start,
+                        description=(
+                            f"Retainer {start:%d %b %Y} – {statement.period_end:%d %b %Y}"
+                        ),
+                        quantity=Decimal(1),
+                        unit_price=statement.fee,
+                        amount=statement.fee,
+                        currency=currency,
+                    )
+                )
+            if statement.closed and statement.overage_minutes > 0 and in_period(start):
+                items.append(
+                    UnbilledItem(
+                        kind=Kind.RETAINER_OVERAGE,
+                        period_start=start,
+                        date=statement.period_end,
+                        description=(
+                            f"Hours over the retainer {start:%d %b %Y} – "
+                            f"{statement.period_end:%d %b %Y}"
+                        ),
+                        quantity=statement.hours("overage"),
+                        unit_price=engagement.retainer_overage_rate or ZERO,
+                        amount=statement.overage_amount,
+                        currency=currency,
+                        minutes=statement.overage_minutes,
+                    )
+                )
+
+    for expense in Expense.objects.filter(
+        engagement=engagement,
+        rebillable=True,
+        date__lte=period_end,
+        **({"date__gte": period_start} if period_start else {}),
+    ).order_by("date", "pk"):
+        amount = expense_rebill_amount(expense, currency)
+        items.append(
+            UnbilledItem(
+                kind=Kind.EXPENSE,
+                source_id=expense.pk,
+                date=expense.date,
+                description=f"{expense.category}: {expense.description}".rstrip(": "),
+                quantity=Decimal(1),
+                unit_price=amount,
+                amount=amount,
+                currency=currency,
+                extra={"markup_percent": expense.markup_percent},
+            )
+        )
+
+    return [item for item in items if item.key not in claimed]
+
+
+def unbilled_total(items: list[UnbilledItem], currency: str) -> Decimal:
+    return quantize(sum((i.amount for i in items), ZERO), currency)

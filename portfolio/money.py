@@ -1,0 +1,45 @@
+"""Money arithmetic: Decimal only, rounded once, to the currency's minor unit.
+
+Amounts are stored with 3 decimal places (the most any ISO currency uses: KWD, BHD…) and
+rates with 4; every amount a person sees or is billed is `quantize`d to its currency
+(JPY 0 places, USD 2, KWD 3) with ROUND_HALF_UP, the convention invoices use."""
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import models
+
+from accounts.currencies import minor_units
+
+ZERO = Decimal("0")
+AMOUNT_PLACES = 3
+RATE_PLACES = 4
+
+
+def quantize(amount: Decimal, currency: str) -> Decimal:
+    if not isinstance(amount, Decimal):
+        raise TypeError(f"money must be Decimal, not {type(amount).__name__}")
+    return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
+
+
+def minutes_to_hours(minutes: int) -> Decimal:
+    """Exact for display to 2 places; arithmetic stays in minutes (see `minutes_amount`)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def minutes_amount(minutes: int, hourly_rate: Decimal, currency: str) -> Decimal:
+    """minutes × rate / 60, rounded once at the end (never per entry before summing)."""
+    return quantize(Decimal(minutes) * hourly_rate / 60, currency)
+
+
+class AmountField(models.DecimalField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", AMOUNT_PLACES)
+        super().__init__(*args, **kwargs)
+
+
+class RateField(models.DecimalField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("decimal_places", RATE_PLACES)
+        super().__init__(*args, **kwargs)
