@@ -41,6 +41,13 @@ def a_objects(personas):
 # Every page of a workspace, as (url name, kwargs from the fixture objects).
 WORKSPACE_PAGES = [
     ("dashboard", {}),
+    ("csv_import_export", {}),
+    ("csv_template_clients", {}),
+    ("csv_template_time_entries", {}),
+    ("csv_export_clients", {}),
+    ("csv_export_engagements", {}),
+    ("csv_export_time_entries", {}),
+    ("csv_export_expenses", {}),
     ("workspace_settings", {}),
     ("members", {}),
     ("membership_change", {"pk": "membership"}),

@@ -1,0 +1,775 @@
+"""CSV import of clients and time entries, CSV export of clients, engagements, time entries
+and expenses.
+
+Imports are all or nothing: every row is parsed and validated first (the same model
+validation the forms and `engagements.services` apply), every problem is reported by row
+and column, and only a file without a single problem is saved — in one transaction, with
+`bulk_create`, and one audit entry summarising it. Row numbers count the header as row 1,
+as a spreadsheet shows them.
+
+Set-based on purpose: lookups that a per-row service call would repeat (existing client
+names, the workspace's engagements and members, invoiced retainer periods) are read once
+per file, so 10,000 rows cost a handful of queries, not tens of thousands.
+
+Exports stream (`csv_stream`) from one `values()` query each, with `.iterator()`, so the
+number of queries does not grow with the rows. Text a person typed is guarded against
+spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) gets a leading
+single quote, which the import strips again so a round trip is lossless."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+
+from accounts.currencies import CURRENCY_CHOICES
+from accounts.models import Membership, User, Workspace
+from accounts.services import audit_record
+from engagements.billing import retainer_periods
+from engagements.models import (
+    BillingClaim,
+    Client,
+    Engagement,
+    Expense,
+    PayModel,
+    TimeEntry,
+)
+from portfolio.money import quantize
+
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 10_000
+MAX_REPORTED_ERRORS = 500  # past this, the file is clearly not what was meant
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TRUE_WORDS = {"yes", "y", "true", "1"}
+FALSE_WORDS = {"no", "n", "false", "0"}
+CURRENCIES = {code for code, _ in CURRENCY_CHOICES}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    required: bool
+    help: str
+    example: str = ""
+
+
+CLIENT_COLUMNS = [
+    Column("name", True, "The organisation's name; unique in the workspace.", "Acme Ltd"),
+    Column("email", False, "Where invoices are sent.", "ap@acme.example"),
+    Column("contact_name", False, "Your contact there.", "Jo Smith"),
+    Column("currency", False, "ISO code (USD, EUR, JPY…). Empty: the workspace's currency.", "EUR"),
+    Column("payment_terms_days", False, "Whole days. Empty: the workspace's payment terms.", "30"),
+    Column("billing_address", False, "Several lines inside one quoted cell.", "1 Main St\nDublin"),
+    Column("country", False, "Two-letter code (IE) or English name (Ireland).", "IE"),
+    Column("tax_id", False, "VAT or tax number.", "IE1234567T"),
+    Column("notes", False, "Anything else.", ""),
+]
+
+TIME_COLUMNS = [
+    Column(
+        "engagement", True, "The engagement's name (or its id, from the export).", "Website rebuild"
+    ),
+    Column("date", True, "YYYY-MM-DD.", "2026-11-02"),
+    Column("minutes", False, "Whole minutes, 1–1440. Give minutes or hours.", "90"),
+    Column("hours", False, "Decimal hours (1.5) or h:mm (1:30). Give minutes or hours.", ""),
+    Column("description", False, "What you did (up to 500 characters).", "Kick-off workshop"),
+    Column("billable", False, "yes/no, true/false or 1/0. Empty: yes.", "yes"),
+    Column("user", False, "A member's email. Empty: you.", ""),
+]
+# Accepted spellings of a header, beyond the column's own name (compared case-insensitively,
+# with spaces and hyphens read as underscores).
+HEADER_ALIASES = {
+    "user_email": "user",
+    "email_of_user": "user",
+    "engagement_id": "engagement",
+    "engagement_name": "engagement",
+    "payment_terms": "payment_terms_days",
+    "contact": "contact_name",
+}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    column: str  # "" for a problem with the whole row or file
+    message: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" if self.row else "file"
+        return (
+            f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+        )
+
+
+class ImportRejected(ValidationError):
+    """Nothing was saved; `row_errors` says why, row by row."""
+
+    def __init__(self, row_errors: list[RowError], total: int | None = None):
+        self.row_errors = row_errors
+        self.total_errors = total if total is not None else len(row_errors)
+        super().__init__([str(e) for e in row_errors])
+
+
+@dataclass
+class ImportResult:
+    created: int
+    ignored_columns: list[str] = field(default_factory=list)
+
+
+# --- Reading --------------------------------------------------------------------------------
+def _normalise_headers(header: list[str]) -> list[str]:
+    """Lower case, spaces and hyphens as underscores; an alias counts only where the
+    column's own name is absent (an export has both `engagement_id` and `engagement`)."""
+    keys = [re.sub(r"[\s\-]+", "_", name.strip().lower()) for name in header]
+    return [
+        HEADER_ALIASES[key] if key in HEADER_ALIASES and HEADER_ALIASES[key] not in keys else key
+        for key in keys
+    ]
+
+
+def _unguard(value: str) -> str:
+    """Undo the export's formula guard: "'=x" → "=x" (only before a guarded character)."""
+    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
+        return value[1:]
+    return value
+
+
+@dataclass
+class _Table:
+    rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, column → stripped text)
+    columns: set[str]
+    ignored: list[str]
+
+
+def _read(upload, columns: list[Column]) -> _Table:
+    """Decode, check the caps and the header, and return the non-blank rows."""
+    size = getattr(upload, "size", None)
+    if size is not None and size > MAX_BYTES:
+        raise ImportRejected([RowError(0, "", f"The file is larger than {_mb(MAX_BYTES)}.")])
+    raw = upload.read(MAX_BYTES + 1) if hasattr(upload, "read") else bytes(upload)
+    if len(raw) > MAX_BYTES:
+        raise ImportRejected([RowError(0, "", f"The file is larger than {_mb(MAX_BYTES)}.")])
+    try:
+        text = raw.decode("utf-8-sig")  # with or without a byte-order mark
+    except UnicodeDecodeError:
+        raise ImportRejected(
+            [RowError(0, "", "The file is not UTF-8 text. Save it as “CSV UTF-8” and retry.")]
+        ) from None
+    if "\x00" in text:
+        raise ImportRejected([RowError(0, "", "This is not a CSV file.")])
+
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise ImportRejected(
+                [RowError(1, "", "The file is empty: the first row must name the columns.")]
+            )
+        names = _normalise_headers(header)
+        known = {c.name for c in columns}
+        errors = [
+            RowError(1, name, "This column appears twice.")
+            for name in sorted({n for n in names if n and names.count(n) > 1})
+        ]
+        missing = [c.name for c in columns if c.required and c.name not in names]
+        errors += [RowError(1, name, "This column is missing.") for name in missing]
+        if errors:
+            raise ImportRejected(errors)
+
+        rows: list[tuple[int, dict[str, str]]] = []
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue  # blank lines (spreadsheets like to add them at the end)
+            if len(rows) >= MAX_ROWS:
+                raise ImportRejected(
+                    [RowError(0, "", f"The file has more than {MAX_ROWS:,} rows: split it up.")]
+                )
+            values = {}
+            for index, name in enumerate(names):
+                if name in known:
+                    values[name] = _unguard(cells[index].strip()) if index < len(cells) else ""
+            if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
+                values["__extra__"] = "1"
+            rows.append((number, values))
+    except csv.Error as exc:
+        raise ImportRejected([RowError(reader.line_num, "", f"Unreadable CSV: {exc}.")]) from None
+    if not rows:
+        raise ImportRejected([RowError(0, "", "The file has a header but no rows.")])
+    ignored = [h.strip() for h, n in zip(header, names, strict=True) if n and n not in known]
+    return _Table(rows=rows, columns=set(names) & known, ignored=ignored)
+
+
+def _mb(size: int) -> str:
+    return f"{size // (1024 * 1024)} MB"
+
+
+class _Collector:
+    """Row errors, capped so a wrong file does not produce a megabyte of messages."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+        self.total = 0
+
+    def add(self, row: int, column: str, message: str) -> None:
+        self.total += 1
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, message))
+
+    def add_validation(self, row: int, exc: ValidationError) -> None:
+        if hasattr(exc, "error_dict"):
+            for name, messages in exc.message_dict.items():
+                for message in messages:
+                    self.add(row, "" if name == "__all__" else name, message)
+        else:
+            for message in exc.messages:
+                self.add(row, "", message)
+
+    def raise_if_any(self) -> None:
+        if self.total:
+            raise ImportRejected(self.errors, self.total)
+
+
+def _check_extra(values: dict, row: int, errors: _Collector) -> None:
+    if values.pop("__extra__", None):
+        errors.add(row, "", "This row has more cells than the header has columns.")
+
+
+# --- Clients --------------------------------------------------------------------------------
+def _country_code(value: str) -> str | None:
+    from django_countries import countries
+
+    if not value:
+        return ""
+    if len(value) == 2 and countries.alpha2(value.upper()):
+        return value.upper()
+    return countries.by_name(value) or None
+
+
+@transaction.atomic
+def clients_import(*, workspace: Workspace, actor: User, upload) -> ImportResult:
+    """Create every client of the file, or none."""
+    table = _read(upload, CLIENT_COLUMNS)
+    errors = _Collector()
+    existing = set(
+        Client.objects.filter(workspace=workspace)
+        .annotate(key=Lower("name"))
+        .values_list("key", flat=True)
+    )
+    seen: dict[str, int] = {}
+    clients: list[Client] = []
+    for row, values in table.rows:
+        _check_extra(values, row, errors)
+        before = errors.total
+        data: dict = {c.name: values.get(c.name, "") for c in CLIENT_COLUMNS}
+        reported: set[str] = set()  # fields already reported in our own words
+
+        currency = data["currency"].upper() or workspace.base_currency
+        if currency not in CURRENCIES:
+            errors.add(row, "currency", f"'{data['currency']}' is not a currency.")
+            reported.add("currency")
+        data["currency"] = currency
+
+        terms = data["payment_terms_days"]
+        data["payment_terms_days"] = int(terms) if terms.isdigit() else None
+        if terms and not terms.isdigit():
+            errors.add(row, "payment_terms_days", f"'{terms}' is not a whole number of days.")
+            reported.add("payment_terms_days")
+
+        country = _country_code(data["country"])
+        if country is None:
+            errors.add(row, "country", f"'{data['country']}' is not a country.")
+            reported.add("country")
+        data["country"] = country or ""
+
+        key = data["name"].lower()
+        if key in existing:
+            errors.add(row, "name", f"A client named '{data['name']}' already exists.")
+            reported.add("name")
+        elif key in seen:
+            errors.add(row, "name", f"'{data['name']}' is already on row {seen[key]}.")
+            reported.add("name")
+        elif key:
+            seen[key] = row
+
+        client = Client(workspace=workspace, **data)
+        try:
+            # The unique-name constraint was checked above against one read of the names
+            # (the database enforces it again at insert time), hence no per-row query.
+            client.full_clean(exclude=["workspace", *reported], validate_constraints=False)
+        except ValidationError as exc:
+            errors.add_validation(row, exc)
+        if errors.total == before:
+            clients.append(client)
+    errors.raise_if_any()
+    try:
+        with transaction.atomic():
+            Client.objects.bulk_create(clients, batch_size=1000)
+    except IntegrityError as exc:
+        raise ImportRejected(
+            [RowError(0, "name", "A client with one of these names was added meanwhile: retry.")]
+        ) from exc
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="client.import",
+        count=len(clients),
+        file=getattr(upload, "name", ""),
+    )
+    return ImportResult(created=len(clients), ignored_columns=table.ignored)
+
+
+# --- Time entries ---------------------------------------------------------------------------
+def _parse_minutes(values: dict, row: int, errors: _Collector) -> int | None:
+    minutes, hours = values.get("minutes", ""), values.get("hours", "")
+    if not minutes and not hours:
+        errors.add(row, "minutes", "Give the minutes (or the hours) worked.")
+        return None
+    if minutes:
+        if not minutes.isdigit():
+            errors.add(row, "minutes", f"'{minutes}' is not a whole number of minutes.")
+            return None
+        # Both given (as the export writes them): fine when they agree, to the hundredth.
+        if hours and _hours_text(int(minutes)) != _hours_text_of(hours):
+            errors.add(row, "hours", f"{hours} hours is not {minutes} minutes: give one of them.")
+            return None
+        return int(minutes)
+    match = re.fullmatch(r"(\d+):([0-5]\d)", hours)
+    if match:
+        return int(match[1]) * 60 + int(match[2])
+    try:
+        amount = Decimal(hours.replace(",", "."))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount < 0:
+        errors.add(row, "hours", f"'{hours}' is not a number of hours (1.5 or 1:30).")
+        return None
+    return int((amount * 60).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _hours_text(minutes: int) -> str:
+    return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _hours_text_of(hours: str) -> str | None:
+    try:
+        return str(Decimal(hours.replace(",", ".")).quantize(Decimal("0.01")))
+    except InvalidOperation:
+        return None
+
+
+def _parse_bool(value: str, row: int, errors: _Collector) -> bool | None:
+    word = value.lower()
+    if word == "" or word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    errors.add(row, "billable", f"'{value}' is not yes/no, true/false or 1/0.")
+    return None
+
+
+def _parse_date(value: str, row: int, errors: _Collector) -> dt.date | None:
+    if not value:
+        errors.add(row, "date", "The date is missing.")
+        return None
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            raise ValueError
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        errors.add(row, "date", f"'{value}' is not a date: use YYYY-MM-DD.")
+        return None
+
+
+class _EngagementIndex:
+    """The workspace's engagements by id and by case-insensitive name (one query)."""
+
+    def __init__(self, workspace: Workspace):
+        self.by_id: dict[int, Engagement] = {}
+        self.by_name: dict[str, list[Engagement]] = {}
+        for engagement in Engagement.objects.filter(workspace=workspace):
+            self.by_id[engagement.pk] = engagement
+            self.by_name.setdefault(engagement.name.strip().lower(), []).append(engagement)
+
+    def find(self, value: str, row: int, errors: _Collector) -> Engagement | None:
+        if not value:
+            errors.add(row, "engagement", "The engagement is missing.")
+            return None
+        named = self.by_name.get(value.lower(), [])
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            ids = ", ".join(str(e.pk) for e in named)
+            errors.add(
+                row,
+                "engagement",
+                f"{len(named)} engagements are named '{value}': use the id ({ids}).",
+            )
+            return None
+        if value.isdigit() and int(value) in self.by_id:
+            return self.by_id[int(value)]
+        # Another workspace's engagement is exactly as unknown as one that never existed.
+        errors.add(row, "engagement", f"No such engagement: '{value}'.")
+        return None
+
+
+def _invoiced_retainer_periods(engagements: Iterable[Engagement]) -> dict[int, list[tuple]]:
+    """(start, end) of each retainer period whose overage is invoiced, per engagement: time
+    in them is frozen (as `services.time_entry_save` enforces for one entry). One query."""
+    retainers = {e.pk: e for e in engagements if e.pay_model == PayModel.RETAINER}
+    if not retainers:
+        return {}
+    claimed: dict[int, set[dt.date]] = {}
+    for engagement_id, start in BillingClaim.objects.filter(
+        engagement_id__in=retainers,
+        kind=BillingClaim.Kind.RETAINER_OVERAGE,
+        released_at__isnull=True,
+    ).values_list("engagement_id", "period_start"):
+        claimed.setdefault(engagement_id, set()).add(start)
+    frozen = {}
+    for engagement_id, starts in claimed.items():
+        periods = retainer_periods(retainers[engagement_id], max(starts))
+        frozen[engagement_id] = [(s, e) for s, e in periods if s in starts]
+    return frozen
+
+
+@transaction.atomic
+def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportResult:
+    """Create every time entry of the file, or none. Engagements are looked up in this
+    workspace only."""
+    table = _read(upload, TIME_COLUMNS)
+    if "minutes" not in table.columns and "hours" not in table.columns:
+        raise ImportRejected([RowError(1, "minutes", "Add a minutes or an hours column.")])
+    errors = _Collector()
+    engagements = _EngagementIndex(workspace)
+    frozen = _invoiced_retainer_periods(engagements.by_id.values())
+    members = {
+        email.lower(): user_id
+        for user_id, email in Membership.objects.filter(workspace=workspace).values_list(
+            "user_id", "user__email"
+        )
+    }
+    entries: list[TimeEntry] = []
+    per_engagement: dict[int, int] = {}
+    for row, values in table.rows:
+        _check_extra(values, row, errors)
+        before = errors.total
+        engagement = engagements.find(values.get("engagement", ""), row, errors)
+        day = _parse_date(values.get("date", ""), row, errors)
+        minutes = _parse_minutes(values, row, errors)
+        billable = _parse_bool(values.get("billable", ""), row, errors)
+        user_id = actor.pk
+        email = values.get("user", "")
+        if email:
+            user_id = members.get(email.lower())
+            if user_id is None:
+                errors.add(row, "user", f"'{email}' is not a member of this workspace.")
+        if engagement and day:
+            for start, end in frozen.get(engagement.pk, []):
+                if start <= day <= end:
+                    errors.add(row, "date", "This retainer period is already invoiced.")
+        entry = TimeEntry(
+            workspace=workspace,
+            engagement=engagement,
+            user_id=user_id,
+            date=day,
+            minutes=minutes,
+            description=values.get("description", ""),
+            billable=billable if billable is not None else True,
+        )
+        try:
+            # Field validation as the form's; what we resolved ourselves (engagement and
+            # user, within this workspace) is excluded, and what already failed above too.
+            exclude = ["workspace", "engagement", "user"]
+            exclude += [n for n, v in (("date", day), ("minutes", minutes)) if v is None]
+            entry.full_clean(exclude=exclude, validate_constraints=False)
+        except ValidationError as exc:
+            errors.add_validation(row, exc)
+        if errors.total == before:
+            entries.append(entry)
+            per_engagement[engagement.pk] = per_engagement.get(engagement.pk, 0) + 1
+    errors.raise_if_any()
+    TimeEntry.objects.bulk_create(entries, batch_size=2000)
+    audit_record(
+        workspace=workspace,
+        actor=actor,
+        action="time_entry.import",
+        count=len(entries),
+        minutes=sum(e.minutes for e in entries),
+        engagements={str(k): v for k, v in sorted(per_engagement.items())},
+        file=getattr(upload, "name", ""),
+    )
+    return ImportResult(created=len(entries), ignored_columns=table.ignored)
+
+
+# --- Templates ------------------------------------------------------------------------------
+def template_csv(columns: list[Column], example: dict[str, str] | None = None) -> str:
+    """A header and one example row, for people to fill in."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([c.name for c in columns])
+    writer.writerow([(example or {}).get(c.name, c.example) for c in columns])
+    return "\ufeff" + buffer.getvalue()
+
+
+# --- Export ---------------------------------------------------------------------------------
+def guard_cell(value) -> object:
+    """Text that a spreadsheet would run as a formula starts with a quote instead."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_stream(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
+    """Header then rows as CSV text, in chunks of about 64 kB (one chunk per row would make
+    a response of many tiny writes). Starts with a BOM so spreadsheets read it as UTF-8."""
+    writer = csv.writer(_Echo())
+    chunk = ["\ufeff", writer.writerow(header)]
+    size = 0
+    for row in rows:
+        line = writer.writerow([guard_cell(v) for v in row])
+        chunk.append(line)
+        size += len(line)
+        if size > 65536:
+            yield "".join(chunk)
+            chunk, size = [], 0
+    yield "".join(chunk)
+
+
+def _money(value: Decimal | None, currency: str) -> str:
+    return "" if value is None else str(quantize(value, currency))
+
+
+def _plain(value) -> object:
+    """Decimals without trailing zeros (150.0000 → 150, 12.50 → 12.5); None as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return value
+
+
+@dataclass(frozen=True)
+class Export:
+    header: list[str]
+    rows: Iterator[list]
+
+
+def export_clients(workspace: Workspace) -> Export:
+    fields = [c.name for c in CLIENT_COLUMNS]
+    header = ["id", *fields, "archived_at", "created_at"]
+    rows = (
+        Client.objects.filter(workspace=workspace)
+        .order_by("name", "pk")
+        .values_list("pk", *fields, "archived_at", "created_at")
+        .iterator(chunk_size=2000)
+    )
+    return Export(header, ([_iso(v) for v in row] for row in rows))
+
+
+ENGAGEMENT_TERMS = [
+    "hourly_rate",
+    "weekly_hour_cap",
+    "retainer_fee",
+    "retainer_included_hours",
+    "retainer_overage_rate",
+    "rollover_cap_hours",
+    "rollover_expiry_months",
+    "billing_day",
+    "revenue_share_percent",
+    "revenue_share_floor",
+    "revenue_share_cap",
+    "revenue_period",
+    "revenue_basis",
+]
+MONEY_TERMS = {"retainer_fee", "revenue_share_floor", "revenue_share_cap"}
+
+
+def export_engagements(workspace: Workspace) -> Export:
+    """One row per engagement; the pay-model terms are columns, empty where the pay model
+    does not use them."""
+    base = [
+        "pk",
+        "name",
+        "client_id",
+        "client__name",
+        "pay_model",
+        "status",
+        "currency",
+        "start_date",
+        "end_date",
+        "benefits_contribution_percent",
+        "estimated_hours_per_week",
+    ]
+    header = [
+        "id",
+        "name",
+        "client_id",
+        "client",
+        "pay_model",
+        "status",
+        "currency",
+        "start_date",
+        "end_date",
+        "benefits_contribution_percent",
+        "estimated_hours_per_week",
+        *ENGAGEMENT_TERMS,
+        "description",
+    ]
+    queryset = (
+        Engagement.objects.filter(workspace=workspace)
+        .order_by("client__name", "name", "pk")
+        .values(*base, *ENGAGEMENT_TERMS, "description")
+        .iterator(chunk_size=2000)
+    )
+
+    def rows():
+        for e in queryset:
+            terms = [
+                _money(e[t], e["currency"]) if t in MONEY_TERMS else _plain(e[t])
+                for t in ENGAGEMENT_TERMS
+            ]
+            yield [
+                *(_iso(_plain(e[f])) for f in base),
+                *terms,
+                e["description"],
+            ]
+
+    return Export(header, rows())
+
+
+def export_time_entries(workspace: Workspace) -> Export:
+    header = [
+        "id",
+        "date",
+        "engagement_id",
+        "engagement",
+        "client",
+        "minutes",
+        "hours",
+        "description",
+        "billable",
+        "user",
+    ]
+    queryset = (
+        TimeEntry.objects.filter(workspace=workspace)
+        .order_by("date", "pk")
+        .values_list(
+            "pk",
+            "date",
+            "engagement_id",
+            "engagement__name",
+            "engagement__client__name",
+            "minutes",
+            "description",
+            "billable",
+            "user__email",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+    def rows():
+        for pk, day, eid, ename, cname, minutes, description, billable, email in queryset:
+            hours = _hours_text(minutes)
+            yield [
+                pk,
+                day.isoformat(),
+                eid,
+                ename,
+                cname,
+                minutes,
+                hours,
+                description,
+                "yes" if billable else "no",
+                email or "",
+            ]
+
+    return Export(header, rows())
+
+
+def export_expenses(workspace: Workspace) -> Export:
+    header = [
+        "id",
+        "date",
+        "engagement_id",
+        "engagement",
+        "client",
+        "category",
+        "description",
+        "amount",
+        "currency",
+        "rebillable",
+        "markup_percent",
+        "rebill_amount",
+        "receipt",
+    ]
+    queryset = (
+        Expense.objects.filter(workspace=workspace)
+        .order_by("date", "pk")
+        .values_list(
+            "pk",
+            "date",
+            "engagement_id",
+            "engagement__name",
+            "engagement__client__name",
+            "category",
+            "description",
+            "amount",
+            "engagement__currency",
+            "rebillable",
+            "markup_percent",
+            "receipt",
+        )
+        .iterator(chunk_size=5000)
+    )
+
+    def rows():
+        for (pk, day, eid, ename, cname, category, description, amount, currency,
+             rebillable, markup, receipt) in queryset:  # fmt: skip
+            rebill = amount * (100 + markup) / 100 if rebillable else None
+            yield [
+                pk,
+                day.isoformat(),
+                eid,
+                ename,
+                cname,
+                category,
+                description,
+                _money(amount, currency),
+                currency,
+                "yes" if rebillable else "no",
+                _plain(markup),
+                _money(rebill, currency),
+                receipt.rsplit("/", 1)[-1] if receipt else "",
+            ]
+
+    return Export(header, rows())
+
+
+def _iso(value) -> object:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    return value
+
+
+EXPORTS = {
+    "clients": export_clients,
+    "engagements": export_engagements,
+    "time-entries": export_time_entries,
+    "expenses": export_expenses,
+}
