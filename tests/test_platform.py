@@ -112,7 +112,7 @@ def test_landing_page(client, db):
 
 def test_seed_demo_is_idempotent(db):
     from accounts.models import Membership, User, Workspace
-    from engagements.models import Client
+    from engagements.models import Client, Engagement, PayModel
 
     call_command("seed_demo", stdout=io.StringIO())
     call_command("seed_demo", stdout=io.StringIO())
@@ -122,6 +122,32 @@ def test_seed_demo_is_idempotent(db):
     with scopes_disabled():
         assert Membership.objects.filter(workspace=workspace).count() == 1
         assert Client.objects.filter(workspace=workspace).count() == 5
+        # One engagement of each pay model, plus the proposed one of the sent proposal.
+        pay_models = Engagement.objects.filter(workspace=workspace).values_list(
+            "pay_model", "status"
+        )
+        assert sorted(pay_models) == sorted(
+            [(m, "active") for m in PayModel.values] + [("hourly", "proposed")]
+        )
+
+
+def test_seed_demo_second_run_changes_no_counts(db):
+    """Every row the seed writes, counted per model: a second run adds none."""
+    from django.apps import apps
+
+    def counts():
+        with scopes_disabled():
+            return {
+                m.__name__: m._default_manager.count()
+                for m in apps.get_models()
+                if m._meta.app_label in ("accounts", "engagements")
+            }
+
+    call_command("seed_demo", stdout=io.StringIO())
+    first = counts()
+    assert first["TimeEntry"] > 50 and first["AuditEntry"] > 50
+    call_command("seed_demo", stdout=io.StringIO())
+    assert counts() == first
 
 
 def test_demo_login_reaches_the_dashboard(client, db):
