@@ -1,0 +1,136 @@
+"""Forms for proposals: the professional's quote (scope + the engagement terms it
+proposes) and the client's answer on the public page."""
+
+from __future__ import annotations
+
+from django import forms
+
+from accounts.models import Workspace
+from engagements.models import Client, Engagement
+
+# The engagement terms a proposal sets, in the order the form shows them. They are passed
+# through to `services.proposal_create`, which validates them like any engagement.
+TERMS_FIELDS = [
+    "pay_model",
+    "currency",
+    "start_date",
+    "end_date",
+    "estimated_hours_per_week",
+    "hourly_rate",
+    "weekly_hour_cap",
+    "retainer_fee",
+    "retainer_included_hours",
+    "retainer_overage_rate",
+    "rollover_cap_hours",
+    "rollover_expiry_months",
+    "billing_day",
+    "revenue_share_percent",
+    "revenue_share_floor",
+    "revenue_share_cap",
+    "revenue_period",
+    "revenue_basis",
+]
+
+# Which terms belong to which pay model (the form shows them grouped; the rest are cleared
+# so a stray value of another model is never saved).
+TERMS_BY_PAY_MODEL = {
+    "hourly": ["hourly_rate", "weekly_hour_cap"],
+    "fixed_fee": [],
+    "retainer": [
+        "retainer_fee",
+        "retainer_included_hours",
+        "retainer_overage_rate",
+        "rollover_cap_hours",
+        "rollover_expiry_months",
+        "billing_day",
+    ],
+    "bounty": [],
+    "revenue_share": [
+        "revenue_share_percent",
+        "revenue_share_floor",
+        "revenue_share_cap",
+        "revenue_period",
+        "revenue_basis",
+    ],
+}
+MODEL_SPECIFIC = {name for names in TERMS_BY_PAY_MODEL.values() for name in names}
+
+
+class ProposalForm(forms.Form):
+    client = forms.ModelChoiceField(queryset=None, empty_label="Choose a client")
+    title = forms.CharField(max_length=200, help_text="Also the name of the engagement.")
+    scope = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text="What you will do, what you will deliver, and what is not included.",
+    )
+    valid_until = forms.DateField(
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="After this day the client can no longer accept.",
+    )
+
+    def __init__(self, *args, workspace: Workspace, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Choices come from this workspace only; the service checks the client again.
+        self.fields["client"].queryset = Client.objects.filter(
+            workspace=workspace, archived_at__isnull=True
+        ).order_by("name", "pk")
+        self.fields.update(forms.fields_for_model(Engagement, fields=TERMS_FIELDS))
+        self.fields["currency"].required = False
+        self.fields["currency"].help_text = "Empty: the client's currency."
+        choices = [c for c in self.fields["currency"].choices if c[0] != ""]
+        self.fields["currency"].choices = [("", "The client's currency"), *choices]
+        for name in ("start_date", "end_date"):
+            self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
+        self.fields["revenue_basis"].widget.attrs["rows"] = 2
+        self.fields[
+            "estimated_hours_per_week"
+        ].help_text = "For your capacity plan. Hourly caps and retainer hours count on their own."
+
+    def engagement_terms(self) -> dict:
+        """The terms to pass on: those of the chosen pay model, and the shared ones."""
+        data = self.cleaned_data
+        keep = set(TERMS_BY_PAY_MODEL.get(data.get("pay_model"), []))
+        terms = {}
+        for name in TERMS_FIELDS:
+            if name in MODEL_SPECIFIC and name not in keep:
+                continue
+            value = data.get(name)
+            if value not in (None, ""):  # empty: the model's default
+                terms[name] = value
+        return terms
+
+    def groups(self):
+        """Bound fields per pay model, for the template's sections."""
+        return [
+            (model, [self[name] for name in names])
+            for model, names in TERMS_BY_PAY_MODEL.items()
+            if names
+        ]
+
+
+class ProposalAnswerForm(forms.Form):
+    """The client's answer on the public page. Accepting needs a typed name (their
+    signature); declining takes an optional reason."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+
+    answer = forms.ChoiceField(choices=[(ACCEPT, "Accept"), (DECLINE, "Decline")])
+    name = forms.CharField(max_length=150, required=False, label="Your full name")
+    email = forms.EmailField(required=False, label="Your email")
+    reason = forms.CharField(
+        required=False,
+        label="Reason (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("answer") == self.ACCEPT:
+            if not (data.get("name") or "").strip():
+                self.add_error("name", "Type your full name to accept.")
+            if not data.get("email") and "email" not in self.errors:
+                self.add_error("email", "Enter your email so the acceptance is on record.")
+        return data
