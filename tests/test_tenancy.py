@@ -35,7 +35,41 @@ def a_objects(personas):
     invitation = InvitationFactory(workspace=personas.a)
     with scopes_disabled():
         membership = Membership.objects.get(workspace=personas.a, user=personas.bob)
-    return {"client": client, "invitation": invitation, "membership": membership}
+    objects = {"client": client, "invitation": invitation, "membership": membership}
+    objects.update(_engagements_api_objects(personas, client))
+    return objects
+
+
+def _engagements_api_objects(personas, client):
+    """One of each record the engagements API serves, all A's (capacity rows alice's)."""
+    from tests.factories import (
+        AvailabilityFactory,
+        BlockedTimeFactory,
+        ContactFactory,
+        EngagementFactory,
+        ExpenseFactory,
+        MilestoneFactory,
+        OutcomeFactory,
+        ProposalFactory,
+        RetainerEngagementFactory,
+        RevenueReportFactory,
+        TimeEntryFactory,
+    )
+
+    engagement = EngagementFactory(client=client)
+    return {
+        "contact": ContactFactory(client=client),
+        "engagement": engagement,
+        "retainer": RetainerEngagementFactory(client=client),
+        "time_entry": TimeEntryFactory(engagement=engagement),
+        "milestone": MilestoneFactory(engagement__client=client),
+        "outcome": OutcomeFactory(engagement__client=client),
+        "revenue_report": RevenueReportFactory(engagement__client=client),
+        "expense": ExpenseFactory(engagement=engagement),
+        "api_proposal": ProposalFactory(engagement__client=client),
+        "availability": AvailabilityFactory(workspace=personas.a, user=personas.alice),
+        "api_blocked_time": BlockedTimeFactory(workspace=personas.a, user=personas.alice),
+    }
 
 
 # Every page of a workspace, as (url name, kwargs from the fixture objects).
@@ -65,7 +99,48 @@ WORKSPACE_API = [
     ("invitation-detail", {"pk": "invitation"}),
     ("client-list", {}),
     ("client-detail", {"pk": "client"}),
+    ("client-archive", {"pk": "client"}),
+    ("client-unarchive", {"pk": "client"}),
+    ("contact-list", {}),
+    ("contact-detail", {"pk": "contact"}),
+    ("engagement-list", {}),
+    ("engagement-detail", {"pk": "engagement"}),
+    ("engagement-unbilled", {"pk": "engagement"}),
+    ("engagement-retainer-statements", {"pk": "retainer"}),
+    ("time-entry-list", {}),
+    ("time-entry-detail", {"pk": "time_entry"}),
+    ("milestone-list", {}),
+    ("milestone-detail", {"pk": "milestone"}),
+    ("milestone-deliver", {"pk": "milestone"}),
+    ("milestone-accept", {"pk": "milestone"}),
+    ("outcome-list", {}),
+    ("outcome-detail", {"pk": "outcome"}),
+    ("outcome-accept", {"pk": "outcome"}),
+    ("revenue-report-list", {}),
+    ("revenue-report-detail", {"pk": "revenue_report"}),
+    ("expense-list", {}),
+    ("expense-detail", {"pk": "expense"}),
+    ("proposal-list", {}),
+    ("proposal-detail", {"pk": "api_proposal"}),
+    ("proposal-send", {"pk": "api_proposal"}),
+    ("proposal-withdraw", {"pk": "api_proposal"}),
+    ("availability-list", {}),
+    ("blocked-time-list", {}),
+    ("blocked-time-detail", {"pk": "api_blocked_time"}),
+    ("capacity-list", {}),
 ]
+
+# Action routes that take only POST: a member's GET is a 405 (the route resolved and the
+# permission passed), where an outsider's is a 404.
+POST_ONLY_API = {
+    "client-archive",
+    "client-unarchive",
+    "milestone-deliver",
+    "milestone-accept",
+    "outcome-accept",
+    "proposal-send",
+    "proposal-withdraw",
+}
 
 
 def _url(name, kwargs, workspace, objects):
@@ -95,7 +170,7 @@ def test_every_workspace_endpoint_is_404_for_an_outsider(api_as, personas, a_obj
 @pytest.mark.parametrize(("name", "kwargs"), WORKSPACE_API)
 def test_every_workspace_endpoint_works_for_a_member(api_as, personas, a_objects, name, kwargs):
     response = api_as(personas.alice).get(_url(name, kwargs, personas.a, a_objects))
-    assert response.status_code == 200
+    assert response.status_code == (405 if name in POST_ONLY_API else 200)
 
 
 def test_an_object_of_b_under_a_slug_of_a_is_404(client, api_as, personas):
