@@ -3,12 +3,34 @@ WorkspaceMiddleware; every route here must also be in tests/test_tenancy.py's ta
 
 from django.urls import path
 
-from engagements import views, views_csv
+from engagements import views, views_capacity, views_csv, views_proposals
 
 urlpatterns = [
     path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.client_create, name="client_create"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
+    # Proposals (views_proposals; the client's public page is /p/<token>/ in portfolio/urls)
+    path("proposals/", views_proposals.proposal_list, name="proposal_list"),
+    path("proposals/new/", views_proposals.proposal_create, name="proposal_create"),
+    path("proposals/<int:pk>/", views_proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/send/", views_proposals.proposal_send, name="proposal_send"),
+    path(
+        "proposals/<int:pk>/withdraw/", views_proposals.proposal_withdraw, name="proposal_withdraw"
+    ),
+    # Capacity (views_capacity)
+    path("capacity/", views_capacity.capacity, name="capacity"),
+    path(
+        "capacity/availability/",
+        views_capacity.capacity_availability,
+        name="capacity_availability",
+    ),
+    path("capacity/blocked/new/", views_capacity.blocked_time_create, name="blocked_time_create"),
+    path("capacity/blocked/<int:pk>/", views_capacity.blocked_time_edit, name="blocked_time_edit"),
+    path(
+        "capacity/blocked/<int:pk>/delete/",
+        views_capacity.blocked_time_delete,
+        name="blocked_time_delete",
+    ),
     # CSV import & export (views_csv)
     path("import-export/", views_csv.import_export, name="csv_import_export"),
     path(

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 
 from accounts import views as accounts_views
 from accounts.api import views as accounts_api
+from engagements import views_proposals as proposal_views
 from portfolio.views import healthz
 
 # --- API -----------------------------------------------------------------------------------
@@ -44,6 +45,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("workspaces/new/", accounts_views.workspace_create, name="workspace_create"),
     path("invitations/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
+    path("p/<str:token>/", proposal_views.proposal_public, name="proposal_public"),
     path("settings/profile/", accounts_views.profile, name="profile"),
     path("settings/api-tokens/", accounts_views.api_tokens, name="api_tokens"),
     path(

@@ -36,6 +36,7 @@ def a_objects(personas):
     with scopes_disabled():
         membership = Membership.objects.get(workspace=personas.a, user=personas.bob)
     objects = {"client": client, "invitation": invitation, "membership": membership}
+    objects.update(_proposal_and_capacity_objects(personas, client))
     objects.update(_engagements_api_objects(personas, client))
     return objects
 
@@ -72,9 +73,46 @@ def _engagements_api_objects(personas, client):
     }
 
 
+def _proposal_and_capacity_objects(personas, client):
+    """A proposal of A's, and blocked time of alice's (the member the inside test uses)."""
+    import datetime as dt
+
+    from engagements.services import blocked_time_save, proposal_create
+
+    with scope(workspace=personas.a):
+        proposal = proposal_create(
+            workspace=personas.a,
+            actor=personas.alice,
+            client=client,
+            title="Audit",
+            scope="Audit",
+            pay_model="fixed_fee",
+            start_date=dt.date(2030, 1, 7),
+        )
+        blocked = blocked_time_save(
+            workspace=personas.a,
+            user=personas.alice,
+            actor=personas.alice,
+            title="School run",
+            start_date=dt.date(2030, 1, 7),
+            hours_per_day=2,
+        )
+    return {"proposal": proposal, "blocked_time": blocked}
+
+
 # Every page of a workspace, as (url name, kwargs from the fixture objects).
 WORKSPACE_PAGES = [
     ("dashboard", {}),
+    ("proposal_list", {}),
+    ("proposal_create", {}),
+    ("proposal_detail", {"pk": "proposal"}),
+    ("proposal_send", {"pk": "proposal"}),
+    ("proposal_withdraw", {"pk": "proposal"}),
+    ("capacity", {}),
+    ("capacity_availability", {}),
+    ("blocked_time_create", {}),
+    ("blocked_time_edit", {"pk": "blocked_time"}),
+    ("blocked_time_delete", {"pk": "blocked_time"}),
     ("csv_import_export", {}),
     ("csv_template_clients", {}),
     ("csv_template_time_entries", {}),
