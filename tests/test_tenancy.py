@@ -30,7 +30,7 @@ def test_scope_filters_to_the_workspace(personas):
 
 
 @pytest.fixture
-def a_objects(personas):
+def a_objects(personas, settings, tmp_path):
     client = ClientFactory(workspace=personas.a)
     invitation = InvitationFactory(workspace=personas.a)
     with scopes_disabled():
@@ -38,6 +38,8 @@ def a_objects(personas):
     objects = {"client": client, "invitation": invitation, "membership": membership}
     objects.update(_proposal_and_capacity_objects(personas, client))
     objects.update(_engagements_api_objects(personas, client))
+    settings.MEDIA_ROOT = tmp_path  # the receipt below is uploaded here
+    objects.update(_engagement_page_objects(personas, client))
     return objects
 
 
@@ -70,6 +72,34 @@ def _engagements_api_objects(personas, client):
         "api_proposal": ProposalFactory(engagement__client=client),
         "availability": AvailabilityFactory(workspace=personas.a, user=personas.alice),
         "api_blocked_time": BlockedTimeFactory(workspace=personas.a, user=personas.alice),
+    }
+
+
+def _engagement_page_objects(personas, client):
+    """Hourly, fixed-fee and bounty engagements with a work record each (the expense has a
+    receipt), for the engagement pages' URLs."""
+    from django.core.files.base import ContentFile
+
+    from tests.factories import (
+        EngagementFactory,
+        ExpenseFactory,
+        MilestoneFactory,
+        OutcomeFactory,
+    )
+
+    hourly = EngagementFactory(client=client)
+    expense = ExpenseFactory(engagement=hourly)
+    with scopes_disabled():
+        expense.receipt.save("receipt.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    milestone = MilestoneFactory(engagement__client=client)
+    outcome = OutcomeFactory(engagement__client=client)
+    return {
+        "page_hourly": hourly,
+        "page_milestone": milestone,
+        "page_milestone_engagement": milestone.engagement,
+        "page_outcome": outcome,
+        "page_outcome_engagement": outcome.engagement,
+        "page_expense": expense,
     }
 
 
@@ -127,6 +157,31 @@ WORKSPACE_PAGES = [
     ("client_list", {}),
     ("client_create", {}),
     ("client_detail", {"pk": "client"}),
+    ("client_contact_save", {"pk": "client"}),
+    ("client_archive", {"pk": "client"}),
+    ("engagement_list", {}),
+    ("engagement_create", {}),
+    ("engagement_detail", {"pk": "page_hourly"}),
+    ("engagement_edit", {"pk": "page_hourly"}),
+    ("engagement_time_save", {"pk": "page_hourly"}),
+    ("engagement_milestone_add", {"pk": "page_milestone_engagement"}),
+    (
+        "engagement_milestone_deliver",
+        {"pk": "page_milestone_engagement", "milestone_pk": "page_milestone"},
+    ),
+    (
+        "engagement_milestone_accept",
+        {"pk": "page_milestone_engagement", "milestone_pk": "page_milestone"},
+    ),
+    ("engagement_outcome_add", {"pk": "page_outcome_engagement"}),
+    (
+        "engagement_outcome_accept",
+        {"pk": "page_outcome_engagement", "outcome_pk": "page_outcome"},
+    ),
+    ("engagement_revenue_add", {"pk": "page_hourly"}),
+    ("engagement_expense_add", {"pk": "page_hourly"}),
+    ("engagement_expense_receipt", {"pk": "page_hourly", "expense_pk": "page_expense"}),
+    ("engagement_record_delete", {"pk": "page_hourly"}),
 ]
 
 WORKSPACE_API = [

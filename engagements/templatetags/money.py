@@ -1,0 +1,52 @@
+"""Money and time for templates: `{{ amount|money:currency }}`, `{{ minutes|duration }}`.
+
+Amounts are shown rounded to the currency's minor unit (JPY 0 places, USD 2, KWD 3), the
+same rounding `portfolio.money.quantize` applies before anything is billed."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from babel.numbers import format_currency, format_decimal
+from django import template
+
+from portfolio.money import quantize
+
+register = template.Library()
+
+LOCALE = "en_US"
+
+
+@register.filter
+def money(amount, currency: str = "") -> str:
+    """A Decimal with its currency: 1234.5 USD → "$1,234.50"; None → "—"."""
+    if amount is None or amount == "":
+        return "—"
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    except (InvalidOperation, ValueError):
+        return str(amount)
+    if not currency:
+        return format_decimal(value, locale=LOCALE)
+    return format_currency(quantize(value, currency), currency, locale=LOCALE)
+
+
+@register.filter
+def duration(minutes) -> str:
+    """Whole minutes as hours and minutes: 90 → "1h 30m", 45 → "45m", 120 → "2h"."""
+    if minutes in (None, ""):
+        return "—"
+    minutes = int(minutes)
+    sign = "-" if minutes < 0 else ""
+    hours, rest = divmod(abs(minutes), 60)
+    if not hours:
+        return f"{sign}{rest}m"
+    return f"{sign}{hours}h {rest:02d}m" if rest else f"{sign}{hours}h"
+
+
+@register.filter
+def hours(value) -> str:
+    """A Decimal number of hours without trailing zeros: 7.50 → "7.5", 8.00 → "8"."""
+    if value in (None, ""):
+        return "—"
+    return format_decimal(Decimal(value).normalize(), locale=LOCALE)
