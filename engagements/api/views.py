@@ -17,6 +17,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status
@@ -46,9 +47,6 @@ from engagements.models import (
     TimeEntry,
 )
 from portfolio.api import WorkspaceViewSet
-
-# Where the client opens a sent proposal (the public page; the token is the credential).
-PROPOSAL_PUBLIC_PATH = "/p/{token}/"
 
 
 def _as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
@@ -525,7 +523,8 @@ class ProposalViewSet(
         only; sending again issues a new one and the earlier link stops working."""
         with service_errors():
             proposal, token = services.proposal_send(proposal=self.get_object(), actor=request.user)
-        url = request.build_absolute_uri(PROPOSAL_PUBLIC_PATH.format(token=token))
+        # The client's public page, /p/<token>/: the token is the credential.
+        url = request.build_absolute_uri(reverse("proposal_public", args=[token]))
         proposal = self.get_queryset().get(pk=proposal.pk)
         return Response(
             s.ProposalSentSerializer({"url": url, "proposal": proposal}).data,

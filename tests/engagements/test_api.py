@@ -647,7 +647,7 @@ def test_expense_json_filter_update_delete(bob, hourly, acme):
 
 
 # --- Proposals -----------------------------------------------------------------------------
-def test_proposal_create_send_withdraw(bob, acme):
+def test_proposal_create_send_withdraw(bob, acme, client):
     created = bob.post(
         url("proposals"),
         {
@@ -676,6 +676,7 @@ def test_proposal_create_send_withdraw(bob, acme):
     token = link.rstrip("/").rsplit("/", 1)[1]
     with scopes_disabled():
         assert Proposal.objects.get(pk=body["id"]).token_hash == proposal_token_hash(token)
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200  # it opens
     # The link is shown once: reading the proposal never shows it again.
     assert "url" not in bob.get(url("proposals", body["id"])).json()
     assert token not in bob.get(url("proposals", body["id"])).content.decode()
