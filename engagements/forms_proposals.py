@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from accounts.models import Workspace
+from engagements.forms import PAY_MODEL_TERMS, EngagementForm
 from engagements.models import Client, Engagement
 
 # The engagement terms a proposal sets, in the order the form shows them. They are passed
@@ -31,28 +32,10 @@ TERMS_FIELDS = [
     "revenue_basis",
 ]
 
-# Which terms belong to which pay model (the form shows them grouped; the rest are cleared
-# so a stray value of another model is never saved).
-TERMS_BY_PAY_MODEL = {
-    "hourly": ["hourly_rate", "weekly_hour_cap"],
-    "fixed_fee": [],
-    "retainer": [
-        "retainer_fee",
-        "retainer_included_hours",
-        "retainer_overage_rate",
-        "rollover_cap_hours",
-        "rollover_expiry_months",
-        "billing_day",
-    ],
-    "bounty": [],
-    "revenue_share": [
-        "revenue_share_percent",
-        "revenue_share_floor",
-        "revenue_share_cap",
-        "revenue_period",
-        "revenue_basis",
-    ],
-}
+# Which terms belong to which pay model: the engagement form's table, so a proposal and an
+# engagement ask for the same terms with the same labels. The others are dropped so a stray
+# value of another model is never saved.
+TERMS_BY_PAY_MODEL = PAY_MODEL_TERMS
 MODEL_SPECIFIC = {name for names in TERMS_BY_PAY_MODEL.values() for name in names}
 
 
@@ -75,7 +58,20 @@ class ProposalForm(forms.Form):
         self.fields["client"].queryset = Client.objects.filter(
             workspace=workspace, archived_at__isnull=True
         ).order_by("name", "pk")
-        self.fields.update(forms.fields_for_model(Engagement, fields=TERMS_FIELDS))
+        meta = EngagementForm.Meta
+        self.fields.update(
+            forms.fields_for_model(
+                Engagement,
+                fields=TERMS_FIELDS,
+                labels=meta.labels,
+                help_texts=meta.help_texts,
+                widgets=meta.widgets,
+            )
+        )
+        self.fields["pay_model"].choices = [
+            ("", "Choose how you are paid"),
+            *[c for c in self.fields["pay_model"].choices if c[0] != ""],
+        ]
         self.fields["currency"].required = False
         self.fields["currency"].help_text = "Empty: the client's currency."
         choices = [c for c in self.fields["currency"].choices if c[0] != ""]
@@ -109,28 +105,23 @@ class ProposalForm(forms.Form):
         ]
 
 
-class ProposalAnswerForm(forms.Form):
-    """The client's answer on the public page. Accepting needs a typed name (their
-    signature); declining takes an optional reason."""
+class ProposalAcceptForm(forms.Form):
+    """Accepting on the public page: the typed name is the client's signature."""
 
-    ACCEPT = "accept"
-    DECLINE = "decline"
-
-    answer = forms.ChoiceField(choices=[(ACCEPT, "Accept"), (DECLINE, "Decline")])
-    name = forms.CharField(max_length=150, required=False, label="Your full name")
-    email = forms.EmailField(required=False, label="Your email")
-    reason = forms.CharField(
-        required=False,
-        label="Reason (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
+    name = forms.CharField(
+        max_length=150,
+        label="Your full name",
+        error_messages={"required": "Type your full name to accept."},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    email = forms.EmailField(
+        label="Your email",
+        error_messages={"required": "Enter your email so the acceptance is on record."},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("answer") == self.ACCEPT:
-            if not (data.get("name") or "").strip():
-                self.add_error("name", "Type your full name to accept.")
-            if not data.get("email") and "email" not in self.errors:
-                self.add_error("email", "Enter your email so the acceptance is on record.")
-        return data
+
+class ProposalDeclineForm(forms.Form):
+    reason = forms.CharField(
+        required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
+    )

@@ -135,6 +135,44 @@ def build_chart(weeks: list[Week]) -> Chart:
     )
 
 
+@dataclass
+class OverRun:
+    """Consecutive over-committed weeks with the same figures, listed as one line."""
+
+    first: Week
+    last: Week
+    count: int
+
+
+def over_runs(weeks: list[Week]) -> list[OverRun]:
+    runs: list[OverRun] = []
+    for week in weeks:
+        if not week.over_committed:
+            continue
+        run = runs[-1] if runs else None
+        if (
+            run
+            and run.last.end + dt.timedelta(days=1) == week.start
+            and (run.last.committed, run.last.available) == (week.committed, week.available)
+        ):
+            run.last, run.count = week, run.count + 1
+        else:
+            runs.append(OverRun(first=week, last=week, count=1))
+    return runs
+
+
+def commitments(weeks: list[Week]) -> list[tuple[str, Decimal, int]]:
+    """Each engagement that takes hours in these weeks: (name, hours a week, weeks)."""
+    seen: dict[tuple[str, Decimal], int] = {}
+    for week in weeks:
+        for name, hours in week.engagements:
+            seen[(name, hours)] = seen.get((name, hours), 0) + 1
+    return sorted(
+        ((name, hours, count) for (name, hours), count in seen.items()),
+        key=lambda row: (-row[1], row[0]),
+    )
+
+
 def _start_from(request: HttpRequest) -> dt.date:
     today = timezone.localdate()
     try:
@@ -161,14 +199,14 @@ def _render(
         initial = {"effective_from": monday_of(today) + dt.timedelta(days=7)}
         if current is not None:
             initial.update(
-                {day: current.hours_on(i) for i, day in enumerate(Availability.WEEKDAYS)}
+                {
+                    day: format(current.hours_on(i).normalize(), "f")  # "8", not "8.00"
+                    for i, day in enumerate(Availability.WEEKDAYS)
+                }
             )
         else:
             initial.update(
-                {
-                    day: Decimal(8) if i < 5 else Decimal(0)
-                    for i, day in enumerate(Availability.WEEKDAYS)
-                }
+                {day: "8" if i < 5 else "0" for i, day in enumerate(Availability.WEEKDAYS)}
             )
         availability_form = AvailabilityForm(initial=initial)
     if blocked_form is None:
@@ -185,6 +223,7 @@ def _render(
         "logged": sum((w.logged for w in weeks), Decimal(0)),
     }
     this_week = monday_of(today)
+    rows = commitments(weeks)
     return render(
         request,
         "engagements/capacity.html",
@@ -198,6 +237,9 @@ def _render(
             "next_start": start + dt.timedelta(weeks=WEEKS),
             "is_current": start == this_week,
             "over": over,
+            "over_runs": over_runs(weeks),
+            "commitments": rows,
+            "totals_peak": max((hours for _, hours, _ in rows), default=Decimal(1)),
             "over_with_pipeline": over_with_pipeline,
             "totals": totals,
             "history": history,

@@ -29,7 +29,7 @@ from accounts.models import AuditEntry
 from accounts.tenancy import get_tenant_object_or_404, membership_for, workspace_scope
 from accounts.views import form_errors_from, workspace_role
 from engagements import services
-from engagements.forms_proposals import ProposalAnswerForm, ProposalForm
+from engagements.forms_proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
 from engagements.models import Engagement, PayModel, Proposal
 
 # --- Rate limit ------------------------------------------------------------------------------
@@ -224,7 +224,11 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(
         request.POST or None,
         workspace=request.workspace,
-        initial={"client": request.GET.get("client"), "start_date": timezone.localdate()},
+        initial={
+            "client": request.GET.get("client"),
+            "start_date": timezone.localdate(),
+            "valid_until": timezone.localdate() + dt.timedelta(days=30),
+        },
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -311,7 +315,7 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- The client's public page ----------------------------------------------------------------
 def _public_response(
-    request, proposal, token, form, *, status=200, is_member=False
+    request, proposal, token, accept_form, decline_form, *, status=200, is_member=False
 ) -> HttpResponse:
     key, label = display_status(proposal)
     response = render(
@@ -325,15 +329,17 @@ def _public_response(
             "terms": terms_in_words(proposal.engagement),
             "status_key": key,
             "status_label": label,
-            "form": form,
+            "accept_form": accept_form,
+            "decline_form": decline_form,
             "action": reverse("proposal_public", args=[token]),
             "is_member": is_member,
         },
         status=status,
     )
-    # The URL is a credential: keep it out of caches, referrers and search engines.
+    # The URL is a credential: keep it out of caches, other sites' referrers and search
+    # engines. ("no-referrer" would also blank the Origin of the form posts: CSRF fails.)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -350,26 +356,30 @@ def proposal_public(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _proposal_public(request: HttpRequest, token: str, proposal: Proposal) -> HttpResponse:
-    form = ProposalAnswerForm(request.POST or None)
+    answer = request.POST.get("answer") if request.method == "POST" else None
+    accept_form = ProposalAcceptForm(request.POST if answer == "accept" else None)
+    decline_form = ProposalDeclineForm(request.POST if answer == "decline" else None)
     if request.method == "POST":
-        if form.is_valid():
+        form = accept_form if answer == "accept" else decline_form
+        if answer in ("accept", "decline") and form.is_valid():
             data = form.cleaned_data
-            accept = data["answer"] == ProposalAnswerForm.ACCEPT
             try:
                 services.proposal_respond(
                     proposal=proposal,
-                    accept=accept,
-                    name=data["name"],
-                    email=data["email"],
-                    reason=data["reason"],
+                    accept=answer == "accept",
+                    name=data.get("name", ""),
+                    email=data.get("email", ""),
+                    reason=data.get("reason", ""),
                 )
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
                 return redirect("proposal_public", token=token)
-        return _public_response(request, proposal, token, form, status=400)
+        return _public_response(request, proposal, token, accept_form, decline_form, status=400)
     # The professional checking their own link is not the client opening it.
     is_member = membership_for(request.user, proposal.workspace) is not None
     if proposal.status == Proposal.Status.SENT and not _is_expired(proposal) and not is_member:
         services.proposal_mark_viewed(proposal=proposal)
-    return _public_response(request, proposal, token, form, is_member=is_member)
+    return _public_response(
+        request, proposal, token, accept_form, decline_form, is_member=is_member
+    )

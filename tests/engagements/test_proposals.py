@@ -201,7 +201,7 @@ def test_send_shows_the_link_once_then_public_page_accept_activates(client, pers
     ):
         assert text in html
     assert "/w/" not in html and "/proposals/" not in html  # no way into the app
-    assert page["X-Robots-Tag"].startswith("noindex") and page["Referrer-Policy"] == "no-referrer"
+    assert page["X-Robots-Tag"].startswith("noindex") and page["Referrer-Policy"] == "same-origin"
     assert reload(proposal).viewed_at is not None
 
     bad = public.post(f"/p/{token}/", {"answer": "accept", "name": "", "email": ""})
