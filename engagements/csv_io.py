@@ -304,7 +304,12 @@ def clients_import(*, workspace: Workspace, actor: User, upload) -> ImportResult
         try:
             # The unique-name constraint was checked above against one read of the names
             # (the database enforces it again at insert time), hence no per-row query.
-            client.full_clean(exclude=["workspace", *reported], validate_constraints=False)
+            # Currency and country were checked above against the same choices: Django
+            # re-normalises choices on every validate, which made 10,000 rows take 6 s.
+            client.full_clean(
+                exclude=["workspace", "currency", "country", *reported],
+                validate_constraints=False,
+            )
         except ValidationError as exc:
             errors.add_validation(row, exc)
         if errors.total == before:
