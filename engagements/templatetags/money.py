@@ -50,3 +50,18 @@ def hours(value) -> str:
     if value in (None, ""):
         return "—"
     return format_decimal(Decimal(value).normalize(), locale=LOCALE)
+
+
+SHORT_PAY_MODELS = {
+    "hourly": "Hourly",
+    "fixed_fee": "Fixed fee",
+    "retainer": "Retainer",
+    "bounty": "Bounty",
+    "revenue_share": "Revenue share",
+}
+
+
+@register.filter
+def pay_model_short(value: str) -> str:
+    """A pay model's name for badges and narrow columns."""
+    return SHORT_PAY_MODELS.get(value, value)
