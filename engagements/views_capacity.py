@@ -161,15 +161,22 @@ def over_runs(weeks: list[Week]) -> list[OverRun]:
     return runs
 
 
-def commitments(weeks: list[Week]) -> list[tuple[str, Decimal, int]]:
-    """Each engagement that takes hours in these weeks: (name, hours a week, weeks)."""
-    seen: dict[tuple[str, Decimal], int] = {}
+def commitments(weeks: list[Week]) -> list[tuple[str, Decimal, int, int]]:
+    """What takes the hours in these weeks: (name, hours a week, how many engagements of
+    that name and size, in how many weeks). Weeks carry names, not ids, so same-named
+    engagements of the same size are counted together rather than merged."""
+    weeks_seen: dict[tuple[str, Decimal], int] = {}
+    most: dict[tuple[str, Decimal], int] = {}
     for week in weeks:
+        in_week: dict[tuple[str, Decimal], int] = {}
         for name, hours in week.engagements:
-            seen[(name, hours)] = seen.get((name, hours), 0) + 1
+            in_week[(name, hours)] = in_week.get((name, hours), 0) + 1
+        for key, n in in_week.items():
+            weeks_seen[key] = weeks_seen.get(key, 0) + 1
+            most[key] = max(most.get(key, 0), n)
     return sorted(
-        ((name, hours, count) for (name, hours), count in seen.items()),
-        key=lambda row: (-row[1], row[0]),
+        ((name, hours, most[(name, hours)], n) for (name, hours), n in weeks_seen.items()),
+        key=lambda row: (-row[1] * row[2], row[0]),
     )
 
 
@@ -224,6 +231,17 @@ def _render(
     }
     this_week = monday_of(today)
     rows = commitments(weeks)
+    peak = max((hours * n for _, hours, n, _ in rows), default=Decimal(1)) or Decimal(1)
+    commitment_rows = [
+        {
+            "name": name,
+            "hours": hours,
+            "many": n,
+            "weeks": count,
+            "pct": int(hours * n * 100 / peak),
+        }
+        for name, hours, n, count in rows
+    ]
     return render(
         request,
         "engagements/capacity.html",
@@ -238,8 +256,7 @@ def _render(
             "is_current": start == this_week,
             "over": over,
             "over_runs": over_runs(weeks),
-            "commitments": rows,
-            "totals_peak": max((hours for _, hours, _ in rows), default=Decimal(1)),
+            "commitments": commitment_rows,
             "over_with_pipeline": over_with_pipeline,
             "totals": totals,
             "history": history,

@@ -376,3 +376,19 @@ def test_page_costs_the_same_queries_for_5_or_50_engagements(
         response = client.get(url(personas), {"start": "2030-01-07"})
     assert response.status_code == 200
     assert response.context["weeks"][0].committed == H(count // 2)
+
+
+def test_commitments_count_same_named_engagements_instead_of_merging_weeks(personas):
+    from engagements.views_capacity import commitments
+
+    for _ in range(2):
+        engagement(personas, name="Twin", pay_model="fixed_fee", estimated_hours_per_week=H(3))
+    engagement(
+        personas,
+        name="Short",
+        pay_model="fixed_fee",
+        estimated_hours_per_week=H(5),
+        end_date=MON + dt.timedelta(days=10),
+    )
+    rows = commitments(weeks_for(personas))
+    assert rows == [("Twin", H(3), 2, 12), ("Short", H(5), 1, 2)]
