@@ -33,6 +33,7 @@ from django.db.models.functions import Lower
 from accounts.currencies import CURRENCY_CHOICES
 from accounts.models import Membership, User, Workspace
 from accounts.services import audit_record
+from engagements import services
 from engagements.billing import retainer_periods
 from engagements.models import (
     BillingClaim,
@@ -478,6 +479,10 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
             if user_id is None:
                 errors.add(row, "user", f"'{email}' is not a member of this workspace.")
         if engagement and day:
+            try:
+                services.ensure_date_within_engagement(engagement, day)
+            except ValidationError as exc:
+                errors.add_validation(row, exc)
             for start, end in frozen.get(engagement.pk, []):
                 if start <= day <= end:
                     errors.add(row, "date", "This retainer period is already invoiced.")

@@ -17,6 +17,7 @@ from django_countries.fields import CountryField
 
 from accounts.currencies import currency_choices
 from accounts.tenancy import TenantModel
+from engagements.receipts import validate_receipt
 from portfolio.money import AmountField, RateField
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
@@ -136,14 +137,20 @@ class Engagement(TenantModel):
     )
     retainer_overage_rate = RateField(null=True, blank=True, validators=NON_NEGATIVE)
     rollover_cap_hours = models.DecimalField(
-        max_digits=6, decimal_places=2, null=True, blank=True, validators=NON_NEGATIVE,
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=NON_NEGATIVE,
         help_text="Most unused hours carried forward; empty or 0: no rollover.",
     )
     rollover_expiry_months = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Carried hours expire after this many periods."
     )
     billing_day = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(28)],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(28)],
         help_text="Day of the month each retainer period starts (1–28).",
     )
     # revenue share
@@ -188,7 +195,11 @@ class TimeEntry(TenantModel):
         Engagement, on_delete=models.PROTECT, related_name="time_entries"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     date = models.DateField()
     minutes = models.PositiveIntegerField(
@@ -226,7 +237,10 @@ class Milestone(TenantModel):
     accepted_at = models.DateField(null=True, blank=True)
     # Recorded by the professional on the client's word: who recorded it, and whose word.
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     accepted_on_word_of = models.CharField(max_length=150, blank=True)
@@ -248,7 +262,10 @@ class Outcome(TenantModel):
     evidence_note = models.TextField(blank=True)
     accepted_at = models.DateField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -273,7 +290,11 @@ class RevenueReport(TenantModel):
     reported_at = models.DateField()
     note = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -297,7 +318,12 @@ class Expense(TenantModel):
     amount = AmountField(validators=NON_NEGATIVE)
     category = models.CharField(max_length=60)
     description = models.CharField(max_length=300, blank=True)
-    receipt = models.FileField(upload_to="receipts/%Y/%m/", blank=True)
+    receipt = models.FileField(
+        upload_to="receipts/%Y/%m/",
+        blank=True,
+        validators=[validate_receipt],
+        help_text="PDF, PNG, JPEG, WebP or HEIC, at most 10 MB.",
+    )
     rebillable = models.BooleanField(default=True)
     markup_percent = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT
@@ -377,9 +403,7 @@ class Proposal(TenantModel):
         WITHDRAWN = "withdrawn", "Withdrawn"
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    engagement = models.OneToOneField(
-        Engagement, on_delete=models.PROTECT, related_name="proposal"
-    )
+    engagement = models.OneToOneField(Engagement, on_delete=models.PROTECT, related_name="proposal")
     title = models.CharField(max_length=200)
     scope = models.TextField(help_text="What you will do, deliver and not do.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
@@ -393,7 +417,11 @@ class Proposal(TenantModel):
     accepted_email = models.EmailField(blank=True)
     decline_reason = models.TextField(blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -456,8 +484,9 @@ class BlockedTime(TenantModel):
     # For recurring blocks: weekdays 0 (Mon)…6 (Sun); one-off blocks cover every day.
     weekdays = models.JSONField(default=list, blank=True)
     hours_per_day = models.DecimalField(
-        max_digits=4, decimal_places=2, validators=[MinValueValidator(Decimal("0.25")),
-                                                    MaxValueValidator(Decimal("24"))]
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.25")), MaxValueValidator(Decimal("24"))],
     )
 
     class Meta:

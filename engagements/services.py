@@ -132,6 +132,19 @@ def contact_save(
     return contact
 
 
+@transaction.atomic
+def contact_delete(*, contact: Contact, actor: User) -> None:
+    """Contacts are never billed, so nothing freezes them."""
+    audit_record(
+        workspace=contact.workspace,
+        actor=actor,
+        action="contact.delete",
+        obj=contact,
+        name=contact.name,
+    )
+    contact.delete()
+
+
 # --- Engagements ---------------------------------------------------------------------------
 def engagement_validate_terms(engagement: Engagement) -> None:
     errors = {
@@ -176,6 +189,7 @@ def engagement_create(
 
 # Terms that decide amounts already invoiced: frozen once anything is billed.
 BILLING_TERMS = {
+    "client",
     "pay_model",
     "currency",
     "hourly_rate",
@@ -228,27 +242,25 @@ def _ensure_not_billed(kind: str, source_id: int | None) -> None:
         raise ValidationError("Already invoiced: change it through a credit note instead.")
 
 
-def _ensure_same_engagement_workspace(engagement: Engagement, workspace: Workspace) -> None:
-    if engagement.workspace_id != workspace.pk:
-        raise ValidationError({"engagement": "Choose one of your engagements."})
-
-
 @transaction.atomic
 def time_entry_save(
     *, engagement: Engagement, actor: User, entry: TimeEntry | None = None, **fields
 ) -> TimeEntry:
     if entry is not None:
-        entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+        entry = TimeEntry.objects.select_for_update().select_related("engagement").get(pk=entry.pk)
         _ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
-        # Retainer usage of a period already billed for overage is frozen too.
-        if engagement.pay_model == PayModel.RETAINER and _is_billed(engagement):
-            _ensure_retainer_period_open(engagement, entry.date)
-    if engagement.pay_model == PayModel.RETAINER and "date" in fields:
-        _ensure_retainer_period_open(engagement, fields["date"])
+        # Usage of a retainer period already invoiced for overage is frozen: the entry may
+        # neither leave that period (by date or by engagement) nor change there.
+        if entry.engagement.pay_model == PayModel.RETAINER:
+            _ensure_retainer_period_open(entry.engagement, entry.date)
+    day = fields.get("date", entry.date if entry else None)
+    if engagement.pay_model == PayModel.RETAINER and day is not None:
+        _ensure_retainer_period_open(engagement, day)
     entry = entry or TimeEntry(workspace=engagement.workspace, engagement=engagement, user=actor)
     if entry.engagement_id != engagement.pk:
         entry.engagement = engagement
     _apply(entry, fields)
+    ensure_date_within_engagement(engagement, entry.date)
     _save(entry)
     audit_record(
         workspace=engagement.workspace,
@@ -258,6 +270,14 @@ def time_entry_save(
         minutes=entry.minutes,
     )
     return entry
+
+
+def ensure_date_within_engagement(engagement: Engagement, day: dt.date | None) -> None:
+    """Time outside the engagement's dates would count toward no period and never bill."""
+    if day and (day < engagement.start_date or (engagement.end_date and day > engagement.end_date)):
+        raise ValidationError(
+            {"date": "This date is outside the engagement's start and end dates."}
+        )
 
 
 def _ensure_retainer_period_open(engagement: Engagement, day: dt.date) -> None:
@@ -317,6 +337,8 @@ def weekly_cap_exceeded(engagement: Engagement, day: dt.date) -> bool:
 def milestone_save(
     *, engagement: Engagement, actor: User, milestone: Milestone | None = None, **fields
 ) -> Milestone:
+    if engagement.pay_model != PayModel.FIXED_FEE:
+        raise ValidationError({"engagement": "Milestones belong to fixed-fee engagements."})
     if milestone is not None:
         _ensure_not_billed(BillingClaim.Kind.MILESTONE, milestone.pk)
     milestone = milestone or Milestone(workspace=engagement.workspace, engagement=engagement)
@@ -378,6 +400,8 @@ def milestone_accept(
 def outcome_save(
     *, engagement: Engagement, actor: User, outcome: Outcome | None = None, **fields
 ) -> Outcome:
+    if engagement.pay_model != PayModel.BOUNTY:
+        raise ValidationError({"engagement": "Outcomes belong to outcome-bounty engagements."})
     if outcome is not None:
         _ensure_not_billed(BillingClaim.Kind.OUTCOME, outcome.pk)
     outcome = outcome or Outcome(workspace=engagement.workspace, engagement=engagement)
@@ -675,3 +699,15 @@ def blocked_time_save(
     _save(blocked)
     audit_record(workspace=workspace, actor=actor, action="blocked_time.save", obj=blocked)
     return blocked
+
+
+@transaction.atomic
+def blocked_time_delete(*, blocked: BlockedTime, actor: User) -> None:
+    audit_record(
+        workspace=blocked.workspace,
+        actor=actor,
+        action="blocked_time.delete",
+        obj=blocked,
+        title=blocked.title,
+    )
+    blocked.delete()

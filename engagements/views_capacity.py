@@ -342,6 +342,6 @@ def _save_blocked(request: HttpRequest, blocked: BlockedTime | None) -> HttpResp
 @workspace_role("write")
 def blocked_time_delete(request: HttpRequest, pk: int) -> HttpResponse:
     blocked = get_tenant_object_or_404(BlockedTime, request.workspace, pk=pk, user=request.user)
-    services.record_delete(record=blocked, kind="blocked_time", actor=request.user)
+    services.blocked_time_delete(blocked=blocked, actor=request.user)
     messages.info(request, f"“{blocked.title}” removed.")
     return _back(request)

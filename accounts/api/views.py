@@ -1,3 +1,4 @@
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
@@ -14,7 +15,11 @@ from portfolio.api import IsWorkspaceMember, WorkspaceViewSet
 def as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
     """Services raise Django's ValidationError; the API answers it as a 400 with fields."""
     if hasattr(exc, "error_dict"):
-        return exceptions.ValidationError(exc.message_dict)
+        errors = exc.message_dict
+        # Model-level (constraint) errors come as "__all__"; DRF's name for them is this.
+        if NON_FIELD_ERRORS in errors:
+            errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+        return exceptions.ValidationError(errors)
     return exceptions.ValidationError({"non_field_errors": exc.messages})
 
 

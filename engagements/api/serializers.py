@@ -10,6 +10,7 @@ are rendered as they are."""
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -32,6 +33,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
+from engagements.receipts import RECEIPT_TYPES, validate_receipt
 from portfolio.api import WorkspaceSerializerMixin
 from portfolio.money import minutes_to_hours
 
@@ -384,27 +386,6 @@ class RevenueReportSerializer(WorkspaceSerializerMixin, serializers.ModelSeriali
         validators: list = []
 
 
-RECEIPT_MAX_BYTES = 10 * 1024 * 1024
-RECEIPT_TYPES = "PDF, PNG, JPEG, WebP or HEIC"
-_HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
-
-
-def receipt_kind(head: bytes) -> str | None:
-    """The file's type from its first bytes (the name and Content-Type are the client's
-    word; the content is what a reader will open)."""
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
-        return "heic"
-    return None
-
-
 class ExpenseSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     invoiced = InvoicedField()
     receipt = serializers.FileField(
@@ -434,19 +415,12 @@ class ExpenseSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
         }
 
     def validate_receipt(self, receipt):
-        if receipt is None:
-            return receipt
-        if receipt.size > RECEIPT_MAX_BYTES:
-            raise serializers.ValidationError(
-                "The receipt is larger than 10 MB.", code="file_too_large"
-            )
-        receipt.seek(0)
-        head = receipt.read(16)
-        receipt.seek(0)
-        if receipt_kind(head) is None:
-            raise serializers.ValidationError(
-                f"A receipt must be a {RECEIPT_TYPES} file.", code="invalid_file_type"
-            )
+        # The model field's validator, here too so the error sits on `receipt` before
+        # the service runs (ModelSerializer does not copy FileField validators).
+        try:
+            validate_receipt(receipt)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code=exc.code) from exc
         return receipt
 
 

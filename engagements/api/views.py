@@ -13,9 +13,7 @@ import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +24,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.views import as_drf_error
-from accounts.services import audit_record
 from engagements import billing, services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -49,22 +46,12 @@ from engagements.models import (
 from portfolio.api import WorkspaceViewSet
 
 
-def _as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """as_drf_error, with model-level (constraint) errors under DRF's `non_field_errors`
-    rather than Django's `__all__`."""
-    if hasattr(exc, "error_dict") and NON_FIELD_ERRORS in exc.error_dict:
-        errors = dict(exc.error_dict)
-        errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
-        exc = DjangoValidationError(errors)
-    return as_drf_error(exc)
-
-
 @contextmanager
 def service_errors() -> Iterator[None]:
     try:
         yield
     except DjangoValidationError as exc:
-        raise _as_drf_error(exc) from exc
+        raise as_drf_error(exc) from exc
 
 
 def _invoiced(kind: str) -> Exists:
@@ -146,19 +133,6 @@ class ClientViewSet(
         return Response(self.get_serializer(client).data)
 
 
-@transaction.atomic
-def _contact_delete(*, contact: Contact, actor) -> None:
-    # No service for this yet; contacts are never billed, so nothing freezes them.
-    audit_record(
-        workspace=contact.workspace,
-        actor=actor,
-        action="contact.delete",
-        obj=contact,
-        name=contact.name,
-    )
-    contact.delete()
-
-
 @extend_schema(tags=["clients"])
 class ContactViewSet(
     mixins.ListModelMixin,
@@ -193,7 +167,7 @@ class ContactViewSet(
             )
 
     def perform_destroy(self, instance):
-        _contact_delete(contact=instance, actor=self.request.user)
+        services.contact_delete(contact=instance, actor=self.request.user)
 
 
 # --- Engagements ---------------------------------------------------------------------------
@@ -573,15 +547,6 @@ class AvailabilityViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, _OwnRo
             )
 
 
-@transaction.atomic
-def _blocked_time_delete(*, blocked: BlockedTime, actor) -> None:
-    # No service for this yet; blocked time is never billed, so nothing freezes it.
-    audit_record(
-        workspace=blocked.workspace, actor=actor, action="blocked_time.delete", obj=blocked
-    )
-    blocked.delete()
-
-
 @extend_schema(tags=["capacity"])
 class BlockedTimeViewSet(
     mixins.ListModelMixin,
@@ -621,7 +586,7 @@ class BlockedTimeViewSet(
             )
 
     def perform_destroy(self, instance):
-        _blocked_time_delete(blocked=instance, actor=self.request.user)
+        services.blocked_time_delete(blocked=instance, actor=self.request.user)
 
 
 @extend_schema(tags=["capacity"])
