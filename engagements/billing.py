@@ -30,7 +30,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from portfolio.money import ZERO, minutes_amount, minutes_to_hours, quantize
+from portfolio.money import ZERO, format_money, minutes_amount, minutes_to_hours, quantize
 
 Kind = BillingClaim.Kind
 
@@ -306,8 +306,8 @@ def unbilled_items(
                         source_id=report.pk,
                         date=report.period_start,
                         description=(
-                            f"Revenue share {engagement.revenue_share_percent}% of "
-                            f"{quantize(report.revenue, currency)} "
+                            f"Revenue share {engagement.revenue_share_percent.normalize():f}% of "
+                            f"{format_money(report.revenue, currency)} "
                             f"({report.period_start:%d %b %Y} – {report.period_end:%d %b %Y})"
                         ),
                         quantity=Decimal(1),

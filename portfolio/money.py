@@ -21,6 +21,14 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
     return amount.quantize(Decimal(1).scaleb(-minor_units(currency)), rounding=ROUND_HALF_UP)
 
 
+def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
+    """1234.5 USD → "$1,234.50", rounded as it is billed. For text that leaves the app
+    (invoice lines, emails) as much as for pages."""
+    from babel.numbers import format_currency
+
+    return format_currency(quantize(amount, currency), currency, locale=locale)
+
+
 def minutes_to_hours(minutes: int) -> Decimal:
     """Exact for display to 2 places; arithmetic stays in minutes (see `minutes_amount`)."""
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from django import template
 
-from portfolio.money import quantize
+from portfolio.money import format_money
 
 register = template.Library()
 
@@ -28,7 +28,7 @@ def money(amount, currency: str = "") -> str:
         return str(amount)
     if not currency:
         return format_decimal(value, locale=LOCALE)
-    return format_currency(quantize(value, currency), currency, locale=LOCALE)
+    return format_money(value, currency, locale=LOCALE)
 
 
 @register.filter

@@ -614,3 +614,27 @@ def test_unique_constraint_stops_a_claim_that_skips_the_lock(personas):
                 currency="USD",
                 claimed_for="b",
             )
+
+
+def test_revenue_share_line_reads_like_an_invoice_line(scoped, client_a):
+    share = make(
+        scoped,
+        client_a,
+        PayModel.REVENUE_SHARE,
+        revenue_share_percent=D("15.00"),
+        revenue_period="monthly",
+    )
+    services.revenue_report_save(
+        engagement=share,
+        actor=scoped.alice,
+        period_start=dt.date(2026, 10, 1),
+        period_end=dt.date(2026, 10, 31),
+        revenue=D("2400"),
+        reported_by="CFO",
+        reported_at=dt.date(2026, 11, 2),
+    )
+    (item,) = unbilled_items(share, as_of=TODAY)
+    assert item.description == "Revenue share 15% of $2,400.00 (01 Oct 2026 – 31 Oct 2026)"
+    share.revenue_share_percent = D("10.00")  # normalize() alone would print 1E+1
+    (item,) = unbilled_items(share, as_of=TODAY)
+    assert item.description.startswith("Revenue share 10% of $2,400.00")
