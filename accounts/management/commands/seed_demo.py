@@ -363,7 +363,9 @@ class DemoHistory:
                 user=self.user,
                 actor=self.user,
                 effective_from=start,
-                hours={"friday": D("6")},  # Monday–Thursday keep the default 8 h
+                # 40 h a week, 36 h after Wednesday's caregiving: the active work fits
+                # (about 34.6 h), the open proposal would not — the page shows both states.
+                hours={},
             )
         title = "School pickup and care"
         if not BlockedTime.objects.filter(user=self.user, title=title).exists():
