@@ -275,6 +275,19 @@ class _EngagementRecordViewSet(
     def save_record(self, **kwargs):
         raise NotImplementedError
 
+    def transition(self, request, body_serializer, service) -> Response:
+        """A state change on one record (deliver, accept): parse the body, call the
+        service with the record and the acting user, answer with the record."""
+        body = body_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            record = service(
+                **{self.record_arg: self.get_object()},
+                actor=request.user,
+                **body.validated_data,
+            )
+        return Response(self.serializer_class(record).data)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         with service_errors():
@@ -365,28 +378,14 @@ class MilestoneViewSet(_EngagementRecordViewSet):
     @extend_schema(request=s.MilestoneDeliverSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
     def deliver(self, request, *args, **kwargs):
-        milestone = self.get_object()
-        body = s.MilestoneDeliverSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            milestone = services.milestone_deliver(
-                milestone=milestone, actor=request.user, **body.validated_data
-            )
-        return Response(s.MilestoneSerializer(milestone).data)
+        return self.transition(request, s.MilestoneDeliverSerializer, services.milestone_deliver)
 
     @extend_schema(request=s.MilestoneAcceptSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
         """Record the client's acceptance, on their word (who, and when). Repeating it
         changes nothing."""
-        milestone = self.get_object()
-        body = s.MilestoneAcceptSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            milestone = services.milestone_accept(
-                milestone=milestone, actor=request.user, **body.validated_data
-            )
-        return Response(s.MilestoneSerializer(milestone).data)
+        return self.transition(request, s.MilestoneAcceptSerializer, services.milestone_accept)
 
 
 @extend_schema(tags=["outcome bounties"])
@@ -407,14 +406,7 @@ class OutcomeViewSet(_EngagementRecordViewSet):
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
         """Record that the outcome was reached. Repeating it changes nothing."""
-        outcome = self.get_object()
-        body = s.OutcomeAcceptSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            outcome = services.outcome_accept(
-                outcome=outcome, actor=request.user, **body.validated_data
-            )
-        return Response(s.OutcomeSerializer(outcome).data)
+        return self.transition(request, s.OutcomeAcceptSerializer, services.outcome_accept)
 
 
 @extend_schema(tags=["revenue share"])
