@@ -190,14 +190,19 @@ class UnbilledItem:
     kind: str
     description: str
     date: dt.date  # when it became billable (or the period it belongs to starts)
-    quantity: Decimal  # hours for time and overage, 1 otherwise
-    unit_price: Decimal
     amount: Decimal
     currency: str
+    # Hours × rate for time and overage; everything else is one unit at its amount.
+    quantity: Decimal = Decimal(1)
+    unit_price: Decimal | None = None
     source_id: int | None = None
     period_start: dt.date | None = None
     minutes: int = 0
     extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        if self.unit_price is None:
+            object.__setattr__(self, "unit_price", self.amount)
 
     @property
     def key(self) -> tuple:
@@ -269,8 +274,6 @@ def unbilled_items(
                         source_id=milestone.pk,
                         date=milestone.accepted_at,
                         description=milestone.title,
-                        quantity=Decimal(1),
-                        unit_price=amount,
                         amount=amount,
                         currency=currency,
                     )
@@ -288,8 +291,6 @@ def unbilled_items(
                         source_id=outcome.pk,
                         date=outcome.accepted_at,
                         description=outcome.description,
-                        quantity=Decimal(1),
-                        unit_price=amount,
                         amount=amount,
                         currency=currency,
                     )
@@ -310,8 +311,6 @@ def unbilled_items(
                             f"{format_money(report.revenue, currency)} "
                             f"({report.period_start:%d %b %Y} – {report.period_end:%d %b %Y})"
                         ),
-                        quantity=Decimal(1),
-                        unit_price=amount,
                         amount=amount,
                         currency=currency,
                         extra={"revenue": report.revenue},
@@ -331,8 +330,6 @@ def unbilled_items(
                         description=(
                             f"Retainer {start:%d %b %Y} – {statement.period_end:%d %b %Y}"
                         ),
-                        quantity=Decimal(1),
-                        unit_price=statement.fee,
                         amount=statement.fee,
                         currency=currency,
                     )
@@ -368,8 +365,6 @@ def unbilled_items(
                 source_id=expense.pk,
                 date=expense.date,
                 description=f"{expense.category}: {expense.description}".rstrip(": "),
-                quantity=Decimal(1),
-                unit_price=amount,
                 amount=amount,
                 currency=currency,
                 extra={"markup_percent": expense.markup_percent},
