@@ -527,6 +527,23 @@ def billing_release(*, workspace: Workspace, claimed_for: str) -> int:
     ).update(released_at=timezone.now())
 
 
+@transaction.atomic
+def billing_release_sources(*, invoice, sources: list[list[str]]) -> int:
+    """Release the claims behind one removed draft line (kind + key as stored on it)."""
+    released = 0
+    for kind, key in sources:
+        claims = BillingClaim.objects.filter(
+            claimed_for=invoice.claim_ref, kind=kind, released_at__isnull=True
+        )
+        claims = (
+            claims.filter(source_id=int(key))
+            if key.isdigit()
+            else claims.filter(period_start=dt.date.fromisoformat(key))
+        )
+        released += claims.update(released_at=timezone.now())
+    return released
+
+
 # --- Proposals -----------------------------------------------------------------------------
 @transaction.atomic
 def proposal_create(

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "portfolio",
     "accounts",
     "engagements",
+    "invoicing",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,413 @@
+"""Invoices, credit notes, payments by hand, client credit, reminders, recurring schedules
+and exchange rates.
+
+Invariants (enforced in services, backed by the database where it can):
+- A number is assigned when an invoice is finalised, from the workspace's series for its
+  kind, under a row lock on the series: gapless, never reused (UniqueConstraint).
+- A finalised invoice's content is frozen; it changes only through credit notes and void.
+- Payments and credit entries are append-only: a mistake is reversed, never edited.
+- Amounts are Decimal rounded to the invoice currency's minor unit (portfolio.money)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.currencies import currency_choices
+from accounts.tenancy import TenantModel
+from portfolio.money import AmountField, RateField
+
+PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
+
+
+class TaxRate(TenantModel):
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=60, help_text="e.g. VAT 20%, GST")
+    percent = models.DecimalField(max_digits=6, decimal_places=3, validators=PERCENT)
+    inclusive = models.BooleanField(
+        default=False, help_text="Prices already include this tax (common for consumer prices)."
+    )
+    archived = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.percent.normalize():f}%{' incl.' if self.inclusive else ''})"
+
+
+class NumberSeries(TenantModel):
+    """The next number of one kind of document in one workspace. Finalising locks this row,
+    so two finalisations queue up and take consecutive numbers; a rolled-back one gives
+    its number back (the increment rolls back with it): gapless."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12)  # Invoice.Kind
+    next_number = models.PositiveIntegerField(default=1)
+    # {prefix}, {number} (zero-padded to `padding`), {year}
+    pattern = models.CharField(max_length=40, default="{prefix}{number}")
+    padding = models.PositiveSmallIntegerField(default=4, validators=[MaxValueValidator(12)])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "kind"], name="number_series_per_kind")
+        ]
+
+
+class Invoice(TenantModel):
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        OPEN = "open", "Open"
+        PARTIALLY_PAID = "partially_paid", "Partially paid"
+        PAID = "paid", "Paid"
+        VOID = "void", "Void"
+        UNCOLLECTIBLE = "uncollectible", "Uncollectible"
+
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="invoices"
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    client = models.ForeignKey(
+        "engagements.Client", on_delete=models.PROTECT, related_name="invoices"
+    )
+    # A credit note credits one finalised invoice.
+    credits = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    number = models.CharField(max_length=40, blank=True, default="")
+    currency = models.CharField(max_length=3, choices=currency_choices)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    terms = models.TextField(blank=True)
+    # Totals, kept by the services (recomputed from the lines on every draft change).
+    subtotal = AmountField(default=Decimal("0"))  # net of line discounts, before tax
+    discount_total = AmountField(default=Decimal("0"))
+    tax_total = AmountField(default=Decimal("0"))
+    total = AmountField(default=Decimal("0"))
+    amount_paid = AmountField(default=Decimal("0"))
+    amount_credited = AmountField(default=Decimal("0"))
+    # Who it is from and to, as printed: frozen when finalised.
+    snapshot = models.JSONField(default=dict, blank=True)
+    # The client's link: a random token, only its SHA-256 stored; revocable.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    link_revoked_at = models.DateTimeField(null=True, blank=True)
+    pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
+    pdf_fingerprint = models.CharField(max_length=64, blank=True)
+    # Recurring: the schedule and period that made it, unique, so a rerun makes it once.
+    schedule = models.ForeignKey(
+        "RecurringSchedule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invoices",
+    )
+    schedule_period = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finalized_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    viewed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["workspace", "status"]),
+            models.Index(fields=["workspace", "due_date"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "kind", "number"],
+                condition=~Q(number=""),
+                name="invoice_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["schedule", "schedule_period"],
+                condition=Q(schedule__isnull=False),
+                name="invoice_once_per_schedule_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | ~Q(number=""), name="invoice_final_has_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"Draft {self.pk}"
+
+    @property
+    def amount_due(self) -> Decimal:
+        return self.total - self.amount_paid - self.amount_credited
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def claim_ref(self) -> str:
+        """What this invoice's BillingClaims are recorded under."""
+        return f"invoice:{self.pk}"
+
+
+class InvoiceLine(TenantModel):
+    class Kind(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        WORK = "work", "Billable work"
+        BENEFITS = "benefits", "Benefits contribution"
+        LATE_FEE = "late_fee", "Late fee"
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MANUAL)
+    engagement = models.ForeignKey(
+        "engagements.Engagement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    description = models.CharField(max_length=500)
+    quantity = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal("1"))
+    unit_price = RateField()
+    discount_percent = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT
+    )
+    tax_rate = models.ForeignKey(
+        TaxRate, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The tax as applied (a rate edited later does not change an issued invoice).
+    tax_name = models.CharField(max_length=60, blank=True)
+    tax_percent = models.DecimalField(max_digits=6, decimal_places=3, default=Decimal("0"))
+    tax_inclusive = models.BooleanField(default=False)
+    # Computed by the services, rounded to the currency.
+    discount_amount = AmountField(default=Decimal("0"))
+    net_amount = AmountField(default=Decimal("0"))  # after discount, before tax
+    tax_amount = AmountField(default=Decimal("0"))
+    total_amount = AmountField(default=Decimal("0"))
+    # The unbilled items this line bills (kind + key), for claims and the audit trail.
+    sources = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+
+class InvoiceEvent(TenantModel):
+    """The invoice's timeline: created, finalised, sent, viewed, reminded, paid…"""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30)
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+
+class Payment(TenantModel):
+    """Money received against an invoice. Append-only: a mistake is reversed by a
+    negative payment that points at it, never edited or deleted."""
+
+    class Method(models.TextChoices):
+        BANK_TRANSFER = "bank_transfer", "Bank transfer"
+        CASH = "cash", "Cash"
+        CHEQUE = "cheque", "Cheque"
+        CARD = "card", "Card"
+        STRIPE = "stripe", "Stripe"
+        CREDIT = "credit", "Client credit"
+        OTHER = "other", "Other"
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = AmountField()  # applied to the invoice; an overpayment goes to client credit
+    currency = models.CharField(max_length=3)
+    received_on = models.DateField()
+    method = models.CharField(max_length=16, choices=Method.choices)
+    reference = models.CharField(max_length=120, blank=True)
+    reverses = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    # The base-currency value at the payment date, for the workspace's reports.
+    rate_to_base = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
+    base_amount = AmountField(null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_on", "pk"]
+
+
+class ClientCredit(TenantModel):
+    """A client's credit balance per currency, as append-only entries: + from an
+    overpayment or a credit note refunded to credit, − when applied to an invoice."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    client = models.ForeignKey(
+        "engagements.Client", on_delete=models.PROTECT, related_name="credit_entries"
+    )
+    currency = models.CharField(max_length=3)
+    amount = AmountField()
+    reason = models.CharField(max_length=200)
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class ReminderRule(TenantModel):
+    """Remind N days relative to the due date: negative before, 0 on, positive after."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    days_from_due = models.SmallIntegerField(
+        validators=[MinValueValidator(-60), MaxValueValidator(365)]
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["days_from_due"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "days_from_due"],
+                name="reminder_rule_unique_offset",
+                violation_error_message="A reminder on this day already exists.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        d = self.days_from_due
+        if d == 0:
+            return "On the due date"
+        return f"{abs(d)} day{'s' if abs(d) != 1 else ''} {'before' if d < 0 else 'after'} due"
+
+
+class ReminderSent(TenantModel):
+    """At most once per invoice and rule: the unique constraint is the guarantee."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
+    rule = models.ForeignKey(ReminderRule, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "rule"], name="reminder_once_per_rule")
+        ]
+
+
+class LateFeePolicy(TenantModel):
+    class Kind(models.TextChoices):
+        NONE = "none", "No late fee"
+        FIXED = "fixed", "A fixed amount"
+        INTEREST = "interest", "Interest per day late"
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="late_fee_policy"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NONE)
+    fixed_amount = AmountField(null=True, blank=True, validators=NON_NEGATIVE)
+    annual_interest_percent = models.DecimalField(
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=PERCENT,
+        help_text="Statutory-style simple interest: overdue × rate × days late / 365.",
+    )
+    grace_days = models.PositiveSmallIntegerField(default=0)
+
+
+class RecurringSchedule(TenantModel):
+    class Interval(models.TextChoices):
+        WEEKLY = "weekly", "Weekly"
+        MONTHLY = "monthly", "Monthly"
+        QUARTERLY = "quarterly", "Quarterly"
+        YEARLY = "yearly", "Yearly"
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    client = models.ForeignKey(
+        "engagements.Client", on_delete=models.PROTECT, related_name="recurring_schedules"
+    )
+    # With an engagement, each run bills its unbilled work for the period (a retainer's
+    # fee in advance, last period's overage); without one, the template lines.
+    engagement = models.ForeignKey(
+        "engagements.Engagement",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    interval = models.CharField(max_length=10, choices=Interval.choices, default=Interval.MONTHLY)
+    every = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    next_run = models.DateField(db_index=True)
+    currency = models.CharField(max_length=3, choices=currency_choices)
+    lines = models.JSONField(
+        default=list, blank=True
+    )  # [{description, quantity, unit_price, tax_rate_id}]
+    days_until_due = models.PositiveSmallIntegerField(null=True, blank=True)
+    auto_finalize = models.BooleanField(default=True)
+    auto_send = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["next_run", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ExchangeRate(TenantModel):
+    """1 unit of `currency` = `rate` units of the workspace's base currency, on `date`."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField()
+    currency = models.CharField(max_length=3, choices=currency_choices)
+    rate = models.DecimalField(
+        max_digits=20, decimal_places=10, validators=[MinValueValidator(Decimal("0.0000000001"))]
+    )
+
+    class Meta:
+        ordering = ["-date", "currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "currency", "date"],
+                name="exchange_rate_one_per_day",
+                violation_error_message="A rate for this currency and day already exists.",
+            )
+        ]
