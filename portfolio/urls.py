@@ -23,6 +23,7 @@ api_v1 = [
     path("me/", accounts_api.MeView.as_view(), name="me"),
     path("workspaces/<slug:workspace>/", include(workspace_router.urls)),
     path("workspaces/<slug:workspace>/", include("engagements.api.urls")),
+    path("workspaces/<slug:workspace>/", include("invoicing.api.urls")),
     *account_router.urls,
 ]
 
@@ -36,6 +37,7 @@ workspace_pages = [
         "invitations/<int:pk>/revoke/", accounts_views.invitation_revoke, name="invitation_revoke"
     ),
     path("", include("engagements.urls")),
+    path("", include("invoicing.urls")),
 ]
 
 urlpatterns = [

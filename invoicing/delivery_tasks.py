@@ -1,0 +1,1 @@
+"""Celery tasks that deliver invoices: PDF rendering and email."""

@@ -1,0 +1,1 @@
+"""Celery tasks on schedules: payment reminders and recurring invoices."""
