@@ -235,6 +235,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CurrencyEnum": "accounts.currencies.CURRENCY_CHOICES",
+        # Invoicing: "status", "kind" and "method" name other choice sets elsewhere.
+        "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
+        "InvoiceKindEnum": "invoicing.models.Invoice.Kind",
+        "InvoiceLineKindEnum": "invoicing.models.InvoiceLine.Kind",
+        "PaymentMethodEnum": "invoicing.models.Payment.Method",
+        "ManualPaymentMethodEnum": "invoicing.api.serializers.MANUAL_METHODS",
         # drf-standardized-errors' documented set-up: one named enum per error code family.
         **{
             name: f"drf_standardized_errors.openapi_serializers.{name}.choices"

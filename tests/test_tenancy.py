@@ -38,6 +38,7 @@ def a_objects(personas, settings, tmp_path):
     objects = {"client": client, "invitation": invitation, "membership": membership}
     objects.update(_proposal_and_capacity_objects(personas, client))
     objects.update(_engagements_api_objects(personas, client))
+    objects.update(_invoicing_api_objects(personas, client))
     settings.MEDIA_ROOT = tmp_path  # the receipt below is uploaded here
     objects.update(_engagement_page_objects(personas, client))
     return objects
@@ -72,6 +73,43 @@ def _engagements_api_objects(personas, client):
         "api_proposal": ProposalFactory(engagement__client=client),
         "availability": AvailabilityFactory(workspace=personas.a, user=personas.alice),
         "api_blocked_time": BlockedTimeFactory(workspace=personas.a, user=personas.alice),
+    }
+
+
+def _invoicing_api_objects(personas, client):
+    """A finalised invoice of A's with a line and a payment, and a tax rate."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from invoicing import services
+    from invoicing.models import TaxRate
+
+    with scope(workspace=personas.a):
+        tax_rate = TaxRate.objects.create(workspace=personas.a, name="VAT", percent=Decimal(20))
+        invoice = services.invoice_create_draft(
+            workspace=personas.a, actor=personas.alice, client=client
+        )
+        line = services.invoice_line_save(
+            invoice=invoice,
+            actor=personas.alice,
+            description="Work",
+            quantity=Decimal(1),
+            unit_price=Decimal(100),
+            tax_rate=tax_rate,
+        )
+        invoice = services.invoice_finalize(invoice=invoice, actor=personas.alice)
+        payment = services.payment_record(
+            invoice=invoice,
+            actor=personas.alice,
+            amount=Decimal(10),
+            received_on=dt.date(2030, 1, 7),
+            method="cash",
+        )
+    return {
+        "api_invoice": invoice,
+        "api_invoice_line": line,
+        "api_payment": payment,
+        "api_tax_rate": tax_rate,
     }
 
 
@@ -221,6 +259,24 @@ WORKSPACE_API = [
     ("blocked-time-list", {}),
     ("blocked-time-detail", {"pk": "api_blocked_time"}),
     ("capacity-list", {}),
+    ("invoice-list", {}),
+    ("invoice-detail", {"pk": "api_invoice"}),
+    ("invoice-add-unbilled", {"pk": "api_invoice"}),
+    ("invoice-finalize", {"pk": "api_invoice"}),
+    ("invoice-void", {"pk": "api_invoice"}),
+    ("invoice-mark-uncollectible", {"pk": "api_invoice"}),
+    ("invoice-apply-credit", {"pk": "api_invoice"}),
+    ("invoice-credit-notes", {"pk": "api_invoice"}),
+    ("invoice-link", {"pk": "api_invoice"}),
+    ("invoice-line-list", {}),
+    ("invoice-line-detail", {"pk": "api_invoice_line"}),
+    ("payment-list", {}),
+    ("payment-detail", {"pk": "api_payment"}),
+    ("payment-reverse", {"pk": "api_payment"}),
+    ("client-credit-list", {}),
+    ("tax-rate-list", {}),
+    ("tax-rate-detail", {"pk": "api_tax_rate"}),
+    ("exchange-rate-list", {}),
 ]
 
 # Action routes that take only POST: a member's GET is a 405 (the route resolved and the
@@ -233,6 +289,14 @@ POST_ONLY_API = {
     "outcome-accept",
     "proposal-send",
     "proposal-withdraw",
+    "invoice-add-unbilled",
+    "invoice-finalize",
+    "invoice-void",
+    "invoice-mark-uncollectible",
+    "invoice-apply-credit",
+    "invoice-credit-notes",
+    "invoice-link",
+    "payment-reverse",
 }
 
 

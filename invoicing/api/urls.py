@@ -1,7 +1,16 @@
-"""API routes of the invoicing app under /api/v1/workspaces/<workspace>/."""
+"""API routes of the invoicing app under /api/v1/workspaces/<workspace>/. Every route here
+must also be in tests/test_tenancy.py's WORKSPACE_API table."""
 
 from rest_framework.routers import SimpleRouter
 
+from invoicing.api import views
+
 router = SimpleRouter()
+router.register("invoices", views.InvoiceViewSet, basename="invoice")
+router.register("invoice-lines", views.InvoiceLineViewSet, basename="invoice-line")
+router.register("payments", views.PaymentViewSet, basename="payment")
+router.register("client-credit", views.ClientCreditViewSet, basename="client-credit")
+router.register("tax-rates", views.TaxRateViewSet, basename="tax-rate")
+router.register("exchange-rates", views.ExchangeRateViewSet, basename="exchange-rate")
 
 urlpatterns = router.urls

@@ -1,0 +1,424 @@
+"""The invoicing API under /api/v1/workspaces/<workspace>/: thin viewsets that parse
+input, call one service and render, following engagements.api.views.
+
+Scoping, 404s across tenants and read-only accountants come from `WorkspaceViewSet`;
+related ids are narrowed to the workspace by the serializers; services raise Django's
+ValidationError, answered as a 400 by `service_errors`. Payments and credit entries are
+append-only: they are created and reversed, never edited or deleted."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Prefetch, Sum
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from engagements.api.views import WRITE_METHODS, _fixed, service_errors
+from invoicing import services, services_settings
+from invoicing.api import filters
+from invoicing.api import serializers as s
+from invoicing.api.filters import workspace_today
+from invoicing.models import (
+    ClientCredit,
+    ExchangeRate,
+    Invoice,
+    InvoiceEvent,
+    InvoiceLine,
+    Payment,
+    TaxRate,
+)
+from portfolio.api import WorkspaceViewSet
+from portfolio.money import ZERO, quantize
+
+APPEND_ONLY_METHODS = ["get", "post", "head", "options"]
+
+
+def _with_reversed(queryset):
+    return queryset.annotate(
+        reversed=Exists(Payment.objects.filter(reverses=OuterRef("pk")))
+    ).select_related("workspace")
+
+
+# --- Invoices ------------------------------------------------------------------------------
+@extend_schema(tags=["invoices"])
+class InvoiceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceViewSet,
+):
+    """Invoices and credit notes. A draft is created, edited (header here, lines at
+    `invoice-lines/` or from unbilled work with `add-unbilled`), then finalised: it takes
+    its number and its content freezes; after that it changes only through credit notes,
+    payments, voiding or writing off. Only drafts are deleted."""
+
+    model = Invoice
+    serializer_class = s.InvoiceSerializer
+    filterset_class = filters.InvoiceFilter
+    ordering_fields = ["created_at", "issue_date", "due_date", "number", "total"]
+    http_method_names = WRITE_METHODS
+
+    def get_queryset(self):
+        queryset = super().get_queryset().select_related("client")
+        if self.action == "list":
+            return queryset
+        # One invoice: its lines, payments, credit notes and timeline in one query each.
+        return queryset.prefetch_related(
+            "lines",
+            Prefetch("payments", queryset=_with_reversed(Payment.objects.all())),
+            Prefetch("credit_notes", queryset=Invoice.objects.order_by("pk")),
+            Prefetch("events", queryset=InvoiceEvent.objects.select_related("actor")),
+        )
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return s.InvoiceSerializer
+        return s.InvoiceDetailSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        workspace = getattr(self.request, "workspace", None)
+        if workspace is not None:
+            context["today"] = workspace_today(workspace)
+        return context
+
+    def _render(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
+        fresh = self.get_queryset().get(pk=invoice.pk)
+        return Response(
+            s.InvoiceDetailSerializer(fresh, context=self.get_serializer_context()).data,
+            status=code,
+        )
+
+    def perform_create(self, serializer):
+        with service_errors():
+            invoice = services.invoice_create_draft(
+                workspace=self.request.workspace,
+                actor=self.request.user,
+                **serializer.validated_data,
+            )
+        serializer.instance = self.get_queryset().get(pk=invoice.pk)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        _fixed(serializer.instance, data, "client")
+        with service_errors():
+            invoice = services.invoice_update_draft(
+                invoice=serializer.instance, actor=self.request.user, **data
+            )
+        serializer.instance = self.get_queryset().get(pk=invoice.pk)
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.invoice_draft_delete(invoice=instance, actor=self.request.user)
+
+    def _transition(self, request, body_serializer, service, code=status.HTTP_200_OK):
+        """A state change on one invoice: parse the body, call the service with the
+        invoice and the acting user, answer with the invoice as it is now."""
+        body = body_serializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            result = service(invoice=self.get_object(), actor=request.user, **body.validated_data)
+        return self._render(result, code)
+
+    @extend_schema(
+        request=s.AddUnbilledSerializer,
+        responses={200: s.InvoiceDetailSerializer, 400: OpenApiResponse(description="Refused.")},
+    )
+    @action(detail=True, methods=["post"], url_path="add-unbilled")
+    def add_unbilled(self, request, *args, **kwargs):
+        """Bill an engagement's unbilled work on this draft: the items are claimed (no
+        other invoice can bill them until this one is deleted or voided) and added as
+        grouped lines, with the benefits contribution as its own line when the engagement
+        has one."""
+        body = s.AddUnbilledSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        data.setdefault("as_of", workspace_today(request.workspace))
+        invoice = self.get_object()
+        with service_errors():
+            services.invoice_add_unbilled(invoice=invoice, actor=request.user, **data)
+        return self._render(invoice)
+
+    @extend_schema(request=s.FinalizeSerializer, responses=s.InvoiceDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def finalize(self, request, *args, **kwargs):
+        """Assign the next number of the workspace's series and freeze the content; the
+        due date follows the client's (or workspace's) payment terms when empty.
+        Finalising a finalised invoice changes nothing."""
+        return self._transition(request, s.FinalizeSerializer, services.invoice_finalize)
+
+    @extend_schema(request=s.VoidSerializer, responses=s.InvoiceDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def void(self, request, *args, **kwargs):
+        """Void an unpaid finalised invoice: its number stays used, its billable work
+        becomes unbilled again. Repeating it changes nothing."""
+        return self._transition(request, s.VoidSerializer, services.invoice_void)
+
+    @extend_schema(request=None, responses=s.InvoiceDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="mark-uncollectible")
+    def mark_uncollectible(self, request, *args, **kwargs):
+        """Write off an open invoice the client will not pay."""
+        with service_errors():
+            invoice = services.invoice_mark_uncollectible(
+                invoice=self.get_object(), actor=request.user
+            )
+        return self._render(invoice)
+
+    @extend_schema(request=None, responses=s.CreditAppliedSerializer)
+    @action(detail=True, methods=["post"], url_path="apply-credit")
+    def apply_credit(self, request, *args, **kwargs):
+        """Pay as much of the invoice as the client's credit in its currency covers."""
+        invoice = self.get_object()
+        with service_errors():
+            payment = services.client_credit_apply(invoice=invoice, actor=request.user)
+        fresh = self.get_queryset().get(pk=invoice.pk)
+        body = {
+            "applied": payment.amount if payment else quantize(ZERO, invoice.currency),
+            "payment": payment.pk if payment else None,
+            "invoice": fresh,
+        }
+        return Response(s.CreditAppliedSerializer(body, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=s.CreditNoteCreateSerializer, responses={201: s.InvoiceDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="credit-notes")
+    def credit_notes(self, request, *args, **kwargs):
+        """Issue a finalised credit note against this invoice, for `amount` or for all
+        that is not yet credited. It reduces what is due; beyond that (the invoice was
+        paid) it becomes the client's credit. Answers the credit note."""
+        body = s.CreditNoteCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        with service_errors():
+            note = services.credit_note_create(
+                invoice=self.get_object(),
+                actor=request.user,
+                amount=data.get("amount"),
+                reason=data["reason"],
+            )
+        return self._render(note, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={200: s.InvoiceLinkSerializer, 400: OpenApiResponse(description="A draft.")},
+        description="Issue the client's link to this finalised invoice: a public page "
+        "with the PDF, no login. The link is in this answer only; issuing again makes a "
+        "new one and the earlier link stops working.",
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={204: None},
+        description="Revoke the client's link: its page answers 404 from now on.",
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def link(self, request, *args, **kwargs):
+        invoice = self.get_object()
+        if request.method == "DELETE":
+            services.invoice_link_revoke(invoice=invoice, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        with service_errors():
+            token = services.invoice_link_issue(invoice=invoice, actor=request.user)
+        # The client's public page: the token is the credential (only its hash is kept).
+        return Response(s.InvoiceLinkSerializer({"url": f"{settings.SITE_URL}/i/{token}/"}).data)
+
+
+@extend_schema(tags=["invoices"])
+class InvoiceLineViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceViewSet,
+):
+    """Lines of draft invoices. Filter by `invoice`. Lines from billable work keep their
+    quantity and price; deleting one makes its work unbilled again."""
+
+    model = InvoiceLine
+    serializer_class = s.InvoiceLineSerializer
+    filterset_class = filters.InvoiceLineFilter
+    ordering_fields = ["position"]
+    http_method_names = WRITE_METHODS
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("invoice")
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        with service_errors():
+            line = services.invoice_line_save(
+                invoice=data.pop("invoice"), actor=self.request.user, **data
+            )
+        # The service computes the amounts on fresh rows: read them back.
+        serializer.instance = self.get_queryset().get(pk=line.pk)
+
+    def perform_update(self, serializer):
+        line = serializer.instance
+        data = dict(serializer.validated_data)
+        _fixed(line, data, "invoice")
+        with service_errors():
+            services.invoice_line_save(
+                invoice=line.invoice, actor=self.request.user, line=line, **data
+            )
+        serializer.instance = self.get_queryset().get(pk=line.pk)
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.invoice_line_delete(line=instance, actor=self.request.user)
+
+
+# --- Payments, credit ----------------------------------------------------------------------
+@extend_schema(tags=["payments"])
+class PaymentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, WorkspaceViewSet
+):
+    """Money received against invoices, recorded by hand. Append-only: a mistake is
+    undone with `reverse`, which adds a negative entry; nothing is edited or deleted."""
+
+    model = Payment
+    serializer_class = s.PaymentSerializer
+    filterset_class = filters.PaymentFilter
+    ordering_fields = ["received_on", "created_at", "amount"]
+    http_method_names = APPEND_ONLY_METHODS
+
+    def get_queryset(self):
+        return _with_reversed(super().get_queryset())
+
+    @extend_schema(request=s.PaymentCreateSerializer, responses={201: s.PaymentRecordedSerializer})
+    def create(self, request, *args, **kwargs):
+        """Record a payment. Partial payments leave the invoice partly paid; beyond what is
+        due, the rest becomes the client's credit (`to_credit`)."""
+        body = s.PaymentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        invoice = data.pop("invoice")
+        with service_errors():
+            payment = services.payment_record(invoice=invoice, actor=request.user, **data)
+        payment = self.get_queryset().get(pk=payment.pk)
+        payment.to_credit = quantize(data["amount"], invoice.currency) - payment.amount
+        return Response(s.PaymentRecordedSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PaymentReverseSerializer, responses={201: s.PaymentSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, *args, **kwargs):
+        """Undo a payment recorded by mistake (a bounced transfer): a negative entry that
+        points at it; the invoice's paid amount and status follow."""
+        body = s.PaymentReverseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            reversal = services.payment_reverse(
+                payment=self.get_object(), actor=request.user, **body.validated_data
+            )
+        return Response(
+            s.PaymentSerializer(self.get_queryset().get(pk=reversal.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(tags=["payments"])
+class ClientCreditViewSet(mixins.ListModelMixin, WorkspaceViewSet):
+    """Clients' credit balances per currency (from overpayments and credit notes on paid
+    invoices, less credit applied). Filter by `client`. Zero balances are left out."""
+
+    model = ClientCredit
+    serializer_class = s.ClientCreditSerializer
+    filterset_class = filters.ClientCreditFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = None
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self):
+        return (
+            super()
+            .get_queryset()
+            .values("client", "currency")
+            .annotate(balance=Sum("amount"))
+            .exclude(balance=0)
+            .order_by("client", "currency")
+        )
+
+
+# --- Tax and exchange rates ----------------------------------------------------------------
+@extend_schema(tags=["invoice settings"])
+class TaxRateViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    WorkspaceViewSet,
+):
+    """The workspace's tax rates, inclusive or exclusive. Rates are not deleted (issued
+    invoices name them): PATCH `archived: true` to retire one. A changed rate applies to
+    drafts from their next edit; finalised invoices keep the tax they were issued with."""
+
+    model = TaxRate
+    serializer_class = s.TaxRateSerializer
+    filterset_class = filters.TaxRateFilter
+    ordering_fields = ["name", "percent"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        archived = data.pop("archived", False)
+        with service_errors(), transaction.atomic():
+            tax_rate = services_settings.tax_rate_save(
+                workspace=self.request.workspace, actor=self.request.user, **data
+            )
+            if archived:
+                tax_rate = services_settings.tax_rate_archive(
+                    tax_rate=tax_rate, actor=self.request.user
+                )
+        serializer.instance = tax_rate
+
+    def perform_update(self, serializer):
+        tax_rate = serializer.instance
+        data = dict(serializer.validated_data)
+        archived = data.pop("archived", None)
+        with service_errors(), transaction.atomic():
+            if data:
+                tax_rate = services_settings.tax_rate_save(
+                    workspace=self.request.workspace,
+                    actor=self.request.user,
+                    tax_rate=tax_rate,
+                    name=data.get("name", tax_rate.name),
+                    percent=data.get("percent", tax_rate.percent),
+                    inclusive=data.get("inclusive", tax_rate.inclusive),
+                )
+            if archived is not None:
+                tax_rate = services_settings.tax_rate_archive(
+                    tax_rate=tax_rate, actor=self.request.user, archived=archived
+                )
+        serializer.instance = tax_rate
+
+
+@extend_schema(tags=["invoice settings"])
+class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, WorkspaceViewSet):
+    """Exchange rates to the workspace's base currency, one per currency and day. A
+    payment takes the latest rate on or before its date for base-currency reports.
+    Posting a currency and day that exist replaces that day's rate."""
+
+    model = ExchangeRate
+    serializer_class = s.ExchangeRateSerializer
+    filterset_class = filters.ExchangeRateFilter
+    ordering_fields = ["date", "currency"]
+    http_method_names = APPEND_ONLY_METHODS
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.exchange_rate_save(
+                workspace=self.request.workspace,
+                actor=self.request.user,
+                currency=data["currency"],
+                date=data["date"],
+                rate=Decimal(data["rate"]),
+            )
