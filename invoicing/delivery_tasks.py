@@ -1,1 +1,47 @@
-"""Celery tasks that deliver invoices: PDF rendering and email."""
+"""Celery tasks that deliver invoices: the email of one send, PDF attached."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Workspace
+from invoicing import services
+from invoicing.models import Invoice, InvoiceEvent
+from portfolio.celery import workspace_task
+
+__all__ = ["invoice_email_deliver"]
+
+
+@shared_task(acks_late=True)
+@workspace_task
+def invoice_email_deliver(*, workspace: Workspace, send_id: int, token: str) -> bool:
+    """Deliver the email of one send (the "sent" event `send_id`). Safe to run twice or
+    at once on two workers: the send's event row is locked and marked delivered in the same
+    transaction, so each send is emailed once (at least once if the mail server accepted it
+    and the commit then failed). A send whose link was replaced or revoked since is
+    dropped: its link would not work."""
+    with transaction.atomic():
+        sent = (
+            InvoiceEvent.objects.select_for_update(of=("self",))
+            .filter(pk=send_id, kind="sent")
+            .select_related("invoice__workspace", "invoice__client", "invoice__credits")
+            .first()
+        )
+        if sent is None or sent.data.get("delivered_at"):
+            return False
+        invoice: Invoice = sent.invoice
+        current = services.invoice_from_token(token=token)
+        if current is None or current.pk != invoice.pk or invoice.link_revoked_at:
+            sent.data["dropped"] = "link replaced or revoked before delivery"
+            sent.save(update_fields=["data"])
+            return False
+        from invoicing.delivery import invoice_email
+
+        mail = invoice_email(invoice=invoice, sent=sent, token=token)
+        mail.send()
+        sent.data["delivered_at"] = timezone.now().isoformat()
+        sent.save(update_fields=["data"])
+        services.event(invoice, "email_delivered", None, send_id=sent.pk, to=mail.to)
+    return True

@@ -6,6 +6,7 @@ from rest_framework.routers import SimpleRouter
 from accounts import views as accounts_views
 from accounts.api import views as accounts_api
 from engagements import views_proposals as proposal_views
+from invoicing import views_public as invoice_public_views
 from portfolio.views import healthz
 
 # --- API -----------------------------------------------------------------------------------
@@ -47,6 +48,8 @@ urlpatterns = [
     path("workspaces/new/", accounts_views.workspace_create, name="workspace_create"),
     path("invitations/<str:token>/", accounts_views.invitation_accept, name="invitation_accept"),
     path("p/<str:token>/", proposal_views.proposal_public, name="proposal_public"),
+    path("i/<str:token>/", invoice_public_views.invoice_public, name="invoice_public"),
+    path("i/<str:token>/pdf/", invoice_public_views.invoice_public_pdf, name="invoice_public_pdf"),
     path("settings/profile/", accounts_views.profile, name="profile"),
     path("settings/api-tokens/", accounts_views.api_tokens, name="api_tokens"),
     path(

@@ -1,0 +1,130 @@
+"""Sending an invoice to the client: the write (`invoice_send`) and what the email says
+(`invoice_email`). The email itself leaves from a Celery task after the commit
+(invoicing.delivery_tasks), so a rolled-back send never emails anyone.
+
+The link in the email is a fresh one on every send: only the token's hash is stored, so
+an earlier link cannot be recovered to be sent again. Issuing a new link makes the
+previous one stop working; the latest email always carries the working link."""
+
+from __future__ import annotations
+
+import email.utils
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.services import audit_record
+from engagements.templatetags.money import money
+from invoicing import services
+from invoicing.models import Invoice, InvoiceEvent
+from invoicing.pdf import invoice_pdf, pdf_filename
+
+Status = Invoice.Status
+UNSENDABLE = {
+    Status.DRAFT: "Finalise the invoice before sending it.",
+    Status.VOID: "A void invoice cannot be sent.",
+}
+
+
+def public_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invoice_public", args=[token])
+
+
+def default_recipients(invoice: Invoice) -> list[str]:
+    """The address printed on the invoice (frozen at finalise), else the client's."""
+    address = (invoice.snapshot.get("to") or {}).get("email") or invoice.client.email
+    return [address] if address else []
+
+
+def _clean_recipients(to: list[str] | str | None, invoice: Invoice) -> list[str]:
+    if isinstance(to, str):
+        to = [part for part in to.replace(";", ",").split(",")]
+    recipients = [a.strip() for a in (to or []) if a and a.strip()] or default_recipients(invoice)
+    if not recipients:
+        raise ValidationError({"to": "This client has no email address: enter one."})
+    if len(recipients) > 10:
+        raise ValidationError({"to": "Send to at most 10 addresses at once."})
+    for address in recipients:
+        try:
+            validate_email(address)
+        except ValidationError as exc:
+            raise ValidationError({"to": f"“{address}” is not an email address."}) from exc
+    return list(dict.fromkeys(recipients))
+
+
+@transaction.atomic
+def invoice_send(
+    *, invoice: Invoice, actor: User | None, to: list[str] | str | None = None, message: str = ""
+) -> InvoiceEvent:
+    """Email the invoice (PDF attached) with a fresh client link. Returns the "sent"
+    event: its id is the send's id, which the task uses to deliver it exactly once."""
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.status in UNSENDABLE:
+        raise ValidationError(UNSENDABLE[invoice.status])
+    recipients = _clean_recipients(to, invoice)
+    token = services.invoice_link_issue(invoice=invoice, actor=actor)
+    invoice.sent_at = timezone.now()
+    invoice.save(update_fields=["sent_at"])
+    sent = services.event(
+        invoice,
+        "sent",
+        actor,
+        to=recipients,
+        message=message[:2000],
+        reply_to=actor.email if actor else "",
+    )
+    audit_record(
+        workspace=invoice.workspace, actor=actor, action="invoice.send", obj=invoice, to=recipients
+    )
+    from invoicing.delivery_tasks import invoice_email_deliver
+
+    invoice_email_deliver.delay_on_commit(
+        workspace_id=invoice.workspace_id, send_id=sent.pk, token=token
+    )
+    return sent
+
+
+def _from_address(workspace_name: str) -> str:
+    """ "<Workspace> via Portfolio <no-reply@…>": the client sees who it is from; the
+    address stays ours (sending as the professional's domain would fail SPF/DMARC)."""
+    _, address = email.utils.parseaddr(settings.DEFAULT_FROM_EMAIL)
+    return email.utils.formataddr((f"{workspace_name} via Portfolio", address))
+
+
+def invoice_email(*, invoice: Invoice, sent: InvoiceEvent, token: str) -> EmailMultiAlternatives:
+    """The email of one send: text and HTML bodies, the PDF attached."""
+    is_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    sender = (invoice.snapshot.get("from") or {}).get("name") or invoice.workspace.name
+    due = max(invoice.amount_due, 0)
+    context = {
+        "invoice": invoice,
+        "is_note": is_note,
+        "sender": sender,
+        "client_name": (invoice.snapshot.get("to") or {}).get("name") or invoice.client.name,
+        "message": sent.data.get("message", ""),
+        "link": public_url(token),
+        "total": money(invoice.total, invoice.currency),
+        "amount_due": money(due, invoice.currency),
+        "has_due": due > 0 and invoice.status not in (Status.VOID, Status.UNCOLLECTIBLE),
+    }
+    kind = "Credit note" if is_note else "Invoice"
+    subject = f"{kind} {invoice.number} from {sender}"
+    if context["has_due"] and not is_note and invoice.due_date:
+        subject += f": {context['amount_due']} due {invoice.due_date:%b} {invoice.due_date.day}"
+    mail = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string("invoicing/email/invoice.txt", context),
+        from_email=_from_address(sender),
+        to=sent.data["to"],
+        reply_to=[sent.data["reply_to"]] if sent.data.get("reply_to") else None,
+    )
+    mail.attach_alternative(render_to_string("invoicing/email/invoice.html", context), "text/html")
+    mail.attach(pdf_filename(invoice), invoice_pdf(invoice), "application/pdf")
+    return mail

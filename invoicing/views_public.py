@@ -1,0 +1,88 @@
+"""The client's page of one invoice at /i/<token>/ and its PDF at /i/<token>/pdf/.
+
+No session: the token in the URL is the credential (only its hash is stored; a new link
+or a revoke makes the old one a 404). It crosses tenants on purpose through
+`services.invoice_from_token`, then works only inside that invoice's workspace scope, and
+shows nothing but that one document: no links to other invoices or into the app. Rate
+limited per client address (the proposals page's limiter) so tokens cannot be walked."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.tenancy import membership_for, workspace_scope
+from engagements.views_proposals import rate_limited
+from invoicing import services
+from invoicing.models import Invoice
+from invoicing.pdf import invoice_pdf, pdf_filename
+
+PUBLIC_RATE_LIMIT = 30  # requests per window per client address, page and PDF together
+PUBLIC_RATE_WINDOW = 60  # seconds
+
+
+def _invoice_for(token: str) -> Invoice:
+    invoice = services.invoice_from_token(token=token)
+    if (
+        invoice is None
+        or invoice.link_revoked_at is not None
+        or invoice.status == Invoice.Status.DRAFT
+    ):
+        raise Http404("No such invoice.")
+    return invoice
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    # The URL is a credential: keep it out of caches, referrers and search engines.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
+def _opened(request: HttpRequest, invoice: Invoice) -> bool:
+    """Mark the invoice viewed, unless a member of its workspace is checking the link."""
+    is_member = membership_for(request.user, invoice.workspace) is not None
+    if not is_member:
+        services.invoice_mark_viewed(invoice=invoice)
+    return is_member
+
+
+@rate_limited(scope="invoice", limit=PUBLIC_RATE_LIMIT, window=PUBLIC_RATE_WINDOW)
+def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
+    invoice = _invoice_for(token)
+    with workspace_scope(invoice.workspace):
+        is_member = _opened(request, invoice)
+        overdue = (
+            invoice.kind == Invoice.Kind.INVOICE
+            and invoice.status in (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
+            and invoice.due_date is not None
+            and invoice.due_date < timezone.localdate()
+        )
+        response = render(
+            request,
+            "invoicing/public/invoice.html",
+            {
+                "invoice": invoice,
+                "lines": list(invoice.lines.all()),
+                "sender": (invoice.snapshot.get("from") or {}).get("name")
+                or invoice.workspace.name,
+                "pdf_url": reverse("invoice_public_pdf", args=[token]),
+                "is_member": is_member,
+                "overdue": overdue,
+            },
+        )
+    return _private(response)
+
+
+@rate_limited(scope="invoice", limit=PUBLIC_RATE_LIMIT, window=PUBLIC_RATE_WINDOW)
+def invoice_public_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    invoice = _invoice_for(token)
+    with workspace_scope(invoice.workspace):
+        _opened(request, invoice)
+        data = invoice_pdf(invoice)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{pdf_filename(invoice)}"'
+    return _private(response)
