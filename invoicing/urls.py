@@ -1,4 +1,52 @@
 """Pages of the invoicing app under /w/<workspace>/ (membership enforced by
-WorkspaceMiddleware; each route must be in tests/test_tenancy.py's table)."""
+WorkspaceMiddleware; each route must be in tests/test_tenancy.py's table). Every name
+starts with `invoice` so the sidebar marks the Invoices section."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from invoicing import views
+
+urlpatterns = [
+    path("invoices/", views.invoice_list, name="invoice_list"),
+    path("invoices/new/", views.invoice_create, name="invoice_create"),
+    path("invoices/tax-rates/", views.tax_rate_list, name="invoice_tax_rates"),
+    path("invoices/tax-rates/<int:pk>/", views.tax_rate_edit, name="invoice_tax_rate_edit"),
+    path(
+        "invoices/tax-rates/<int:pk>/archive/",
+        views.tax_rate_archive,
+        name="invoice_tax_rate_archive",
+    ),
+    path("invoices/exchange-rates/", views.exchange_rate_list, name="invoice_exchange_rates"),
+    path(
+        "invoices/exchange-rates/import/",
+        views.exchange_rate_import,
+        name="invoice_exchange_rate_import",
+    ),
+    path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
+    path("invoices/<int:pk>/details/", views.invoice_header_save, name="invoice_header_save"),
+    path("invoices/<int:pk>/lines/", views.invoice_line_save, name="invoice_line_save"),
+    path(
+        "invoices/<int:pk>/lines/<int:line_pk>/delete/",
+        views.invoice_line_delete,
+        name="invoice_line_delete",
+    ),
+    path("invoices/<int:pk>/unbilled/", views.invoice_unbilled, name="invoice_unbilled"),
+    path("invoices/<int:pk>/finalize/", views.invoice_finalize, name="invoice_finalize"),
+    path("invoices/<int:pk>/delete/", views.invoice_delete, name="invoice_delete"),
+    path("invoices/<int:pk>/payments/", views.invoice_payment_record, name="invoice_payment"),
+    path(
+        "invoices/<int:pk>/payments/<int:payment_pk>/reverse/",
+        views.invoice_payment_reverse,
+        name="invoice_payment_reverse",
+    ),
+    path("invoices/<int:pk>/credit/apply/", views.invoice_credit_apply, name="invoice_credit_apply"),
+    path("invoices/<int:pk>/credit-note/", views.invoice_credit_note, name="invoice_credit_note"),
+    path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
+    path(
+        "invoices/<int:pk>/uncollectible/",
+        views.invoice_uncollectible,
+        name="invoice_uncollectible",
+    ),
+    path("invoices/<int:pk>/link/", views.invoice_link_issue, name="invoice_link_issue"),
+    path("invoices/<int:pk>/link/revoke/", views.invoice_link_revoke, name="invoice_link_revoke"),
+]
