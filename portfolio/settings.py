@@ -141,6 +141,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.invitations_expire",
         "schedule": 3600.0,
     },
+    "invoicing-reminders": {
+        "task": "invoicing.schedule_tasks.reminders_send",
+        "schedule": 3600.0,
+    },
+    "invoicing-recurring": {
+        "task": "invoicing.schedule_tasks.recurring_invoices_generate",
+        "schedule": 900.0,
+    },
 }
 
 # --- Auth ----------------------------------------------------------------------------------
