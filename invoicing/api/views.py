@@ -304,7 +304,7 @@ class PaymentViewSet(
         with service_errors():
             payment = services.payment_record(invoice=invoice, actor=request.user, **data)
         payment = self.get_queryset().get(pk=payment.pk)
-        payment.to_credit = quantize(data["amount"], invoice.currency) - payment.amount
+        payment.to_credit = quantize(data["amount"] - payment.amount, invoice.currency)
         return Response(s.PaymentRecordedSerializer(payment).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PaymentReverseSerializer, responses={201: s.PaymentSerializer})
