@@ -41,7 +41,42 @@ def a_objects(personas, settings, tmp_path):
     objects.update(_invoicing_api_objects(personas, client))
     settings.MEDIA_ROOT = tmp_path  # the receipt below is uploaded here
     objects.update(_engagement_page_objects(personas, client))
+    objects.update(_invoice_page_objects(personas, client))
     return objects
+
+
+def _invoice_page_objects(personas, client):
+    """A draft with a line, a finalised invoice with a payment, a tax rate: all A's."""
+    from decimal import Decimal
+
+    from invoicing import services as inv
+    from invoicing.models import TaxRate
+
+    with scope(workspace=personas.a):
+        draft = inv.invoice_create_draft(workspace=personas.a, actor=personas.alice, client=client)
+        line = inv.invoice_line_save(
+            invoice=draft, actor=personas.alice, description="Work", unit_price=Decimal("10")
+        )
+        final = inv.invoice_create_draft(workspace=personas.a, actor=personas.alice, client=client)
+        inv.invoice_line_save(
+            invoice=final, actor=personas.alice, description="Work", unit_price=Decimal("10")
+        )
+        final = inv.invoice_finalize(invoice=final, actor=personas.alice)
+        payment = inv.payment_record(
+            invoice=final,
+            actor=personas.alice,
+            amount=Decimal("1"),
+            received_on=final.issue_date,
+            method="cash",
+        )
+        tax_rate = TaxRate.objects.create(workspace=personas.a, name="VAT", percent=Decimal("20"))
+    return {
+        "page_draft": draft,
+        "page_draft_line": line,
+        "page_invoice": final,
+        "page_payment": payment,
+        "page_tax_rate": tax_rate,
+    }
 
 
 def _engagements_api_objects(personas, client):
@@ -220,6 +255,28 @@ WORKSPACE_PAGES = [
     ("engagement_expense_add", {"pk": "page_hourly"}),
     ("engagement_expense_receipt", {"pk": "page_hourly", "expense_pk": "page_expense"}),
     ("engagement_record_delete", {"pk": "page_hourly"}),
+    ("invoice_list", {}),
+    ("invoice_create", {}),
+    ("invoice_tax_rates", {}),
+    ("invoice_tax_rate_edit", {"pk": "page_tax_rate"}),
+    ("invoice_tax_rate_archive", {"pk": "page_tax_rate"}),
+    ("invoice_exchange_rates", {}),
+    ("invoice_exchange_rate_import", {}),
+    ("invoice_detail", {"pk": "page_draft"}),
+    ("invoice_header_save", {"pk": "page_draft"}),
+    ("invoice_line_save", {"pk": "page_draft"}),
+    ("invoice_line_delete", {"pk": "page_draft", "line_pk": "page_draft_line"}),
+    ("invoice_unbilled", {"pk": "page_draft"}),
+    ("invoice_finalize", {"pk": "page_draft"}),
+    ("invoice_delete", {"pk": "page_draft"}),
+    ("invoice_payment", {"pk": "page_invoice"}),
+    ("invoice_payment_reverse", {"pk": "page_invoice", "payment_pk": "page_payment"}),
+    ("invoice_credit_apply", {"pk": "page_invoice"}),
+    ("invoice_credit_note", {"pk": "page_invoice"}),
+    ("invoice_void", {"pk": "page_invoice"}),
+    ("invoice_uncollectible", {"pk": "page_invoice"}),
+    ("invoice_link_issue", {"pk": "page_invoice"}),
+    ("invoice_link_revoke", {"pk": "page_invoice"}),
 ]
 
 WORKSPACE_API = [
