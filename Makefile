@@ -7,7 +7,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint format shell migrate clean install
+.PHONY: run test lint format shell migrate clean install bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ shell: $(STAMP)
 
 migrate: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) manage.py migrate
+
+## Recurring invoices per second (10,000 schedules; N=... to change), rolled back after.
+bench: $(STAMP)
+	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) -m bench.recurring --n $${N:-10000}
 
 clean:
 	rm -rf $(VENV) .data staticfiles .pytest_cache

@@ -910,10 +910,15 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
             )
         InvoiceEvent.objects.bulk_create(events, batch_size=2000)
         AuditEntry.objects.bulk_create(audit, batch_size=2000)
+        # One UPDATE per distinct outcome (usually one: the batch's schedules were due
+        # together), not a CASE over every row as bulk_update would write.
+        advanced: dict[tuple[dt.date, bool], list[int]] = defaultdict(list)
         for schedule in batch:
             periods = wanted[schedule.pk]
             _advance(schedule, periods[-1] if periods else today)
-        RecurringSchedule.objects.bulk_update(batch, ["next_run", "active"], batch_size=1000)
+            advanced[(schedule.next_run, schedule.active)].append(schedule.pk)
+        for (next_run, active), pks in advanced.items():
+            RecurringSchedule.objects.filter(pk__in=pks).update(next_run=next_run, active=active)
         _enqueue_send([inv.pk for inv in final if inv.schedule.auto_send])
         result.invoices = [inv.pk for inv in invoices]
         result.finalized = len(final)
