@@ -103,11 +103,12 @@ def invoice_email(*, invoice: Invoice, sent: InvoiceEvent, token: str) -> EmailM
     is_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     sender = (invoice.snapshot.get("from") or {}).get("name") or invoice.workspace.name
     due = max(invoice.amount_due, 0)
+    to = invoice.snapshot.get("to") or {}
     context = {
         "invoice": invoice,
         "is_note": is_note,
         "sender": sender,
-        "client_name": (invoice.snapshot.get("to") or {}).get("name") or invoice.client.name,
+        "client_name": to.get("contact") or to.get("name") or invoice.client.name,
         "message": sent.data.get("message", ""),
         "link": public_url(token),
         "total": money(invoice.total, invoice.currency),

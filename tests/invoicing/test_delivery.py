@@ -301,7 +301,7 @@ def test_a_new_link_replaces_the_old_one(client, personas):
         ("paid", "Paid in full."),
         ("void", "This invoice is void."),
         ("uncollectible", "written off as uncollectible"),
-        ("partially_paid", "Partly paid."),
+        ("partially_paid", "Partly settled."),
     ],
 )
 def test_states_are_shown_plainly(client, personas, state, banner):
