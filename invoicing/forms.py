@@ -55,7 +55,7 @@ class InvoiceFilterForm(forms.Form):
         ]
         self.fields["currency"].choices = [("", "Any currency"), *((c, c) for c in currencies)]
         self.fields["kind"].choices = [
-            ("", "Invoices and credit notes"),
+            ("", "Any kind"),
             (Invoice.Kind.INVOICE, "Invoices"),
             (Invoice.Kind.CREDIT_NOTE, "Credit notes"),
         ]
@@ -116,9 +116,9 @@ class InvoiceLineForm(forms.Form):
         max_digits=5,
         decimal_places=2,
         required=False,
-        label="Discount %",
+        label="Discount",
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
-        widget=forms.NumberInput(attrs={"step": "any", "placeholder": "0", **DECIMAL}),
+        widget=forms.NumberInput(attrs={"step": "any", "placeholder": "0 %", **DECIMAL}),
     )
 
     def __init__(self, *args, workspace, line=None, **kwargs):
