@@ -220,6 +220,21 @@ class VoidForm(forms.Form):
     reason = forms.CharField(max_length=200, required=False)
 
 
+class SendForm(forms.Form):
+    to = forms.CharField(
+        max_length=1000,
+        required=False,
+        label="To",
+        help_text="Separate addresses with commas. Empty: the address on the invoice.",
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Added above the invoice summary and the link in the email.",
+    )
+
+
 class TaxRateForm(forms.ModelForm):
     class Meta:
         model = TaxRate

@@ -39,7 +39,9 @@ urlpatterns = [
         views.invoice_payment_reverse,
         name="invoice_payment_reverse",
     ),
-    path("invoices/<int:pk>/credit/apply/", views.invoice_credit_apply, name="invoice_credit_apply"),
+    path(
+        "invoices/<int:pk>/credit/apply/", views.invoice_credit_apply, name="invoice_credit_apply"
+    ),
     path("invoices/<int:pk>/credit-note/", views.invoice_credit_note, name="invoice_credit_note"),
     path("invoices/<int:pk>/void/", views.invoice_void, name="invoice_void"),
     path(
@@ -49,4 +51,6 @@ urlpatterns = [
     ),
     path("invoices/<int:pk>/link/", views.invoice_link_issue, name="invoice_link_issue"),
     path("invoices/<int:pk>/link/revoke/", views.invoice_link_revoke, name="invoice_link_revoke"),
+    path("invoices/<int:pk>/send/", views.invoice_send, name="invoice_send"),
+    path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
 ]

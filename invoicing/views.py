@@ -12,13 +12,14 @@ import datetime as dt
 from collections import OrderedDict
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import get_tenant_object_or_404
@@ -37,6 +38,7 @@ from invoicing.forms import (
     InvoiceLineForm,
     PaymentForm,
     PaymentReverseForm,
+    SendForm,
     TaxRateForm,
     VoidForm,
 )
@@ -134,9 +136,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     initial = {"client": engagement.client_id} if engagement else {}
     if not initial and request.GET.get("client", "").isdigit():
         initial["client"] = int(request.GET["client"])
-    form = InvoiceCreateForm(
-        request.POST or None, initial=initial, workspace=request.workspace
-    )
+    form = InvoiceCreateForm(request.POST or None, initial=initial, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         client = form.cleaned_data["client"]
         from_work = request.POST.get("start") == "unbilled"
@@ -216,6 +216,7 @@ def _unbilled_page(request, invoice: Invoice, *, form=None, status: int = 200) -
         "period_start": start,
         "period_end": end,
         "tax_rates": TaxRate.objects.filter(archived=False),
+        "add_form": form,
     }
     return render(request, "invoicing/invoice_unbilled.html", context, status=status)
 
@@ -233,9 +234,7 @@ def invoice_unbilled(request: HttpRequest, pk: int) -> HttpResponse:
 
 @workspace_role("write")
 def _invoice_unbilled_add(request: HttpRequest, invoice: Invoice) -> HttpResponse:
-    ids = list(
-        Engagement.objects.filter(client=invoice.client).values_list("pk", flat=True)
-    )
+    ids = list(Engagement.objects.filter(client=invoice.client).values_list("pk", flat=True))
     form = AddUnbilledForm(request.POST, workspace=request.workspace, engagement_ids=ids)
     if form.is_valid():
         data = form.cleaned_data
@@ -521,7 +520,9 @@ def invoice_payment_record(request: HttpRequest, pk: int) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             extra = form.cleaned_data["amount"] - payment.amount
-            note = f" {format_money(extra, invoice.currency)} went to client credit." if extra else ""
+            note = (
+                f" {format_money(extra, invoice.currency)} went to client credit." if extra else ""
+            )
             messages.success(
                 request,
                 f"Payment of {format_money(payment.amount, invoice.currency)} recorded.{note}",
@@ -643,6 +644,39 @@ def invoice_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _to_invoice(invoice, "client-link")
 
 
+@workspace_role("read")
+def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    from invoicing.pdf import invoice_pdf as render_invoice_pdf
+    from invoicing.pdf import pdf_filename
+
+    invoice = _invoice(request, pk)
+    response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, pdf_filename(invoice))
+    return response
+
+
+@workspace_role("read")
+def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
+    from invoicing.delivery import default_recipients
+    from invoicing.delivery import invoice_send as send
+
+    invoice = _invoice(request, pk)
+    if request.method == "POST" and not request.membership.can_write:
+        raise PermissionDenied("Your role in this workspace is read-only.")
+    form = SendForm(request.POST or None, initial={"to": ", ".join(default_recipients(invoice))})
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = send(invoice=invoice, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(
+                request, f"{invoice.number} is on its way to {', '.join(sent.data['to'])}."
+            )
+            return _to_invoice(invoice, "timeline")
+    return render(request, "invoicing/invoice_send.html", {"invoice": invoice, "form": form})
+
+
 # --- Settings: tax rates -----------------------------------------------------------------------
 def _tax_rates_page(request, *, form=None, editing=None, status: int = 200) -> HttpResponse:
     rates = TaxRate.objects.order_by("archived", "name", "pk")
@@ -674,9 +708,7 @@ def tax_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_role("write")
 def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
     # A separate instance: a failed edit must not show in the list above the form.
-    form = TaxRateForm(
-        request.POST, instance=TaxRate.objects.get(pk=rate.pk) if rate else None
-    )
+    form = TaxRateForm(request.POST, instance=TaxRate.objects.get(pk=rate.pk) if rate else None)
     if form.is_valid():
         try:
             saved = services_settings.tax_rate_save(
@@ -766,4 +798,3 @@ def exchange_rate_import(request: HttpRequest) -> HttpResponse:
             messages.success(request, f"{count} rate{'s' if count != 1 else ''} imported.")
             return redirect("invoice_exchange_rates", workspace=_ws(request))
     return _rates_page(request, import_form=form, import_errors=errors)
-

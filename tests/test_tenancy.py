@@ -277,6 +277,8 @@ WORKSPACE_PAGES = [
     ("invoice_uncollectible", {"pk": "page_invoice"}),
     ("invoice_link_issue", {"pk": "page_invoice"}),
     ("invoice_link_revoke", {"pk": "page_invoice"}),
+    ("invoice_send", {"pk": "page_invoice"}),
+    ("invoice_pdf", {"pk": "page_invoice"}),
 ]
 
 WORKSPACE_API = [
