@@ -140,11 +140,26 @@ def _invoicing_api_objects(personas, client):
             received_on=dt.date(2030, 1, 7),
             method="cash",
         )
+        from invoicing import schedules
+
+        rule = schedules.reminder_rule_save(
+            workspace=personas.a, actor=personas.alice, days_from_due=-5
+        )
+        schedule = schedules.recurring_schedule_save(
+            workspace=personas.a,
+            actor=personas.alice,
+            name="Retainer",
+            client=client,
+            start_date=dt.date(2030, 1, 1),
+            lines=[{"description": "Monthly support", "unit_price": "500"}],
+        )
     return {
         "api_invoice": invoice,
         "api_invoice_line": line,
         "api_payment": payment,
         "api_tax_rate": tax_rate,
+        "api_reminder_rule": rule,
+        "api_schedule": schedule,
     }
 
 
@@ -336,6 +351,12 @@ WORKSPACE_API = [
     ("tax-rate-list", {}),
     ("tax-rate-detail", {"pk": "api_tax_rate"}),
     ("exchange-rate-list", {}),
+    ("reminder-rule-list", {}),
+    ("reminder-rule-detail", {"pk": "api_reminder_rule"}),
+    ("recurring-schedule-list", {}),
+    ("recurring-schedule-detail", {"pk": "api_schedule"}),
+    ("recurring-schedule-pause", {"pk": "api_schedule"}),
+    ("recurring-schedule-resume", {"pk": "api_schedule"}),
 ]
 
 # Action routes that take only POST: a member's GET is a 405 (the route resolved and the
@@ -356,6 +377,8 @@ POST_ONLY_API = {
     "invoice-credit-notes",
     "invoice-link",
     "payment-reverse",
+    "recurring-schedule-pause",
+    "recurring-schedule-resume",
 }
 
 

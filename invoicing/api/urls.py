@@ -12,5 +12,9 @@ router.register("payments", views.PaymentViewSet, basename="payment")
 router.register("client-credit", views.ClientCreditViewSet, basename="client-credit")
 router.register("tax-rates", views.TaxRateViewSet, basename="tax-rate")
 router.register("exchange-rates", views.ExchangeRateViewSet, basename="exchange-rate")
+router.register("reminder-rules", views.ReminderRuleViewSet, basename="reminder-rule")
+router.register(
+    "recurring-schedules", views.RecurringScheduleViewSet, basename="recurring-schedule"
+)
 
 urlpatterns = router.urls
