@@ -4,7 +4,7 @@ starts with `invoice` so the sidebar marks the Invoices section."""
 
 from django.urls import path
 
-from invoicing import views
+from invoicing import views, views_schedules
 
 urlpatterns = [
     path("invoices/", views.invoice_list, name="invoice_list"),
@@ -21,6 +21,43 @@ urlpatterns = [
         "invoices/exchange-rates/import/",
         views.exchange_rate_import,
         name="invoice_exchange_rate_import",
+    ),
+    path("invoices/reminders/", views_schedules.reminder_settings, name="invoice_reminders"),
+    path(
+        "invoices/reminders/<int:pk>/",
+        views_schedules.reminder_rule_delete,
+        name="invoice_reminder_rule",
+    ),
+    path(
+        "invoices/reminders/late-fee/",
+        views_schedules.late_fee_policy_save,
+        name="invoice_late_fee_policy",
+    ),
+    path("invoices/recurring/", views_schedules.recurring_list, name="invoice_recurring_list"),
+    path(
+        "invoices/recurring/new/",
+        views_schedules.recurring_create,
+        name="invoice_recurring_create",
+    ),
+    path(
+        "invoices/recurring/<int:pk>/",
+        views_schedules.recurring_edit,
+        name="invoice_recurring_edit",
+    ),
+    path(
+        "invoices/recurring/<int:pk>/pause/",
+        views_schedules.recurring_pause,
+        name="invoice_recurring_pause",
+    ),
+    path(
+        "invoices/recurring/<int:pk>/delete/",
+        views_schedules.recurring_delete,
+        name="invoice_recurring_delete",
+    ),
+    path(
+        "invoices/<int:pk>/late-fee/",
+        views_schedules.invoice_late_fee_charge,
+        name="invoice_late_fee_charge",
     ),
     path("invoices/<int:pk>/", views.invoice_detail, name="invoice_detail"),
     path("invoices/<int:pk>/details/", views.invoice_header_save, name="invoice_header_save"),

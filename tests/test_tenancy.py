@@ -42,7 +42,29 @@ def a_objects(personas, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path  # the receipt below is uploaded here
     objects.update(_engagement_page_objects(personas, client))
     objects.update(_invoice_page_objects(personas, client))
+    objects.update(_schedule_page_objects(personas, client))
     return objects
+
+
+def _schedule_page_objects(personas, client):
+    """A reminder rule and a recurring schedule of A's."""
+    import datetime as dt
+
+    from invoicing import schedules
+
+    with scope(workspace=personas.a):
+        rule = schedules.reminder_rule_save(
+            workspace=personas.a, actor=personas.alice, days_from_due=3
+        )
+        schedule = schedules.recurring_schedule_save(
+            workspace=personas.a,
+            actor=personas.alice,
+            name="Support",
+            client=client,
+            start_date=dt.date(2030, 1, 1),
+            lines=[{"description": "Support", "quantity": "1", "unit_price": "100"}],
+        )
+    return {"reminder_rule": rule, "schedule": schedule}
 
 
 def _invoice_page_objects(personas, client):
@@ -290,6 +312,15 @@ WORKSPACE_PAGES = [
     ("invoice_credit_note", {"pk": "page_invoice"}),
     ("invoice_void", {"pk": "page_invoice"}),
     ("invoice_uncollectible", {"pk": "page_invoice"}),
+    ("invoice_reminders", {}),
+    ("invoice_reminder_rule", {"pk": "reminder_rule"}),
+    ("invoice_late_fee_policy", {}),
+    ("invoice_late_fee_charge", {"pk": "page_invoice"}),
+    ("invoice_recurring_list", {}),
+    ("invoice_recurring_create", {}),
+    ("invoice_recurring_edit", {"pk": "schedule"}),
+    ("invoice_recurring_pause", {"pk": "schedule"}),
+    ("invoice_recurring_delete", {"pk": "schedule"}),
     ("invoice_link_issue", {"pk": "page_invoice"}),
     ("invoice_link_revoke", {"pk": "page_invoice"}),
     ("invoice_send", {"pk": "page_invoice"}),
