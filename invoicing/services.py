@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 
 from accounts.models import User, Workspace
@@ -85,6 +85,10 @@ def invoice_create_draft(
     return invoice
 
 
+def _last_position(invoice: Invoice) -> int:
+    return invoice.lines.aggregate(m=Max("position"))["m"] or 0
+
+
 def _ensure_draft(invoice: Invoice) -> None:
     if invoice.status != Status.DRAFT:
         raise ValidationError("A finalised invoice cannot change: issue a credit note or void it.")
@@ -150,7 +154,7 @@ def invoice_line_save(
     if tax_rate is not None and tax_rate.workspace_id != invoice.workspace_id:
         raise ValidationError({"tax_rate": "Choose one of your tax rates."})
     if line is None:
-        position = (invoice.lines.aggregate(m=Sum("position"))["m"] or 0) + 1
+        position = _last_position(invoice) + 1
         line = InvoiceLine(workspace=invoice.workspace, invoice=invoice, position=position)
     for name, value in fields.items():
         setattr(line, name, value)
@@ -158,6 +162,7 @@ def invoice_line_save(
     line.full_clean(exclude=["invoice", "workspace"])
     line.save()
     recalculate(invoice)
+    line.refresh_from_db()  # recalculate wrote its amounts through another instance
     audit_record(
         workspace=invoice.workspace,
         actor=actor,
@@ -184,12 +189,26 @@ def invoice_line_delete(*, line: InvoiceLine, actor: User) -> None:
 def invoice_update_draft(*, invoice: Invoice, actor: User, **fields) -> Invoice:
     invoice = _lock(invoice)
     _ensure_draft(invoice)
+    changing = {n for n, v in fields.items() if getattr(invoice, n) != v}
+    if {"client", "currency"} & changing and invoice.lines.filter(
+        engagement__isnull=False
+    ).exists():
+        raise ValidationError(
+            {"currency": "Remove the lines from billable work before changing this."}
+        )
     for name, value in fields.items():
         setattr(invoice, name, value)
     invoice.full_clean(exclude=["pdf"])
     invoice.save()
-    if "currency" in fields:
+    if "currency" in changing:
         recalculate(invoice)
+    audit_record(
+        workspace=invoice.workspace,
+        actor=actor,
+        action="invoice.update",
+        obj=invoice,
+        fields=sorted(changing),
+    )
     return invoice
 
 
@@ -245,6 +264,8 @@ def invoice_add_unbilled(
         raise ValidationError({"engagement": "This engagement is for another client."})
     if engagement.currency != invoice.currency:
         raise ValidationError({"engagement": f"This engagement bills in {engagement.currency}."})
+    if tax_rate is not None and tax_rate.workspace_id != invoice.workspace_id:
+        raise ValidationError({"tax_rate": "Choose one of your tax rates."})
     items = unbilled_items(
         engagement, as_of=as_of, period_start=period_start, period_end=period_end
     )
@@ -253,7 +274,7 @@ def invoice_add_unbilled(
     engagement_services.billing_claim(
         engagement=engagement, items=items, claimed_for=invoice.claim_ref, as_of=as_of
     )
-    position = invoice.lines.count()
+    position = _last_position(invoice)
     created = []
     for group in group_items(items):
         position += 1
@@ -431,6 +452,8 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
         raise ValidationError("Delete a draft instead of voiding it.")
     if invoice.amount_paid != 0:
         raise ValidationError("This invoice has payments: refund or credit them first.")
+    if invoice.amount_credited != 0:
+        raise ValidationError("This invoice has credit notes: it is settled through them.")
     invoice.status = Status.VOID
     invoice.voided_at = timezone.now()
     invoice.save(update_fields=["status", "voided_at"])
@@ -475,7 +498,7 @@ def rate_to_base(*, workspace: Workspace, currency: str, on: dt.date) -> Decimal
     if currency == workspace.base_currency:
         return Decimal(1)
     return (
-        ExchangeRate.objects.filter(currency=currency, date__lte=on)
+        ExchangeRate.objects.filter(workspace=workspace, currency=currency, date__lte=on)
         .order_by("-date")
         .values_list("rate", flat=True)
         .first()
@@ -507,6 +530,8 @@ def payment_record(
     invoice = _lock(invoice)
     if invoice.status not in (Status.OPEN, Status.PARTIALLY_PAID):
         raise ValidationError("Payments are recorded on open invoices.")
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": "Choose a payment method."})
     amount = quantize(amount, invoice.currency)
     if amount <= 0:
         raise ValidationError({"amount": "Enter an amount above zero."})
@@ -578,6 +603,15 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
         base_amount=-payment.base_amount if payment.base_amount is not None else None,
         recorded_by=actor,
     )
+    if payment.method == Payment.Method.CREDIT:  # the client's credit comes back
+        ClientCredit.objects.create(
+            workspace=invoice.workspace,
+            client=invoice.client,
+            currency=invoice.currency,
+            amount=payment.amount,
+            reason=f"Reversal of credit applied to {invoice.number}",
+            invoice=invoice,
+        )
     invoice.amount_paid -= payment.amount
     _settle_status(invoice)
     invoice.save(update_fields=["amount_paid", "status"])
@@ -690,9 +724,8 @@ def exchange_rate_save(
 ) -> ExchangeRate:
     if currency == workspace.base_currency:
         raise ValidationError({"currency": "That is the base currency (its rate is 1)."})
-    row = ExchangeRate.objects.filter(currency=currency, date=date).first() or ExchangeRate(
-        workspace=workspace, currency=currency, date=date
-    )
+    row = ExchangeRate.objects.filter(workspace=workspace, currency=currency, date=date).first()
+    row = row or ExchangeRate(workspace=workspace, currency=currency, date=date)
     row.rate = rate
     row.full_clean()
     try:

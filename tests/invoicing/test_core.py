@@ -426,3 +426,42 @@ def test_late_fee(kind, days, expected):
         currency="USD",
     )
     assert fee == D(expected)
+
+
+def test_line_positions_count_up_one_by_one(scoped):
+    invoice = draft(scoped)
+    for n in range(40):  # positions once doubled with each line and overflowed at 32
+        line = add(scoped, invoice, description=f"Line {n}", unit_price="1")
+    assert line.position == 40 and line.total_amount == D("1.00")  # fresh amounts returned
+
+
+def test_reversing_a_credit_payment_gives_the_credit_back(scoped, open_invoice):
+    from invoicing.models import ClientCredit
+
+    ClientCredit.objects.create(
+        workspace=scoped.a,
+        client=open_invoice.client,
+        currency="USD",
+        amount=D("300"),
+        reason="earlier overpayment",
+    )
+    payment = services.client_credit_apply(invoice=open_invoice, actor=scoped.alice)
+    assert services.client_credit_balance(client=open_invoice.client, currency="USD") == 0
+    services.payment_reverse(payment=payment, actor=scoped.alice, reason="applied by mistake")
+    assert services.client_credit_balance(client=open_invoice.client, currency="USD") == D("300")
+
+
+def test_payment_method_must_be_known_and_void_refused_after_credit(scoped, open_invoice):
+    with pytest.raises(ValidationError):
+        services.payment_record(
+            invoice=open_invoice,
+            actor=scoped.alice,
+            amount=D("1"),
+            received_on=TODAY,
+            method="bitcoin",
+        )
+    services.credit_note_create(
+        invoice=open_invoice, actor=scoped.alice, amount=D("10"), reason="x"
+    )
+    with pytest.raises(ValidationError):
+        services.invoice_void(invoice=open_invoice, actor=scoped.alice)
