@@ -273,6 +273,16 @@ def reminder_candidates(*, today: dt.date) -> dict[int, dict[int, list[int]]]:
 class ReminderEmail:
     invoice_id: int
     rule_id: int
+    link: str = ""
+
+
+def _link_for(invoice_id: int) -> str:
+    try:
+        delivery = importlib.import_module("invoicing.delivery")
+    except ImportError:
+        return ""
+    token = services.invoice_link_issue(invoice=Invoice(pk=invoice_id), actor=None)
+    return delivery.public_url(token)
 
 
 def reminders_send_for_workspace(
@@ -320,7 +330,19 @@ def reminders_send_for_workspace(
                 )
             )
         InvoiceEvent.objects.bulk_create(events)
+        # Only a token's hash is stored, so the working link cannot be re-sent: an invoice
+        # whose link is active gets a fresh one (the delivery module's rule: the latest
+        # email carries the working link). A revoked or never-shared link stays so.
+        linked = set(
+            Invoice.objects.filter(
+                pk__in=[e.invoice_id for e in to_send],
+                token_hash__isnull=False,
+                link_revoked_at__isnull=True,
+            ).values_list("pk", flat=True)
+        )
         for email in to_send:
+            if email.invoice_id in linked:
+                email.link = _link_for(email.invoice_id)
             transaction.on_commit(
                 lambda e=email: _reminder_email_send(workspace=workspace, email=e, today=today),
                 robust=True,
@@ -350,7 +372,7 @@ def _reminder_email_send(*, workspace: Workspace, email: ReminderEmail, today: d
             "today": today,
             "days_late": (today - invoice.due_date).days if invoice.due_date else 0,
             "late_fee": invoice_late_fee(invoice=invoice, today=today),
-            "link": None,  # see README in the report: only a token's hash is stored
+            "link": email.link,
         }
         message = EmailMultiAlternatives(
             subject=render_to_string(
@@ -671,17 +693,19 @@ def _advance(schedule: RecurringSchedule, done_until: dt.date) -> None:
         schedule.active = False
 
 
-def _enqueue_send(invoice_ids: list[int]) -> None:
+def _auto_send(invoice_ids: list[int]) -> None:
+    """Send through the delivery module, inside the generating transaction (it emails
+    after commit). An invoice that cannot be sent (the client has no address) keeps the
+    reason on its timeline instead of failing the run."""
     if not invoice_ids:
         return
     delivery = importlib.import_module("invoicing.delivery")
-    for invoice_id in invoice_ids:
-        transaction.on_commit(
-            lambda pk=invoice_id: delivery.invoice_send(
-                invoice=Invoice.objects.get(pk=pk), actor=None
-            ),
-            robust=True,
-        )
+    for invoice in Invoice.objects.filter(pk__in=invoice_ids).select_related("client"):
+        try:
+            with transaction.atomic():
+                delivery.invoice_send(invoice=invoice, actor=None)
+        except ValidationError as exc:
+            services.event(invoice, "auto_send_failed", reason=" ".join(exc.messages))
 
 
 @transaction.atomic
@@ -710,7 +734,7 @@ def recurring_schedule_run(
     _advance(schedule, periods[-1] if periods else today)
     schedule.save(update_fields=["next_run", "active"])
     if schedule.auto_send:
-        _enqueue_send(to_send)
+        _auto_send(to_send)
     return result
 
 
@@ -919,7 +943,7 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
             advanced[(schedule.next_run, schedule.active)].append(schedule.pk)
         for (next_run, active), pks in advanced.items():
             RecurringSchedule.objects.filter(pk__in=pks).update(next_run=next_run, active=active)
-        _enqueue_send([inv.pk for inv in final if inv.schedule.auto_send])
+        _auto_send([inv.pk for inv in final if inv.schedule.auto_send])
         result.invoices = [inv.pk for inv in invoices]
         result.finalized = len(final)
     return result

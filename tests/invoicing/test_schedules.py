@@ -152,6 +152,27 @@ def test_no_reminder_for_paid_void_draft_or_inactive_rules(
     assert "$600.00" in mail.outbox[0].body
 
 
+def test_reminder_carries_a_fresh_link_only_when_one_is_active(
+    scoped, django_capture_on_commit_callbacks
+):
+    today = timezone.localdate()
+    shared = open_invoice(scoped, due=today)
+    old_token = services.invoice_link_issue(invoice=shared, actor=scoped.alice)
+    revoked = open_invoice(scoped, due=today)
+    services.invoice_link_issue(invoice=revoked, actor=scoped.alice)
+    services.invoice_link_revoke(invoice=revoked, actor=scoped.alice)
+    rules(scoped, 0)
+    assert run_reminders(django_capture_on_commit_callbacks) == 2
+    by_number = {m.subject.split()[3]: m for m in mail.outbox}
+    from django.conf import settings
+
+    assert f"View and pay: {settings.SITE_URL}/" in by_number[shared.number].body
+    assert services.invoice_from_token(token=old_token) is None  # superseded by the new one
+    assert "View and pay" not in by_number[revoked.number].body
+    revoked.refresh_from_db()
+    assert revoked.link_revoked_at is not None
+
+
 def test_reminder_shows_the_late_fee_so_far(scoped, django_capture_on_commit_callbacks):
     today = timezone.localdate()
     open_invoice(scoped, due=today - dt.timedelta(days=10))
@@ -378,6 +399,23 @@ def test_recurring_single_path_matches_the_bulk_path(scoped):
         ]
 
     assert shape(bulk) == shape(single) and len(shape(bulk)) == 3
+
+
+def test_recurring_auto_send_sends_through_delivery(scoped, django_capture_on_commit_callbacks):
+    customer = ClientFactory(workspace=scoped.a, currency="EUR", email="ap@acme.example")
+    s = schedule(scoped, customer, start_date=dt.date(2026, 11, 1), auto_send=True)
+    silent = schedule(
+        scoped, ClientFactory(workspace=scoped.a, email=""), start_date=dt.date(2026, 11, 1)
+    )
+    silent.auto_send = True  # saved before the client lost its address, say
+    silent.save()
+    schedules.recurring_generate(today=RUN_DAY)
+    sent = Invoice.objects.get(schedule=s)
+    assert sent.sent_at is not None
+    assert InvoiceEvent.objects.filter(invoice=sent, kind="sent").exists()
+    unsent = Invoice.objects.get(schedule=silent)
+    assert unsent.status == S.OPEN and unsent.sent_at is None
+    assert InvoiceEvent.objects.filter(invoice=unsent, kind="auto_send_failed").exists()
 
 
 def test_recurring_ends_and_pauses(scoped):
