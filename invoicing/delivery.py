@@ -2,9 +2,9 @@
 (`invoice_email`). The email itself leaves from a Celery task after the commit
 (invoicing.delivery_tasks), so a rolled-back send never emails anyone.
 
-The link in the email is a fresh one on every send: only the token's hash is stored, so
-an earlier link cannot be recovered to be sent again. Issuing a new link makes the
-previous one stop working; the latest email always carries the working link."""
+The email carries the invoice's working link (services.invoice_link_current: the token is
+an HMAC of the invoice and its link version, so it can be sent again); only when there is
+none is a new one issued. "New link" in the dashboard revokes the old one."""
 
 from __future__ import annotations
 
@@ -63,13 +63,16 @@ def _clean_recipients(to: list[str] | str | None, invoice: Invoice) -> list[str]
 def invoice_send(
     *, invoice: Invoice, actor: User | None, to: list[str] | str | None = None, message: str = ""
 ) -> InvoiceEvent:
-    """Email the invoice (PDF attached) with a fresh client link. Returns the "sent"
+    """Email the invoice (PDF attached) with its client link. Returns the "sent"
     event: its id is the send's id, which the task uses to deliver it exactly once."""
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.status in UNSENDABLE:
         raise ValidationError(UNSENDABLE[invoice.status])
     recipients = _clean_recipients(to, invoice)
-    token = services.invoice_link_issue(invoice=invoice, actor=actor)
+    # The working link if there is one (a link copied earlier keeps working), else a new one.
+    token = services.invoice_link_current(invoice) or services.invoice_link_issue(
+        invoice=invoice, actor=actor
+    )
     invoice.sent_at = timezone.now()
     invoice.save(update_fields=["sent_at"])
     sent = services.event(

@@ -101,6 +101,9 @@ class Invoice(TenantModel):
     snapshot = models.JSONField(default=dict, blank=True)
     # The client's link: a random token, only its SHA-256 stored; revocable.
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The token is an HMAC of (id, version) under SECRET_KEY, so the working link can be
+    # put in every email; issuing a new link bumps the version and the old one dies.
+    link_version = models.PositiveIntegerField(default=0)
     link_revoked_at = models.DateTimeField(null=True, blank=True)
     pdf = models.FileField(upload_to="invoices/%Y/", blank=True)
     pdf_fingerprint = models.CharField(max_length=64, blank=True)
@@ -153,7 +156,8 @@ class Invoice(TenantModel):
 
     @property
     def amount_due(self) -> Decimal:
-        return self.total - self.amount_paid - self.amount_credited
+        # Never below zero: credit beyond what was due went to the client's credit.
+        return max(self.total - self.amount_paid - self.amount_credited, Decimal(0))
 
     @property
     def is_editable(self) -> bool:

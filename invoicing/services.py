@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from collections import defaultdict
 from decimal import Decimal
 
@@ -377,7 +376,10 @@ def invoice_finalize(
     invoice.number = next_number(
         workspace=invoice.workspace, kind=invoice.kind, issue_date=invoice.issue_date
     )
-    invoice.status = Status.OPEN if invoice.total > 0 else Status.PAID
+    # A credit note is settled the moment it is issued (it is applied to its invoice or to
+    # the client's credit): it is never a receivable, reminded or overdue.
+    settled = invoice.kind == Invoice.Kind.CREDIT_NOTE or invoice.total <= 0
+    invoice.status = Status.PAID if settled else Status.OPEN
     invoice.snapshot = _snapshot(invoice)
     invoice.finalized_at = timezone.now()
     invoice.save()
@@ -403,12 +405,30 @@ def invoice_link_issue(*, invoice: Invoice, actor: User | None) -> str:
     invoice = _lock(invoice)
     if invoice.status == Status.DRAFT:
         raise ValidationError("Finalise the invoice before sharing it.")
-    token = secrets.token_urlsafe(32)
+    invoice.link_version += 1
+    token = _link_token(invoice)
     invoice.token_hash = _hash(token)
     invoice.link_revoked_at = None
-    invoice.save(update_fields=["token_hash", "link_revoked_at"])
-    event(invoice, "link_issued", actor)
+    invoice.save(update_fields=["token_hash", "link_version", "link_revoked_at"])
+    event(invoice, "link_issued", actor, version=invoice.link_version)
     return token
+
+
+def _link_token(invoice: Invoice) -> str:
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(
+        "invoicing.link", f"{invoice.pk}:{invoice.link_version}", algorithm="sha256"
+    ).hexdigest()
+
+
+def invoice_link_current(invoice: Invoice) -> str | None:
+    """The token of the invoice's working link, to put in an email, or None when it has
+    none (never shared, or revoked)."""
+    if not invoice.token_hash or invoice.link_revoked_at:
+        return None
+    token = _link_token(invoice)
+    return token if _hash(token) == invoice.token_hash else None
 
 
 @transaction.atomic

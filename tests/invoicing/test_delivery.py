@@ -204,17 +204,21 @@ def test_send_emails_the_invoice_with_pdf_and_link_through_the_worker(client, pe
     assert len(mail.outbox) == 1
 
 
-def test_send_to_given_addresses_and_a_stale_send_is_dropped(personas):
-    """Sending again issues a new link; the earlier send, if still queued, is dropped (its
-    link no longer works) instead of emailing a dead link."""
+def test_sends_reuse_the_working_link_and_a_replaced_link_is_not_emailed(personas):
+    """Every email carries the invoice's working link (a link copied earlier keeps
+    working). A send still queued when someone issues a new link is dropped instead of
+    emailing the dead one."""
     invoice = make_invoice(personas)
     with workspace_scope(personas.a):
         first = delivery.invoice_send(invoice=invoice, actor=personas.alice)
-        first_token = services.invoice_link_issue(invoice=invoice, actor=personas.alice)
-        # (first_token stands in for the token the first task carried; a newer send:)
+        invoice.refresh_from_db()
+        first_token = services.invoice_link_current(invoice)
         second = delivery.invoice_send(
             invoice=invoice, actor=personas.alice, to="a@x.example, b@x.example"
         )
+        invoice.refresh_from_db()
+        assert services.invoice_link_current(invoice) == first_token  # reused, not replaced
+        services.invoice_link_issue(invoice=invoice, actor=personas.alice)  # "New link"
     assert second.data["to"] == ["a@x.example", "b@x.example"]
     assert (
         invoice_email_deliver(workspace_id=personas.a.pk, send_id=first.pk, token=first_token)
