@@ -40,6 +40,7 @@ from invoicing.models import (
     ReminderRule,
     ReminderSent,
     TaxRate,
+    parties_of,
 )
 from invoicing.totals import late_fee, line_amounts, sum_lines
 from portfolio.money import ZERO
@@ -902,7 +903,7 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
         for invoice, number in zip(final, numbers, strict=True):
             invoice.number = number
             invoice.status = Status.OPEN if invoice.total > 0 else Status.PAID
-            invoice.snapshot = services._snapshot(invoice)
+            invoice.snapshot = parties_of(invoice)
             invoice.finalized_at = now
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         InvoiceLine.objects.bulk_create(
