@@ -40,7 +40,6 @@ from invoicing.models import (
     ReminderRule,
     ReminderSent,
     TaxRate,
-    parties_of,
 )
 from invoicing.totals import late_fee, line_amounts, sum_lines
 from portfolio.money import ZERO
@@ -820,6 +819,15 @@ def _template_lines(
     return built
 
 
+def _parties(invoice: Invoice) -> dict:
+    """What invoice_finalize freezes into `snapshot` (models.parties_of once the PDF work
+    lands; services._snapshot before): the bulk path must freeze exactly the same."""
+    from invoicing import models
+
+    parties_of = getattr(models, "parties_of", None)
+    return parties_of(invoice) if parties_of else services._snapshot(invoice)
+
+
 def numbers_reserve(
     *, workspace: Workspace, kind: str, count: int, issue_date: dt.date
 ) -> list[str]:
@@ -903,7 +911,7 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
         for invoice, number in zip(final, numbers, strict=True):
             invoice.number = number
             invoice.status = Status.OPEN if invoice.total > 0 else Status.PAID
-            invoice.snapshot = parties_of(invoice)
+            invoice.snapshot = _parties(invoice)
             invoice.finalized_at = now
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         InvoiceLine.objects.bulk_create(
