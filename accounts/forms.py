@@ -14,8 +14,17 @@ class WorkspaceForm(forms.ModelForm):
             "timezone",
             "invoice_prefix",
             "payment_terms_days",
+            "legal_name",
+            "billing_address",
+            "tax_id",
+            "logo",
+            "payment_instructions",
         ]
         labels = {"slug": "Web address", "payment_terms_days": "Payment terms (days)"}
+        widgets = {
+            "billing_address": forms.Textarea(attrs={"rows": 3}),
+            "payment_instructions": forms.Textarea(attrs={"rows": 4}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

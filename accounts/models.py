@@ -16,6 +16,15 @@ from accounts.currencies import currency_choices
 from accounts.tenancy import TenantModel
 
 
+def validate_logo(file) -> None:
+    from django.core.exceptions import ValidationError
+
+    if file and file.size > 512 * 1024:
+        raise ValidationError("The logo is larger than 512 KB.")
+    if file and not (getattr(file, "name", "").lower().endswith((".png", ".jpg", ".jpeg"))):
+        raise ValidationError("Upload a PNG or JPEG logo.")
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
@@ -93,6 +102,21 @@ class Workspace(models.Model):
     )
     payment_terms_days = models.PositiveSmallIntegerField(
         default=30, help_text="Days until an invoice is due, unless a client says otherwise."
+    )
+    # Who invoices come from, as printed on them (copied into each invoice when finalised).
+    legal_name = models.CharField(
+        max_length=200, blank=True, help_text="The name on your invoices, if not the above."
+    )
+    billing_address = models.TextField(blank=True)
+    tax_id = models.CharField("tax ID", max_length=50, blank=True)
+    logo = models.ImageField(
+        upload_to="logos/",
+        blank=True,
+        validators=[validate_logo],
+        help_text="PNG or JPEG, at most 512 KB. Shown at the top of your invoices.",
+    )
+    payment_instructions = models.TextField(
+        blank=True, help_text="Bank details or how to pay; printed on every invoice."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -88,6 +88,8 @@ def workspace_create(
 @transaction.atomic
 def workspace_update(*, workspace: Workspace, actor: User, **fields) -> Workspace:
     changed = {}
+    if fields.get("logo") is False:  # "clear" ticked on the form
+        fields["logo"] = ""
     for name, value in fields.items():
         if getattr(workspace, name) != value:
             changed[name] = str(value)

@@ -117,7 +117,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @workspace_role("manage")
 def workspace_settings(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
-    form = WorkspaceForm(request.POST or None, instance=workspace)
+    form = WorkspaceForm(request.POST or None, request.FILES or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
         try:
             services.workspace_update(

@@ -59,6 +59,31 @@ class NumberSeries(TenantModel):
         ]
 
 
+def parties_of(invoice: Invoice) -> dict:
+    """Who the invoice is from and to, as printed. Frozen into `snapshot` on finalise."""
+    ws, client = invoice.workspace, invoice.client
+    return {
+        "from": {
+            "name": ws.legal_name or ws.name,
+            "country": str(ws.country),
+            "country_name": ws.country.name,
+            "address": ws.billing_address,
+            "tax_id": ws.tax_id,
+            "logo": ws.logo.name if ws.logo else "",
+            "payment_instructions": ws.payment_instructions,
+        },
+        "to": {
+            "name": client.name,
+            "email": client.email,
+            "address": client.billing_address,
+            "country": str(client.country),
+            "country_name": client.country.name if client.country else "",
+            "tax_id": client.tax_id,
+            "contact": client.contact_name,
+        },
+    }
+
+
 class Invoice(TenantModel):
     class Kind(models.TextChoices):
         INVOICE = "invoice", "Invoice"
@@ -158,6 +183,11 @@ class Invoice(TenantModel):
     def amount_due(self) -> Decimal:
         # Never below zero: credit beyond what was due went to the client's credit.
         return max(self.total - self.amount_paid - self.amount_credited, Decimal(0))
+
+    @property
+    def parties(self) -> dict:
+        """As frozen at finalise; a draft shows the current details."""
+        return self.snapshot or parties_of(self)
 
     @property
     def is_editable(self) -> bool:

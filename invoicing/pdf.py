@@ -57,16 +57,24 @@ def fingerprint(html: str) -> str:
     return hashlib.sha256(html.encode()).hexdigest()
 
 
-def _static_only_fetcher(url: str, timeout: int = 10, ssl_context=None):
-    """Serve file:// URLs under the static directories; refuse everything else."""
-    from weasyprint.urls import default_url_fetcher
+def _static_only_fetcher():
+    """Serve data: URIs (the inlined logo) and file:// URLs under the static directories;
+    refuse everything else, so a PDF never reaches the network or other files."""
+    from weasyprint.urls import URLFetcher
 
     roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
-    if url.startswith("file://"):
-        path = Path(url.removeprefix("file://")).resolve()
-        if any(path.is_relative_to(root) for root in roots):
-            return default_url_fetcher(url, timeout=timeout, ssl_context=ssl_context)
-    raise ValueError(f"The invoice PDF may not fetch {url!r}.")
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file://"):
+                path = Path(url.removeprefix("file://")).resolve()
+                if any(path.is_relative_to(root) for root in roots):
+                    return super().fetch(url, headers)
+            raise ValueError(f"The invoice PDF may not fetch {url!r}.")
+
+    return StaticOnly(allowed_protocols=("data", "file"))
 
 
 def render_pdf(html: str) -> bytes:
@@ -76,7 +84,7 @@ def render_pdf(html: str) -> bytes:
 
     renders += 1
     base_url = str(Path(settings.STATICFILES_DIRS[0]).resolve()) + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher).write_pdf()
+    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
 
 
 def _fresh(invoice: Invoice) -> Invoice:

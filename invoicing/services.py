@@ -28,6 +28,7 @@ from invoicing.models import (
     NumberSeries,
     Payment,
     TaxRate,
+    parties_of,
 )
 from invoicing.totals import line_amounts, sum_lines
 from portfolio.money import ZERO, quantize
@@ -344,21 +345,6 @@ def next_number(*, workspace: Workspace, kind: str, issue_date: dt.date) -> str:
     return _format_number(series, workspace, number, issue_date)
 
 
-def _snapshot(invoice: Invoice) -> dict:
-    ws, client = invoice.workspace, invoice.client
-    return {
-        "from": {"name": ws.name, "country": str(ws.country)},
-        "to": {
-            "name": client.name,
-            "email": client.email,
-            "address": client.billing_address,
-            "country": str(client.country),
-            "tax_id": client.tax_id,
-            "contact": client.contact_name,
-        },
-    }
-
-
 @transaction.atomic
 def invoice_finalize(
     *, invoice: Invoice, actor: User | None, issue_date: dt.date | None = None
@@ -380,7 +366,7 @@ def invoice_finalize(
     # the client's credit): it is never a receivable, reminded or overdue.
     settled = invoice.kind == Invoice.Kind.CREDIT_NOTE or invoice.total <= 0
     invoice.status = Status.PAID if settled else Status.OPEN
-    invoice.snapshot = _snapshot(invoice)
+    invoice.snapshot = parties_of(invoice)
     invoice.finalized_at = timezone.now()
     invoice.save()
     event(invoice, "finalized", actor, number=invoice.number)

@@ -11,6 +11,7 @@ from decimal import Decimal as D
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.template.loader import render_to_string
 from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
@@ -394,3 +395,72 @@ def test_the_page_is_rate_limited(client, personas):
     assert response.status_code == 429 and response["Retry-After"]
     # Page and PDF share the budget: walking tokens through either is throttled.
     assert client.get("/i/guess/pdf/").status_code == 429
+
+
+def test_pdf_carries_the_senders_identity_frozen_at_finalise(personas, settings, tmp_path):
+    """Logo, address, tax ID and payment instructions are printed; editing the workspace
+    afterwards does not change an issued invoice."""
+    import struct
+    import zlib
+
+    from django.core.files.base import ContentFile
+
+    settings.MEDIA_ROOT = tmp_path
+
+    def png_1x1() -> bytes:
+        def chunk(kind, data):
+            body = kind + data
+            return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+        return (
+            b"\x89PNG\r\n\x1a\n"
+            + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\x33\x66\x99"))
+            + chunk(b"IEND", b"")
+        )
+
+    ws = personas.a
+    ws.legal_name = "Alice Studio LLC"
+    ws.billing_address = "1 Main Street\nSpringfield"
+    ws.tax_id = "US-EIN-12-3456789"
+    ws.payment_instructions = "ACH routing 011000015, account 0001234567"
+    ws.logo.save("logo.png", ContentFile(png_1x1()), save=False)
+    ws.save()
+    invoice = make_invoice(personas)
+    with workspace_scope(ws):
+        text = pdf_text(pdf.invoice_pdf(invoice))
+        html = render_to_string("invoicing/document.html", {"invoice": invoice})
+    for expected in (
+        "Alice Studio LLC",
+        "1 Main Street",
+        "US-EIN-12-3456789",
+        "ACH routing 011000015",
+    ):
+        assert expected in text
+    assert 'src="data:image/png;base64,' in html
+    ws.tax_id = "CHANGED"
+    ws.save()
+    invoice.refresh_from_db()
+    with workspace_scope(ws):
+        assert "US-EIN-12-3456789" in render_to_string(
+            "invoicing/document.html", {"invoice": invoice}
+        )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:9/logo.png", "https://example.com/x.css", "file:///etc/passwd"]
+)
+def test_pdf_fetches_nothing_outside_static(url):
+    with pytest.raises(ValueError, match="may not fetch"):
+        pdf._static_only_fetcher().fetch(url)
+
+
+def test_pdf_may_read_static_and_inline_data():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    css = next(Path(settings.STATICFILES_DIRS[0]).rglob("*.css"))
+    fetcher = pdf._static_only_fetcher()
+    assert fetcher.fetch(css.resolve().as_uri()) is not None
+    assert fetcher.fetch("data:text/plain;base64,aGk=") is not None
