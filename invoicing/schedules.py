@@ -35,11 +35,11 @@ from invoicing.models import (
     InvoiceEvent,
     InvoiceLine,
     LateFeePolicy,
-    NumberSeries,
     RecurringSchedule,
     ReminderRule,
     ReminderSent,
     TaxRate,
+    parties_of,
 )
 from invoicing.totals import late_fee, line_amounts, sum_lines
 from portfolio.money import ZERO
@@ -819,35 +819,6 @@ def _template_lines(
     return built
 
 
-def _parties(invoice: Invoice) -> dict:
-    """What invoice_finalize freezes into `snapshot` (models.parties_of once the PDF work
-    lands; services._snapshot before): the bulk path must freeze exactly the same."""
-    from invoicing import models
-
-    parties_of = getattr(models, "parties_of", None)
-    return parties_of(invoice) if parties_of else services._snapshot(invoice)
-
-
-def numbers_reserve(
-    *, workspace: Workspace, kind: str, count: int, issue_date: dt.date
-) -> list[str]:
-    """`count` consecutive numbers of the series, in one locked update (inside the
-    caller's transaction, which must use them all or roll back: gapless)."""
-    if count == 0:
-        return []
-    NumberSeries.objects.bulk_create(
-        [NumberSeries(workspace=workspace, kind=kind)], ignore_conflicts=True
-    )
-    series = NumberSeries.objects.select_for_update().get(workspace=workspace, kind=kind)
-    first = series.next_number
-    series.next_number = first + count
-    series.save(update_fields=["next_number"])
-    return [
-        services._format_number(series, workspace, number, issue_date)
-        for number in range(first, first + count)
-    ]
-
-
 def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResult | None:
     """One batch of a workspace's due template schedules, set based, in one transaction:
     lock up to BATCH_SIZE due schedules (skipping those another worker holds), insert
@@ -905,13 +876,13 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
             (inv for inv in invoices if inv.schedule.auto_finalize),
             key=lambda inv: (inv.schedule_period, inv.schedule_id),
         )
-        numbers = numbers_reserve(
+        numbers = services.next_numbers(
             workspace=workspace, kind=Invoice.Kind.INVOICE, count=len(final), issue_date=today
         )
         for invoice, number in zip(final, numbers, strict=True):
             invoice.number = number
             invoice.status = Status.OPEN if invoice.total > 0 else Status.PAID
-            invoice.snapshot = _parties(invoice)
+            invoice.snapshot = parties_of(invoice)
             invoice.finalized_at = now
         Invoice.objects.bulk_create(invoices, batch_size=1000)
         InvoiceLine.objects.bulk_create(

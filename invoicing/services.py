@@ -334,15 +334,26 @@ def _format_number(
     )
 
 
-def next_number(*, workspace: Workspace, kind: str, issue_date: dt.date) -> str:
-    """Take the next number of the series under a row lock (inside the caller's
-    transaction): concurrent finalisations queue, a rollback returns the number."""
-    series, _ = NumberSeries.objects.get_or_create(workspace=workspace, kind=kind)
-    series = NumberSeries.objects.select_for_update().get(pk=series.pk)
-    number = series.next_number
-    series.next_number = number + 1
+def next_numbers(
+    *, workspace: Workspace, kind: str, issue_date: dt.date, count: int = 1
+) -> list[str]:
+    """Take the next `count` numbers of the series in one locked update, inside the
+    caller's transaction, which must use them all or roll back: concurrent callers queue
+    on the row lock, a rollback returns the numbers, so the series stays gapless."""
+    if count == 0:
+        return []
+    # get_or_create without a race: a conflicting insert is ignored, then the row locked.
+    NumberSeries.objects.bulk_create(
+        [NumberSeries(workspace=workspace, kind=kind)], ignore_conflicts=True
+    )
+    series = NumberSeries.objects.select_for_update().get(workspace=workspace, kind=kind)
+    first = series.next_number
+    series.next_number = first + count
     series.save(update_fields=["next_number"])
-    return _format_number(series, workspace, number, issue_date)
+    return [
+        _format_number(series, workspace, number, issue_date)
+        for number in range(first, first + count)
+    ]
 
 
 @transaction.atomic
@@ -359,7 +370,7 @@ def invoice_finalize(
     invoice.issue_date = issue_date or invoice.issue_date or timezone.localdate()
     if invoice.kind == Invoice.Kind.INVOICE and invoice.due_date is None:
         invoice.due_date = due_date_for(invoice.client, invoice.workspace, invoice.issue_date)
-    invoice.number = next_number(
+    (invoice.number,) = next_numbers(
         workspace=invoice.workspace, kind=invoice.kind, issue_date=invoice.issue_date
     )
     # A credit note is settled the moment it is issued (it is applied to its invoice or to
