@@ -15,6 +15,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
@@ -106,7 +107,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request.user.last_workspace = workspace
         request.user.save(update_fields=["last_workspace"])
     clients = Client.objects.filter(archived_at__isnull=True)
+    from invoicing.selectors import income_received
+
     context = {
+        "income": income_received(
+            base_currency=workspace.base_currency, today=timezone.localdate()
+        ),
         "client_count": clients.count(),
         "recent_clients": clients.order_by("-created_at")[:5],
         "member_count": Membership.objects.count(),

@@ -26,7 +26,7 @@ from accounts.tenancy import get_tenant_object_or_404
 from accounts.views import form_errors_from, workspace_role
 from engagements.billing import unbilled_items, unbilled_total
 from engagements.models import Engagement
-from invoicing import services, services_settings
+from invoicing import schedules, services, services_settings
 from invoicing.forms import (
     AddUnbilledForm,
     CreditNoteForm,
@@ -408,6 +408,7 @@ def _invoice_page(request, invoice: Invoice, *, status: int = 200, **extra) -> H
             open_panel=extra.get("open_panel", ""),
             link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
             creditable=invoice.total - invoice.amount_credited,
+            late_fee=schedules.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
             send_url=_optional_route("invoice_send", workspace.slug, invoice.pk),
             pdf_url=_optional_route("invoice_pdf", workspace.slug, invoice.pk),
         )
