@@ -167,6 +167,7 @@ class DemoHistory:
                 build(name)
         self.capacity()
         self.proposal()
+        self.invoicing()
 
     def _engagement(self, client: str, **fields) -> Engagement:
         return work.engagement_create(
@@ -402,3 +403,86 @@ class DemoHistory:
             start_date=self.today + dt.timedelta(days=14),
         )
         work.proposal_send(proposal=proposal, actor=self.user)
+
+    def invoicing(self) -> None:
+        """Invoicing set-up and a few invoices in every state, made by the services from
+        the history above: paid, partly paid, overdue and a draft; reminders and a late
+        fee policy; a monthly recurring schedule for the retainer. Once only."""
+        from invoicing import services as billing
+        from invoicing.models import Invoice, LateFeePolicy, ReminderRule, TaxRate
+
+        ws, me = self.workspace, self.user
+        if not ws.payment_instructions:
+            ws.legal_name = "Morgan Consulting LLC"
+            ws.billing_address = "225 Franklin St, Suite 2600\nBoston, MA 02110"
+            ws.tax_id = "EIN 84-1234567"
+            ws.payment_instructions = (
+                "ACH or wire to Morgan Consulting LLC\n"
+                "Bank: First Harbor Bank · Routing 011000138 · Account 004512889"
+            )
+            ws.save()
+        if Invoice.objects.filter(workspace=ws).exists():
+            return
+        TaxRate.objects.create(workspace=ws, name="DE VAT reverse charge", percent=D("0"))
+        for days in (-3, 0, 7, 21):
+            ReminderRule.objects.get_or_create(workspace=ws, days_from_due=days)
+        LateFeePolicy.objects.get_or_create(
+            workspace=ws,
+            defaults={"kind": "interest", "annual_interest_percent": D("8"), "grace_days": 5},
+        )
+        billing.exchange_rate_save(
+            workspace=ws,
+            actor=me,
+            currency="EUR",
+            date=self.today - dt.timedelta(days=90),
+            rate=D("1.08"),
+        )
+        billing.exchange_rate_save(
+            workspace=ws,
+            actor=me,
+            currency="JPY",
+            date=self.today - dt.timedelta(days=90),
+            rate=D("0.0066"),
+        )
+        engagements = {e.name: e for e in Engagement.objects.filter(workspace=ws)}
+
+        def from_work(name: str, *, as_of: dt.date) -> Invoice:
+            engagement = engagements[name]
+            invoice = billing.invoice_create_draft(workspace=ws, actor=me, client=engagement.client)
+            billing.invoice_add_unbilled(
+                invoice=invoice, actor=me, engagement=engagement, as_of=as_of
+            )
+            return invoice
+
+        # Hourly: the first month of time, invoiced and paid.
+        first = from_work("Data platform advisory", as_of=self.today - dt.timedelta(days=42))
+        first = billing.invoice_finalize(
+            invoice=first, actor=me, issue_date=self.today - dt.timedelta(days=41)
+        )
+        billing.payment_record(
+            invoice=first,
+            actor=me,
+            amount=first.total,
+            received_on=self.today - dt.timedelta(days=20),
+            method="bank_transfer",
+            reference="ACH 88120",
+        )
+        # Fixed fee: the accepted milestone, invoiced in EUR, half paid.
+        helios = from_work("Grid analytics dashboard", as_of=self.today)
+        helios = billing.invoice_finalize(
+            invoice=helios, actor=me, issue_date=self.today - dt.timedelta(days=10)
+        )
+        billing.payment_record(
+            invoice=helios,
+            actor=me,
+            amount=(helios.total / 2).quantize(D("0.01")),
+            received_on=self.today - dt.timedelta(days=3),
+            method="bank_transfer",
+        )
+        # Bounty: the accepted outcome, overdue.
+        kumo = from_work("Launch growth bounties", as_of=self.today)
+        billing.invoice_finalize(
+            invoice=kumo, actor=me, issue_date=self.today - dt.timedelta(days=75)
+        )
+        # Retainer: what is unbilled now, left as a draft to review.
+        from_work("Product & compliance retainer", as_of=self.today)
