@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.db import models
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django_scopes import ScopedManager, scope, scopes_disabled
 
 if TYPE_CHECKING:
@@ -81,7 +82,9 @@ class WorkspaceMiddleware:
         request.workspace = workspace
         if workspace is None:
             return self.get_response(request)
-        with workspace_scope(workspace):
+        # Dates and times on the workspace's pages (and "today" for due dates, unbilled
+        # work, reminders shown) are in the workspace's time zone.
+        with workspace_scope(workspace), timezone.override(workspace.timezone):
             return self.get_response(request)
 
 

@@ -589,3 +589,27 @@ def test_a_scope_without_a_workspace_is_refused():
 
     with pytest.raises(ValueError, match="saved workspace"):
         workspace_scope(None)
+
+
+def test_workspace_pages_run_in_the_workspace_time_zone(client, personas):
+    from django.utils import timezone
+
+    from accounts.tenancy import WorkspaceMiddleware
+
+    personas.a.timezone = "Pacific/Auckland"
+    personas.a.save()
+    seen = {}
+
+    def view(request):
+        seen["tz"] = timezone.get_current_timezone_name()
+        from django.http import HttpResponse
+
+        return HttpResponse("ok")
+
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/w/alice-studio/")
+    request.user = personas.alice
+    WorkspaceMiddleware(view)(request)
+    assert seen["tz"] == "Pacific/Auckland"
+    assert timezone.get_current_timezone_name() == "UTC"  # restored afterwards
