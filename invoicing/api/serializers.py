@@ -18,6 +18,7 @@ from invoicing.models import (
     Invoice,
     InvoiceEvent,
     InvoiceLine,
+    LateFeePolicy,
     Payment,
     RecurringSchedule,
     ReminderRule,
@@ -506,3 +507,33 @@ class RecurringScheduleSerializer(WorkspaceSerializerMixin, serializers.ModelSer
             "days_until_due": {"help_text": "Default: the client's payment terms."},
             "active": {"help_text": "Change with `pause` and `resume`."},
         }
+
+
+class InvoiceSendSerializer(serializers.Serializer):
+    to = serializers.ListField(
+        child=serializers.EmailField(),
+        required=False,
+        allow_empty=False,
+        help_text="Recipients; the client's invoice address when omitted.",
+    )
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class InvoiceSentSerializer(serializers.Serializer):
+    event = serializers.IntegerField(help_text="The timeline event of this send.")
+    to = serializers.ListField(child=serializers.EmailField())
+
+
+class LateFeeSerializer(serializers.Serializer):
+    late_fee = serializers.DecimalField(max_digits=18, decimal_places=3)
+    currency = serializers.CharField()
+
+
+class LateFeePolicySerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
+    class Meta:
+        model = LateFeePolicy
+        fields = ["kind", "fixed_amount", "annual_interest_percent", "grace_days"]
+
+
+class RatesImportSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV with date, currency, rate; UTF-8.")

@@ -13,6 +13,7 @@ router.register("client-credit", views.ClientCreditViewSet, basename="client-cre
 router.register("tax-rates", views.TaxRateViewSet, basename="tax-rate")
 router.register("exchange-rates", views.ExchangeRateViewSet, basename="exchange-rate")
 router.register("reminder-rules", views.ReminderRuleViewSet, basename="reminder-rule")
+router.register("late-fee-policy", views.LateFeePolicyViewSet, basename="late-fee-policy")
 router.register(
     "recurring-schedules", views.RecurringScheduleViewSet, basename="recurring-schedule"
 )

@@ -13,14 +13,19 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Sum
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from engagements.api.views import WRITE_METHODS, _fixed, service_errors
-from invoicing import schedules, services, services_settings
+from invoicing import delivery, pdf, rates_csv, schedules, services, services_settings
 from invoicing.api import filters
 from invoicing.api import serializers as s
 from invoicing.api.filters import workspace_today
@@ -30,6 +35,7 @@ from invoicing.models import (
     Invoice,
     InvoiceEvent,
     InvoiceLine,
+    LateFeePolicy,
     Payment,
     RecurringSchedule,
     ReminderRule,
@@ -230,7 +236,60 @@ class InvoiceViewSet(
         with service_errors():
             token = services.invoice_link_issue(invoice=invoice, actor=request.user)
         # The client's public page: the token is the credential (only its hash is kept).
-        return Response(s.InvoiceLinkSerializer({"url": f"{settings.SITE_URL}/i/{token}/"}).data)
+        url = settings.SITE_URL + reverse("invoice_public", args=[token])
+        return Response(s.InvoiceLinkSerializer({"url": url}).data)
+
+    @extend_schema(request=s.InvoiceSendSerializer, responses=s.InvoiceSentSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request, *args, **kwargs):
+        """Email the invoice with its PDF and the client's link (delivered by a worker
+        once the request has committed; the timeline records the delivery)."""
+        body = s.InvoiceSendSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            sent = delivery.invoice_send(
+                invoice=self.get_object(),
+                actor=request.user,
+                to=body.validated_data.get("to"),
+                message=body.validated_data.get("message", ""),
+            )
+        return Response(s.InvoiceSentSerializer({"event": sent.pk, "to": sent.data["to"]}).data)
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def pdf(self, request, *args, **kwargs):
+        """The PDF, exactly as the client gets it (drafts carry a DRAFT watermark)."""
+        invoice = self.get_object()
+        response = HttpResponse(pdf.invoice_pdf(invoice), content_type="application/pdf")
+        name = invoice.number or f"draft-{invoice.pk}"
+        response["Content-Disposition"] = content_disposition_header(False, f"{name}.pdf")
+        return response
+
+    @extend_schema(
+        methods=["GET"],
+        responses=s.LateFeeSerializer,
+        description="The late fee this invoice has run up under the workspace's policy.",
+    )
+    @extend_schema(
+        methods=["POST"],
+        request=None,
+        responses={201: s.InvoiceDetailSerializer},
+        description="Bill it as a separate, finalised invoice (once per invoice).",
+    )
+    @action(detail=True, methods=["get", "post"], url_path="late-fee")
+    def late_fee(self, request, *args, **kwargs):
+        invoice = self.get_object()
+        today = workspace_today(request.workspace)
+        if request.method == "GET":
+            fee = schedules.invoice_late_fee(invoice=invoice, today=today)
+            return Response(
+                s.LateFeeSerializer({"late_fee": fee, "currency": invoice.currency}).data
+            )
+        with service_errors():
+            fee_invoice = schedules.invoice_late_fee_charge(
+                invoice=invoice, actor=request.user, today=today
+            )
+        return self._render(fee_invoice, status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["invoices"])
@@ -414,6 +473,29 @@ class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Worksp
     ordering_fields = ["date", "currency"]
     http_method_names = APPEND_ONLY_METHODS
 
+    @extend_schema(
+        request={"multipart/form-data": s.RatesImportSerializer},
+        responses={200: {"type": "object", "properties": {"imported": {"type": "integer"}}}},
+    )
+    @action(
+        detail=False,
+        methods=["post"],
+        url_path="import",
+        parser_classes=[MultiPartParser, FormParser],
+    )
+    def import_csv(self, request, *args, **kwargs):
+        """Import rates from CSV (date, currency, rate): every row or none; the errors
+        name their rows."""
+        body = s.RatesImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            count = rates_csv.exchange_rates_import(
+                workspace=request.workspace,
+                actor=request.user,
+                content=body.validated_data["file"].read(),
+            )
+        return Response({"imported": count})
+
     def perform_create(self, serializer):
         data = serializer.validated_data
         with service_errors():
@@ -552,3 +634,28 @@ class RecurringScheduleViewSet(
     def resume(self, request, *args, **kwargs):
         """Start again from the first period from today on (paused periods are skipped)."""
         return self._set_active(request, True)
+
+
+@extend_schema(tags=["invoice settings"])
+class LateFeePolicyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, WorkspaceViewSet):
+    """The workspace's late-fee policy: GET reads it, POST sets it (owners and admins)."""
+
+    model = LateFeePolicy
+    serializer_class = s.LateFeePolicySerializer
+    required_role = "manage"
+    pagination_class = None
+    http_method_names = ["get", "post", "head", "options"]
+
+    def list(self, request, *args, **kwargs):
+        policy = LateFeePolicy.objects.filter(workspace=request.workspace).first()
+        policy = policy or LateFeePolicy(workspace=request.workspace)
+        return Response(self.get_serializer(policy).data)
+
+    def create(self, request, *args, **kwargs):
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            policy = schedules.late_fee_policy_save(
+                workspace=request.workspace, actor=request.user, **body.validated_data
+            )
+        return Response(self.get_serializer(policy).data)

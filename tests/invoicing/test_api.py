@@ -796,3 +796,84 @@ def test_recurring_schedule_bad_input_saves_nothing(bob, acme, hourly, personas,
     }
     assert attrs(bob.post(url("recurring-schedules"), foreign_tax, format="json")) == {"lines"}
     assert count(RecurringSchedule) == 0
+
+
+# --- Send, PDF, late fee, rates import, late-fee policy ------------------------------------
+def _finalised(personas, **kw):
+    from datetime import date, timedelta
+
+    from accounts.tenancy import workspace_scope
+    from invoicing import services as inv
+
+    with workspace_scope(personas.a):
+        c = ClientFactory(workspace=personas.a, currency="USD", email="ap@client.example")
+        invoice = inv.invoice_create_draft(workspace=personas.a, actor=personas.alice, client=c)
+        inv.invoice_line_save(
+            invoice=invoice,
+            actor=personas.alice,
+            description="Work",
+            quantity=Decimal(1),
+            unit_price=Decimal("800"),
+        )
+        return inv.invoice_finalize(
+            invoice=invoice,
+            actor=personas.alice,
+            issue_date=kw.get("issued", date.today() - timedelta(days=60)),
+        )
+
+
+def test_api_pdf_send_and_late_fee(api_as, personas):
+    from accounts.tenancy import workspace_scope
+    from invoicing.models import InvoiceEvent, LateFeePolicy
+
+    invoice = _finalised(personas)
+    client = api_as(personas.alice)
+    base = f"/api/v1/workspaces/alice-studio/invoices/{invoice.pk}"
+    pdf = client.get(f"{base}/pdf/")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    sent = client.post(f"{base}/send/", {"message": "Thanks!"}, format="json")
+    assert sent.status_code == 200 and sent.json()["to"] == ["ap@client.example"]
+    with workspace_scope(personas.a):
+        assert InvoiceEvent.objects.filter(invoice=invoice, kind="sent").count() == 1
+    bad = client.post(f"{base}/send/", {"to": ["not-an-email"]}, format="json")
+    assert bad.status_code == 400 and bad.json()["errors"][0]["attr"].startswith("to")
+    assert client.get(f"{base}/late-fee/").json()["late_fee"] == "0.000"
+    policy = client.post(
+        "/api/v1/workspaces/alice-studio/late-fee-policy/",
+        {"kind": "fixed", "fixed_amount": "40", "grace_days": 0},
+        format="json",
+    )
+    assert policy.status_code == 200
+    assert client.get("/api/v1/workspaces/alice-studio/late-fee-policy/").json()["kind"] == "fixed"
+    assert client.get(f"{base}/late-fee/").json()["late_fee"] == "40.000"
+    charged = client.post(f"{base}/late-fee/")
+    assert charged.status_code == 201 and charged.json()["total"] == "40.00"
+    assert client.post(f"{base}/late-fee/").status_code == 400  # once per invoice
+    with workspace_scope(personas.a):
+        assert LateFeePolicy.objects.count() == 1
+
+
+def test_api_late_fee_policy_is_for_managers(api_as, personas):
+    response = api_as(personas.bob).post(
+        "/api/v1/workspaces/alice-studio/late-fee-policy/", {"kind": "none"}, format="json"
+    )
+    assert response.status_code == 403
+
+
+def test_api_rates_import_all_or_nothing(api_as, personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_as(personas.alice)
+    url = "/api/v1/workspaces/alice-studio/exchange-rates/import/"
+    good = SimpleUploadedFile(
+        "r.csv", b"date,currency,rate\n2026-11-01,EUR,1.08\n2026-11-02,GBP,1.27\n"
+    )
+    assert client.post(url, {"file": good}, format="multipart").json() == {"imported": 2}
+    bad = SimpleUploadedFile(
+        "r.csv", b"date,currency,rate\n2026-11-03,EUR,1.09\n2026-11-04,XXX,1\n"
+    )
+    response = client.post(url, {"file": bad}, format="multipart")
+    assert response.status_code == 400 and "Row 3" in response.json()["errors"][0]["detail"]
+    listing = client.get("/api/v1/workspaces/alice-studio/exchange-rates/").json()
+    assert listing["count"] == 2
