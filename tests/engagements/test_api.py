@@ -30,6 +30,7 @@ from engagements.models import (
     TimeEntry,
 )
 from engagements.services import proposal_token_hash
+from tests.api import attrs, url
 from tests.factories import (
     AvailabilityFactory,
     BlockedTimeFactory,
@@ -45,24 +46,7 @@ from tests.factories import (
     TimeEntryFactory,
 )
 
-BASE = "/api/v1/workspaces/alice-studio"
 THEIRS = "/api/v1/workspaces/charlie-works"
-
-
-def url(resource: str, pk: int | None = None, action: str | None = None) -> str:
-    path = f"{BASE}/{resource}/"
-    if pk is not None:
-        path += f"{pk}/"
-    if action:
-        path += f"{action}/"
-    return path
-
-
-def attrs(response) -> set[str]:
-    assert response.status_code == 400, (response.status_code, response.content)
-    body = response.json()
-    assert body["type"] == "validation_error"
-    return {error["attr"] for error in body["errors"]}
 
 
 def detail(response) -> str:

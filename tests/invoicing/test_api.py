@@ -23,26 +23,10 @@ from invoicing.models import (
     Payment,
     TaxRate,
 )
+from tests.api import attrs, url
 from tests.factories import ClientFactory, EngagementFactory, TimeEntryFactory
 
-BASE = "/api/v1/workspaces/alice-studio"
 TODAY = dt.date(2026, 11, 24)
-
-
-def url(resource: str, pk: int | None = None, action: str | None = None) -> str:
-    path = f"{BASE}/{resource}/"
-    if pk is not None:
-        path += f"{pk}/"
-    if action:
-        path += f"{action}/"
-    return path
-
-
-def attrs(response) -> set[str]:
-    assert response.status_code == 400, (response.status_code, response.content)
-    body = response.json()
-    assert body["type"] == "validation_error"
-    return {error["attr"] for error in body["errors"]}
 
 
 def codes(response) -> set[str]:
