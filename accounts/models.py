@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import zoneinfo
@@ -132,6 +133,10 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def today(self) -> dt.date:
+        """The date in the workspace's time zone (what its people call "today")."""
+        return timezone.localdate(timezone=zoneinfo.ZoneInfo(self.timezone))
 
 
 class Role(models.TextChoices):

@@ -232,11 +232,14 @@ _CANDIDATES_SQL = """
 SELECT i.workspace_id, i.id, r.id, i.due_date + r.days_from_due AS day
 FROM {invoice} i
 JOIN {rule} r ON r.workspace_id = i.workspace_id AND r.active
+JOIN {workspace} w ON w.id = i.workspace_id
 WHERE i.kind = 'invoice'
   AND i.status IN ('open', 'partially_paid')
   AND i.due_date IS NOT NULL
-  AND i.due_date + r.days_from_due <= %(today)s
-  AND i.due_date + r.days_from_due >= (i.finalized_at AT TIME ZONE 'UTC')::date
+  -- "today" is each workspace's own date, unless the caller fixes one (tests)
+  AND i.due_date + r.days_from_due
+      <= COALESCE(%(today)s::date, (now() AT TIME ZONE w.timezone)::date)
+  AND i.due_date + r.days_from_due >= (i.finalized_at AT TIME ZONE w.timezone)::date
   AND NOT EXISTS (SELECT 1 FROM {sent} s WHERE s.invoice_id = i.id AND s.rule_id = r.id)
 ORDER BY i.workspace_id, i.id, day
 """
@@ -250,7 +253,7 @@ RETURNING invoice_id, rule_id
 """
 
 
-def reminder_candidates(*, today: dt.date) -> dict[int, dict[int, list[int]]]:
+def reminder_candidates(*, today: dt.date | None) -> dict[int, dict[int, list[int]]]:
     """Across every workspace, in one query: {workspace_id: {invoice_id: [rule ids whose
     day has come, oldest first]}}. Cross-tenant on purpose (the beat task); the rows are
     then handled per workspace, inside its scope. A rule's day before the invoice was
@@ -259,6 +262,7 @@ def reminder_candidates(*, today: dt.date) -> dict[int, dict[int, list[int]]]:
     sql = _CANDIDATES_SQL.format(
         invoice=Invoice._meta.db_table,
         rule=ReminderRule._meta.db_table,
+        workspace=Workspace._meta.db_table,
         sent=ReminderSent._meta.db_table,
     )
     found: dict[int, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
@@ -393,16 +397,16 @@ def reminders_send_due(*, today: dt.date | None = None) -> int:
 
     from accounts.tenancy import workspace_scope
 
-    today = today or timezone.localdate()
     with scopes_disabled():  # the selection crosses tenants, deliberately
         candidates = reminder_candidates(today=today)
         workspaces = Workspace.objects.in_bulk(list(candidates))
     sent = 0
     for workspace_id, due in candidates.items():
-        with workspace_scope(workspaces[workspace_id]):
+        workspace = workspaces[workspace_id]
+        with workspace_scope(workspace):
             sent += len(
                 reminders_send_for_workspace(
-                    workspace=workspaces[workspace_id], due=due, today=today
+                    workspace=workspace, due=due, today=today or workspace.today()
                 )
             )
     return sent
@@ -961,10 +965,12 @@ def recurring_generate(*, today: dt.date | None = None) -> RunResult:
 
     from accounts.tenancy import workspace_scope
 
-    today = today or timezone.localdate()
+    # Each workspace's own date decides which periods are due. The candidate query uses
+    # the latest date on Earth (UTC+14) and each workspace then filters by its own.
+    horizon = today or (timezone.now() + dt.timedelta(hours=14)).date()
     with scopes_disabled():
         workspace_ids = set(
-            RecurringSchedule.objects.filter(active=True, next_run__lte=today).values_list(
+            RecurringSchedule.objects.filter(active=True, next_run__lte=horizon).values_list(
                 "workspace_id", flat=True
             )
         )
@@ -972,5 +978,9 @@ def recurring_generate(*, today: dt.date | None = None) -> RunResult:
     result = RunResult()
     for workspace in workspaces:
         with workspace_scope(workspace):
-            result.add(recurring_generate_for_workspace(workspace=workspace, today=today))
+            result.add(
+                recurring_generate_for_workspace(
+                    workspace=workspace, today=today or workspace.today()
+                )
+            )
     return result

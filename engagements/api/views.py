@@ -8,15 +8,12 @@ standard error body."""
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
@@ -58,10 +55,6 @@ def _invoiced(kind: str) -> Exists:
     return Exists(
         BillingClaim.objects.filter(kind=kind, source_id=OuterRef("pk"), released_at__isnull=True)
     )
-
-
-def _workspace_today(workspace) -> dt.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(workspace.timezone))
 
 
 def _fixed(instance, data: dict, name: str) -> None:
@@ -215,7 +208,7 @@ class EngagementViewSet(
         engagement = self.get_object()
         query = s.UnbilledQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        as_of = query.validated_data.get("as_of") or _workspace_today(request.workspace)
+        as_of = query.validated_data.get("as_of") or request.workspace.today()
         start = query.validated_data.get("period_start")
         end = query.validated_data.get("period_end")
         items = billing.unbilled_items(engagement, as_of=as_of, period_start=start, period_end=end)
@@ -248,7 +241,7 @@ class EngagementViewSet(
             )
         query = s.RetainerStatementsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        until = query.validated_data.get("until") or _workspace_today(request.workspace)
+        until = query.validated_data.get("until") or request.workspace.today()
         statements = billing.retainer_statements(engagement, until)
         return Response(s.RetainerStatementSerializer(statements, many=True).data)
 
@@ -598,6 +591,6 @@ class CapacityViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     def list(self, request, *args, **kwargs):
         query = s.CapacityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        start = query.validated_data.get("start") or _workspace_today(request.workspace)
+        start = query.validated_data.get("start") or request.workspace.today()
         weeks = capacity_weeks(user=request.user, start=start, weeks=query.validated_data["weeks"])
         return Response(self.get_serializer(weeks, many=True).data)

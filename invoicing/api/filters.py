@@ -7,11 +7,7 @@ matches nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
-import zoneinfo
-
 from django.db.models import Q
-from django.utils import timezone
 from django_filters import rest_framework as filters
 
 from accounts.currencies import currency_choices
@@ -19,10 +15,6 @@ from invoicing.models import ClientCredit, ExchangeRate, Invoice, InvoiceLine, P
 
 # An invoice is overdue while money is still expected on it after its due date.
 COLLECTING = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
-
-
-def workspace_today(workspace) -> dt.date:
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(workspace.timezone))
 
 
 class InvoiceFilter(filters.FilterSet):
@@ -50,7 +42,7 @@ class InvoiceFilter(filters.FilterSet):
         fields = ["status", "kind", "client", "currency", "overdue", "issue_date", "due_date"]
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=COLLECTING, due_date__lt=workspace_today(self.request.workspace))
+        overdue = Q(status__in=COLLECTING, due_date__lt=self.request.workspace.today())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

@@ -28,7 +28,6 @@ from engagements.api.views import WRITE_METHODS, _fixed, service_errors
 from invoicing import delivery, pdf, rates_csv, schedules, services, services_settings
 from invoicing.api import filters
 from invoicing.api import serializers as s
-from invoicing.api.filters import workspace_today
 from invoicing.models import (
     ClientCredit,
     ExchangeRate,
@@ -95,7 +94,7 @@ class InvoiceViewSet(
         context = super().get_serializer_context()
         workspace = getattr(self.request, "workspace", None)
         if workspace is not None:
-            context["today"] = workspace_today(workspace)
+            context["today"] = workspace.today()
         return context
 
     def _render(self, invoice: Invoice, code: int = status.HTTP_200_OK) -> Response:
@@ -149,7 +148,7 @@ class InvoiceViewSet(
         body = s.AddUnbilledSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        data.setdefault("as_of", workspace_today(request.workspace))
+        data.setdefault("as_of", request.workspace.today())
         invoice = self.get_object()
         with service_errors():
             services.invoice_add_unbilled(invoice=invoice, actor=request.user, **data)
@@ -279,7 +278,7 @@ class InvoiceViewSet(
     @action(detail=True, methods=["get", "post"], url_path="late-fee")
     def late_fee(self, request, *args, **kwargs):
         invoice = self.get_object()
-        today = workspace_today(request.workspace)
+        today = request.workspace.today()
         if request.method == "GET":
             fee = schedules.invoice_late_fee(invoice=invoice, today=today)
             return Response(
@@ -619,7 +618,7 @@ class RecurringScheduleViewSet(
                 schedule=self.get_object(),
                 actor=request.user,
                 active=active,
-                today=workspace_today(request.workspace),
+                today=request.workspace.today(),
             )
         return Response(self.get_serializer(schedule).data)
 

@@ -629,3 +629,46 @@ def test_accountant_reads_but_cannot_change(client, personas):
         client.post(_ws_url("invoice_late_fee_policy", personas), {"kind": "none"}).status_code
         == 403
     )
+
+
+def test_reminders_come_due_on_each_workspaces_own_date(personas):
+    """With no date fixed (the beat task), a reminder is due when its day has come in the
+    workspace's time zone: Auckland is nearly a day ahead of Honolulu."""
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from django_scopes import scopes_disabled
+
+    from accounts.tenancy import workspace_scope
+    from invoicing import services
+    from invoicing.models import ReminderRule
+    from tests.factories import ClientFactory
+
+    made = {}
+    for ws, zone, actor in (
+        (personas.a, "Pacific/Auckland", personas.alice),
+        (personas.b, "Pacific/Honolulu", personas.charlie),
+    ):
+        ws.timezone = zone
+        ws.save()
+        with workspace_scope(ws):
+            ReminderRule.objects.create(workspace=ws, days_from_due=0)
+            client = ClientFactory(workspace=ws)
+            invoice = services.invoice_create_draft(workspace=ws, actor=actor, client=client)
+            services.invoice_line_save(
+                invoice=invoice, actor=actor, description="x", quantity=D(1), unit_price=D(10)
+            )
+            # Due on Auckland's today: has the day come in each zone?
+            due = personas.a.today()
+            services.invoice_finalize(
+                invoice=invoice, actor=actor, issue_date=due - dt.timedelta(days=10)
+            )
+            type(invoice).objects.filter(pk=invoice.pk).update(
+                due_date=due, finalized_at=invoice.created_at - dt.timedelta(days=10)
+            )
+            made[ws.pk] = (invoice.pk, due <= ws.today())
+    with scopes_disabled():
+        found = schedules.reminder_candidates(today=None)
+    for workspace_id, (invoice_id, expected) in made.items():
+        assert (invoice_id in found.get(workspace_id, {})) == expected
+    assert made[personas.a.pk][1] is True
