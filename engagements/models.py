@@ -62,7 +62,6 @@ class Client(TenantModel):
 class Contact(TenantModel):
     """A person at a client: who gets invoices, who approves work, who reports revenue."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="contacts")
     name = models.CharField(max_length=150)
     email = models.EmailField(blank=True)
@@ -190,7 +189,6 @@ class Engagement(TenantModel):
 
 
 class TimeEntry(TenantModel):
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.ForeignKey(
         Engagement, on_delete=models.PROTECT, related_name="time_entries"
     )
@@ -226,7 +224,6 @@ class Milestone(TenantModel):
         DELIVERED = "delivered", "Delivered"
         ACCEPTED = "accepted", "Accepted"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="milestones")
     title = models.CharField(max_length=200)
     acceptance_criteria = models.TextField(blank=True)
@@ -255,7 +252,6 @@ class Milestone(TenantModel):
 class Outcome(TenantModel):
     """An outcome bounty: a fee owed once the named outcome is accepted."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="outcomes")
     description = models.CharField(max_length=300)
     fee = AmountField(validators=NON_NEGATIVE)
@@ -279,7 +275,6 @@ class Outcome(TenantModel):
 class RevenueReport(TenantModel):
     """Revenue the client reports for one period of a revenue-share engagement."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.ForeignKey(
         Engagement, on_delete=models.PROTECT, related_name="revenue_reports"
     )
@@ -312,7 +307,6 @@ class RevenueReport(TenantModel):
 
 
 class Expense(TenantModel):
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="expenses")
     date = models.DateField()
     amount = AmountField(validators=NON_NEGATIVE)
@@ -355,7 +349,6 @@ class BillingClaim(TenantModel):
         RETAINER_OVERAGE = "retainer_overage", "Retainer overage"
         EXPENSE = "expense", "Expense"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.ForeignKey(
         Engagement, on_delete=models.PROTECT, related_name="billing_claims"
     )
@@ -402,7 +395,6 @@ class Proposal(TenantModel):
         DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     engagement = models.OneToOneField(Engagement, on_delete=models.PROTECT, related_name="proposal")
     title = models.CharField(max_length=200)
     scope = models.TextField(help_text="What you will do, deliver and not do.")
@@ -436,7 +428,6 @@ class Availability(TenantModel):
     """Hours a person can work on each weekday, from a date on. Editing capacity adds a
     new row with a later `effective_from`, so past weeks keep the capacity they had."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     effective_from = models.DateField()
     monday = models.DecimalField(max_digits=4, decimal_places=2, default=Decimal("8"))
@@ -474,7 +465,6 @@ class BlockedTime(TenantModel):
         ADMIN = "admin", "Admin and business development"
         OTHER = "other", "Other"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     title = models.CharField(max_length=120)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)

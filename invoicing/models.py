@@ -26,7 +26,6 @@ NON_NEGATIVE = [MinValueValidator(Decimal("0"))]
 
 
 class TaxRate(TenantModel):
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=60, help_text="e.g. VAT 20%, GST")
     percent = models.DecimalField(max_digits=6, decimal_places=3, validators=PERCENT)
     inclusive = models.BooleanField(
@@ -46,7 +45,6 @@ class NumberSeries(TenantModel):
     so two finalisations queue up and take consecutive numbers; a rolled-back one gives
     its number back (the increment rolls back with it): gapless."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12)  # Invoice.Kind
     next_number = models.PositiveIntegerField(default=1)
     # {prefix}, {number} (zero-padded to `padding`), {year}
@@ -206,7 +204,6 @@ class InvoiceLine(TenantModel):
         BENEFITS = "benefits", "Benefits contribution"
         LATE_FEE = "late_fee", "Late fee"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.MANUAL)
@@ -245,7 +242,6 @@ class InvoiceLine(TenantModel):
 class InvoiceEvent(TenantModel):
     """The invoice's timeline: created, finalised, sent, viewed, reminded, paid…"""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30)
     at = models.DateTimeField(auto_now_add=True)
@@ -275,7 +271,6 @@ class Payment(TenantModel):
         CREDIT = "credit", "Client credit"
         OTHER = "other", "Other"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
     amount = AmountField()  # applied to the invoice; an overpayment goes to client credit
     currency = models.CharField(max_length=3)
@@ -305,7 +300,6 @@ class ClientCredit(TenantModel):
     """A client's credit balance per currency, as append-only entries: + from an
     overpayment or a credit note refunded to credit, − when applied to an invoice."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     client = models.ForeignKey(
         "engagements.Client", on_delete=models.PROTECT, related_name="credit_entries"
     )
@@ -324,7 +318,6 @@ class ClientCredit(TenantModel):
 class ReminderRule(TenantModel):
     """Remind N days relative to the due date: negative before, 0 on, positive after."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     days_from_due = models.SmallIntegerField(
         validators=[MinValueValidator(-60), MaxValueValidator(365)]
     )
@@ -350,7 +343,6 @@ class ReminderRule(TenantModel):
 class ReminderSent(TenantModel):
     """At most once per invoice and rule: the unique constraint is the guarantee."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
     rule = models.ForeignKey(ReminderRule, on_delete=models.CASCADE, related_name="+")
     sent_at = models.DateTimeField(auto_now_add=True)
@@ -390,7 +382,6 @@ class RecurringSchedule(TenantModel):
         QUARTERLY = "quarterly", "Quarterly"
         YEARLY = "yearly", "Yearly"
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=200)
     client = models.ForeignKey(
         "engagements.Client", on_delete=models.PROTECT, related_name="recurring_schedules"
@@ -429,7 +420,6 @@ class RecurringSchedule(TenantModel):
 class ExchangeRate(TenantModel):
     """1 unit of `currency` = `rate` units of the workspace's base currency, on `date`."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     date = models.DateField()
     currency = models.CharField(max_length=3, choices=currency_choices)
     rate = models.DecimalField(
