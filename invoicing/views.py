@@ -60,6 +60,19 @@ def _to_invoice(invoice: Invoice, anchor: str = "") -> HttpResponse:
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
+def _act(request: HttpRequest, invoice: Invoice, call, success, anchor: str = "") -> HttpResponse:
+    """Run one service for a POST action: its ValidationError becomes an error message,
+    otherwise `success(result)` says what happened; back to the invoice either way."""
+    try:
+        result = call()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        level, text = success(result)
+        messages.add_message(request, level, text)
+    return _to_invoice(invoice, anchor)
+
+
 def _invoice(request: HttpRequest, pk: int) -> Invoice:
     return get_tenant_object_or_404(
         Invoice.objects.select_related("client", "credits", "workspace"), request.workspace, pk=pk
@@ -472,26 +485,25 @@ def invoice_line_save(request: HttpRequest, pk: int) -> HttpResponse:
 def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     line = get_tenant_object_or_404(InvoiceLine, request.workspace, pk=line_pk, invoice=invoice)
-    try:
-        services.invoice_line_delete(line=line, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.info(request, "Line removed.")
-    return _to_invoice(invoice, "lines")
+    return _act(
+        request,
+        invoice,
+        lambda: services.invoice_line_delete(line=line, actor=request.user),
+        lambda _: (messages.INFO, "Line removed."),
+        "lines",
+    )
 
 
 @require_POST
 @workspace_role("write")
 def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
-    try:
-        invoice = services.invoice_finalize(invoice=invoice, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, f"Invoice {invoice.number} finalised.")
-    return _to_invoice(invoice)
+    return _act(
+        request,
+        invoice,
+        lambda: services.invoice_finalize(invoice=invoice, actor=request.user),
+        lambda done: (messages.SUCCESS, f"Invoice {done.number} finalised."),
+    )
 
 
 @require_POST
@@ -557,17 +569,20 @@ def invoice_payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> H
 @workspace_role("write")
 def invoice_credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
-    try:
-        payment = services.client_credit_apply(invoice=invoice, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+
+    def said(payment):
         if payment is None:
-            messages.info(request, "The client has no credit to apply.")
-        else:
-            amount = format_money(payment.amount, invoice.currency)
-            messages.success(request, f"{amount} of client credit applied.")
-    return _to_invoice(invoice, "payments")
+            return messages.INFO, "The client has no credit to apply."
+        amount = format_money(payment.amount, invoice.currency)
+        return messages.SUCCESS, f"{amount} of client credit applied."
+
+    return _act(
+        request,
+        invoice,
+        lambda: services.client_credit_apply(invoice=invoice, actor=request.user),
+        said,
+        "payments",
+    )
 
 
 @require_POST
@@ -613,13 +628,12 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 @workspace_role("write")
 def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
-    try:
-        services.invoice_mark_uncollectible(invoice=invoice, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.info(request, f"{invoice.number} marked uncollectible.")
-    return _to_invoice(invoice)
+    return _act(
+        request,
+        invoice,
+        lambda: services.invoice_mark_uncollectible(invoice=invoice, actor=request.user),
+        lambda _: (messages.INFO, f"{invoice.number} marked uncollectible."),
+    )
 
 
 @require_POST
