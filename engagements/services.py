@@ -67,6 +67,13 @@ def _apply(obj, fields: dict) -> list[str]:
     return changed
 
 
+def _delete_audited(record, *, actor: User, action: str, **data) -> None:
+    """The audit entry first (it names the row), then the row. Inside the caller's
+    transaction."""
+    audit_record(workspace=record.workspace, actor=actor, action=action, obj=record, **data)
+    record.delete()
+
+
 # --- Clients -------------------------------------------------------------------------------
 @transaction.atomic
 def client_create(*, workspace: Workspace, actor: User | None, **fields) -> Client:
@@ -135,14 +142,7 @@ def contact_save(
 @transaction.atomic
 def contact_delete(*, contact: Contact, actor: User) -> None:
     """Contacts are never billed, so nothing freezes them."""
-    audit_record(
-        workspace=contact.workspace,
-        actor=actor,
-        action="contact.delete",
-        obj=contact,
-        name=contact.name,
-    )
-    contact.delete()
+    _delete_audited(contact, actor=actor, action="contact.delete", name=contact.name)
 
 
 # --- Engagements ---------------------------------------------------------------------------
@@ -477,8 +477,7 @@ def expense_save(
 def record_delete(*, record, kind: str, actor: User) -> None:
     """Delete a milestone, outcome, revenue report or expense that is not invoiced."""
     _ensure_not_billed(kind, record.pk)
-    audit_record(workspace=record.workspace, actor=actor, action=f"{kind}.delete", obj=record)
-    record.delete()
+    _delete_audited(record, actor=actor, action=f"{kind}.delete")
 
 
 # --- Billing claims: the invoice-once lock --------------------------------------------------
@@ -720,11 +719,4 @@ def blocked_time_save(
 
 @transaction.atomic
 def blocked_time_delete(*, blocked: BlockedTime, actor: User) -> None:
-    audit_record(
-        workspace=blocked.workspace,
-        actor=actor,
-        action="blocked_time.delete",
-        obj=blocked,
-        title=blocked.title,
-    )
-    blocked.delete()
+    _delete_audited(blocked, actor=actor, action="blocked_time.delete", title=blocked.title)
