@@ -118,14 +118,7 @@ def client_archive(*, client: Client, actor: User, archived: bool = True) -> Cli
 def client_delete(*, client: Client, actor: User) -> None:
     if client.engagements.exists():
         raise ValidationError("This client has engagements: archive it instead.")
-    audit_record(
-        workspace=client.workspace,
-        actor=actor,
-        action="client.delete",
-        obj=client,
-        name=client.name,
-    )
-    client.delete()
+    _delete_audited(client, actor=actor, action="client.delete", name=client.name)
 
 
 @transaction.atomic
