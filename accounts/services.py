@@ -141,8 +141,9 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
         )
 
     from accounts.tasks import invitation_send_email
+    from portfolio.celery import enqueue_on_commit
 
-    invitation_send_email.delay_on_commit(invitation_id=invitation.pk, token=token)
+    enqueue_on_commit(invitation_send_email, invitation_id=invitation.pk, token=token)
     return invitation
 
 

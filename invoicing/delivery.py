@@ -87,9 +87,10 @@ def invoice_send(
         workspace=invoice.workspace, actor=actor, action="invoice.send", obj=invoice, to=recipients
     )
     from invoicing.delivery_tasks import invoice_email_deliver
+    from portfolio.celery import enqueue_on_commit
 
-    invoice_email_deliver.delay_on_commit(
-        workspace_id=invoice.workspace_id, send_id=sent.pk, token=token
+    enqueue_on_commit(
+        invoice_email_deliver, workspace_id=invoice.workspace_id, send_id=sent.pk, token=token
     )
     return sent
 

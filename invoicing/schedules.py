@@ -280,15 +280,6 @@ class ReminderEmail:
     link: str = ""
 
 
-def _link_for(invoice_id: int) -> str:
-    try:
-        delivery = importlib.import_module("invoicing.delivery")
-    except ImportError:
-        return ""
-    token = services.invoice_link_issue(invoice=Invoice(pk=invoice_id), actor=None)
-    return delivery.public_url(token)
-
-
 def reminders_send_for_workspace(
     *, workspace: Workspace, due: dict[int, list[int]], today: dt.date
 ) -> list[ReminderEmail]:
@@ -334,19 +325,14 @@ def reminders_send_for_workspace(
                 )
             )
         InvoiceEvent.objects.bulk_create(events)
-        # Only a token's hash is stored, so the working link cannot be re-sent: an invoice
-        # whose link is active gets a fresh one (the delivery module's rule: the latest
-        # email carries the working link). A revoked or never-shared link stays so.
-        linked = set(
-            Invoice.objects.filter(
-                pk__in=[e.invoice_id for e in to_send],
-                token_hash__isnull=False,
-                link_revoked_at__isnull=True,
-            ).values_list("pk", flat=True)
-        )
+        # The reminder carries the invoice's working link, if it has one (a revoked or
+        # never-shared link stays so): the same link the client already holds.
+        from invoicing.delivery import public_url
+
+        invoices = Invoice.objects.in_bulk([e.invoice_id for e in to_send])
         for email in to_send:
-            if email.invoice_id in linked:
-                email.link = _link_for(email.invoice_id)
+            token = services.invoice_link_current(invoices[email.invoice_id])
+            email.link = public_url(token) if token else ""
             transaction.on_commit(
                 lambda e=email: _reminder_email_send(workspace=workspace, email=e, today=today),
                 robust=True,

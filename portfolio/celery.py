@@ -1,5 +1,5 @@
 """The Celery app. Tasks take ids, reload what they need and run inside the workspace's
-scope (`workspace_task`); they are enqueued with `delay_on_commit` so a rolled-back
+scope (`workspace_task`); they are enqueued with `enqueue_on_commit` so a rolled-back
 transaction never leaves a task behind."""
 
 import functools
@@ -30,3 +30,14 @@ def workspace_task(func):
             return func(*args, workspace=workspace, **kwargs)
 
     return wrapper
+
+
+def enqueue_on_commit(task, **kwargs) -> None:
+    """Queue `task(**kwargs)` once the surrounding transaction commits (never for a
+    rolled-back one). If the broker is unreachable at that moment the write is already
+    saved: the failure is logged (robust=True) instead of turning a saved change into a
+    500, and what the task would do stays visible as not done (no "delivered" event on the
+    invoice, a pending invitation), so it can be sent again."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs), robust=True)
