@@ -29,6 +29,18 @@ def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
     return format_currency(quantize(amount, currency), currency, locale=locale)
 
 
+def format_rate(rate: Decimal, currency: str, locale: str = "en_US") -> str:
+    """A price per unit: the currency's own decimals, plus any further ones the rate has
+    (up to 4), so 3 × €33.335 reads as it is billed, not as 3 × €33.34."""
+    from babel.numbers import format_currency
+
+    places = minor_units(currency)
+    pattern = "¤#,##0" + ("." + "0" * places if places else "") + "#" * (RATE_PLACES - places)
+    if not places:
+        pattern = "¤#,##0." + "#" * RATE_PLACES
+    return format_currency(rate, currency, locale=locale, format=pattern, currency_digits=False)
+
+
 def minutes_to_hours(minutes: int) -> Decimal:
     """Exact for display to 2 places; arithmetic stays in minutes (see `minutes_amount`)."""
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

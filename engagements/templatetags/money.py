@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 from django import template
 
-from portfolio.money import format_money
+from portfolio.money import format_money, format_rate
 
 register = template.Library()
 
@@ -29,6 +29,15 @@ def money(amount, currency: str = "") -> str:
     if not currency:
         return format_decimal(value, locale=LOCALE)
     return format_money(value, currency, locale=LOCALE)
+
+
+@register.filter
+def rate(amount, currency: str = "") -> str:
+    """A unit price: the currency's decimals plus any further ones it has (up to 4)."""
+    if amount is None or amount == "" or not currency:
+        return money(amount, currency)
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    return format_rate(value, currency, locale=LOCALE)
 
 
 @register.filter

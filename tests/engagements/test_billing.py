@@ -638,3 +638,21 @@ def test_revenue_share_line_reads_like_an_invoice_line(scoped, client_a):
     share.revenue_share_percent = D("10.00")  # normalize() alone would print 1E+1
     (item,) = unbilled_items(share, as_of=TODAY)
     assert item.description.startswith("Revenue share 10% of $2,400.00")
+
+
+@pytest.mark.parametrize(
+    ("rate", "currency", "shown"),
+    [
+        ("33.335", "EUR", "€33.335"),
+        ("150.0000", "USD", "$150.00"),
+        ("333.5", "JPY", "¥333.5"),
+        ("1000", "JPY", "¥1,000"),
+        ("1.2345", "KWD", "KWD1.2345"),
+        ("10", "KWD", "KWD10.000"),
+    ],
+)
+def test_unit_prices_keep_their_decimals(rate, currency, shown):
+    """3 × €33.335 must read as billed, not as 3 × €33.34 against a €100.01 total."""
+    from portfolio.money import format_rate
+
+    assert format_rate(D(rate), currency) == shown
