@@ -9,14 +9,12 @@ rate limited per client address so the token space cannot be walked."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,42 +29,13 @@ from accounts.views import form_errors_from, workspace_role
 from engagements import services
 from engagements.forms_proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
 from engagements.models import Engagement, PayModel, Proposal
-
-# --- Rate limit ------------------------------------------------------------------------------
-PUBLIC_RATE_LIMIT = 30  # requests per window per client address
-PUBLIC_RATE_WINDOW = 60  # seconds
-
-
-def rate_limited(*, scope: str, limit: int, window: int):
-    """At most `limit` requests per `window` seconds per client address, counted in the
-    shared cache (Redis), so every worker process sees the same count. Over the limit the
-    view is not run at all: a 429 with Retry-After.
-
-    The address is REMOTE_ADDR: behind the proxy that is what gunicorn was told to trust
-    (see portfolio/gunicorn.conf.py); a client-sent X-Forwarded-For is never read here."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            address = request.META.get("REMOTE_ADDR", "unknown")
-            bucket = int(timezone.now().timestamp()) // window
-            key = f"ratelimit:{scope}:{address}:{bucket}"
-            # add() is atomic and sets the expiry; incr() is atomic on Redis.
-            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
-            if count > limit:
-                response = render(request, "public/rate_limited.html", status=429)
-                response["Retry-After"] = str(window)
-                return response
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
+from portfolio.money import format_money
+from portfolio.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 
 
 # --- Presentation helpers --------------------------------------------------------------------
 def _money(amount: Decimal | None, currency: str) -> str:
-    return format_currency(amount, currency, locale="en") if amount is not None else "—"
+    return format_money(amount, currency) if amount is not None else "—"
 
 
 def _hours(hours: Decimal | None) -> str:

@@ -4,7 +4,8 @@ No session: the token in the URL is the credential (only its hash is stored; a n
 or a revoke makes the old one a 404). It crosses tenants on purpose through
 `services.invoice_from_token`, then works only inside that invoice's workspace scope, and
 shows nothing but that one document: no links to other invoices or into the app. Rate
-limited per client address (the proposals page's limiter) so tokens cannot be walked."""
+limited per client address (portfolio.ratelimit; page and PDF share one budget) so
+tokens cannot be walked."""
 
 from __future__ import annotations
 
@@ -14,13 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tenancy import membership_for, workspace_scope
-from engagements.views_proposals import rate_limited
 from invoicing import services
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf, pdf_filename
-
-PUBLIC_RATE_LIMIT = 30  # requests per window per client address, page and PDF together
-PUBLIC_RATE_WINDOW = 60  # seconds
+from portfolio.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 
 
 def _invoice_for(token: str) -> Invoice:

@@ -15,7 +15,8 @@ from django_scopes import scope, scopes_disabled
 
 from engagements import services
 from engagements.models import Engagement, EngagementStatus, Proposal
-from engagements.views_proposals import PUBLIC_RATE_LIMIT, terms_in_words
+from engagements.views_proposals import terms_in_words
+from portfolio.ratelimit import PUBLIC_RATE_LIMIT
 from tests.factories import ClientFactory
 
 LINK = re.compile(r"/p/([A-Za-z0-9_-]{20,})/")
