@@ -5,7 +5,7 @@ from django.urls import reverse
 class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request):
         # "home" sends the user to their last workspace, or to onboarding if they have none.
-        return reverse("home")
+        return reverse("accounts:home")
 
     def get_signup_redirect_url(self, request):
-        return reverse("workspace_create")
+        return reverse("accounts:workspace_create")

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 import zoneinfo
 from datetime import timedelta
@@ -13,8 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django_countries.fields import CountryField
 
-from accounts.currencies import currency_choices
 from accounts.tenancy import TenantModel
+from core.currencies import currency_choices
 
 
 def validate_logo(file) -> None:
@@ -228,10 +227,6 @@ class Invitation(TenantModel):
     def __str__(self) -> str:
         return f"{self.email} → {self.workspace} ({self.status})"
 
-    @staticmethod
-    def hash_token(token: str) -> str:
-        return hashlib.sha256(token.encode()).hexdigest()
-
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.PENDING and self.expires_at > timezone.now()
@@ -266,10 +261,6 @@ class ApiToken(models.Model):
     @classmethod
     def generate_key(cls) -> str:
         return cls.PREFIX + secrets.token_urlsafe(32)
-
-    @staticmethod
-    def hash_key(key: str) -> str:
-        return hashlib.sha256(key.encode()).hexdigest()
 
     @property
     def is_active(self) -> bool:

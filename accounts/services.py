@@ -13,6 +13,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User, Workspace
 from accounts.tenancy import workspace_scope
+from core.tokens import hash_token
 
 RESERVED_SLUGS = {"new", "api", "admin", "static", "media", "accounts", "settings", "w"}
 
@@ -128,7 +129,7 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
             invitation = Invitation(workspace=workspace, email=email)
         invitation.role = role
         invitation.invited_by = actor
-        invitation.token_hash = Invitation.hash_token(token)
+        invitation.token_hash = hash_token(token)
         invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
         invitation.save()
         audit_record(
@@ -141,7 +142,7 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
         )
 
     from accounts.tasks import invitation_send_email
-    from portfolio.celery import enqueue_on_commit
+    from core.tasks import enqueue_on_commit
 
     enqueue_on_commit(invitation_send_email, invitation_id=invitation.pk, token=token)
     return invitation
@@ -166,7 +167,7 @@ def invitation_from_token(*, token: str) -> Invitation | None:
     with scopes_disabled():
         return (
             Invitation.objects.select_related("workspace", "invited_by")
-            .filter(token_hash=Invitation.hash_token(token))
+            .filter(token_hash=hash_token(token))
             .first()
         )
 
@@ -280,7 +281,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     name = name.strip() or "API token"
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        user=user, name=name[:80], key_hash=ApiToken.hash_key(key), key_hint=key[:10]
+        user=user, name=name[:80], key_hash=hash_token(key), key_hint=key[:10]
     )
     return token, key
 

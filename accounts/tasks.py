@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 
 from accounts import services
 from accounts.models import Invitation
+from core.tokens import hash_token
 
 
 @shared_task(acks_late=True)
@@ -16,14 +17,14 @@ def invitation_send_email(*, invitation_id: int, token: str) -> bool:
     with scopes_disabled():
         invitation = (
             Invitation.objects.select_related("workspace", "invited_by")
-            .filter(pk=invitation_id, token_hash=Invitation.hash_token(token))
+            .filter(pk=invitation_id, token_hash=hash_token(token))
             .first()
         )
     if invitation is None or not invitation.is_open:
         return False
     context = {
         "invitation": invitation,
-        "accept_url": settings.SITE_URL + reverse("invitation_accept", args=[token]),
+        "accept_url": settings.SITE_URL + reverse("accounts:invitation_accept", args=[token]),
     }
     message = EmailMultiAlternatives(
         subject=f"{settings.ACCOUNT_EMAIL_SUBJECT_PREFIX}You're invited to {invitation.workspace}",

@@ -1,12 +1,10 @@
 """Pages for onboarding, workspace settings, members, invitations and API tokens.
 
 Pages under /w/<slug>/ get `request.workspace` and `request.membership` from
-`WorkspaceMiddleware` (non-members already got a 404 there); `workspace_role` adds the role
+`WorkspaceMiddleware` (non-members already got a 404 there); `role_required` adds the role
 check. Views stay thin: parse, call one service, render."""
 
 from __future__ import annotations
-
-import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,47 +13,13 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, InvitationForm, ProfileForm, WorkspaceForm
 from accounts.models import ApiToken, Invitation, Membership, Role
-from accounts.tenancy import get_tenant_object_or_404
-
-
-def workspace_role(required: str = "read"):
-    """Gate a /w/<slug>/ page by role: "read" any member, "write" not accountants,
-    "manage" owners and admins. Membership itself was checked by the middleware."""
-
-    def decorator(view):
-        @functools.wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
-            membership = request.membership
-            if membership is None:  # pragma: no cover - the middleware guarantees it
-                raise PermissionDenied
-            allowed = {
-                "read": True,
-                "write": membership.can_write,
-                "manage": membership.can_manage,
-            }[required]
-            if not allowed:
-                raise PermissionDenied("Your role in this workspace does not allow this.")
-            kwargs.pop("workspace", None)
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
-def form_errors_from(exc: ValidationError, form) -> None:
-    """Put a service's ValidationError onto the form, field by field."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from core.pages import form_errors_from, role_required
+from core.tenancy import get_tenant_object_or_404
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -69,8 +33,8 @@ def home(request: HttpRequest) -> HttpResponse:
     last = workspaces.filter(pk=request.user.last_workspace_id).first()
     target = last or workspaces.first()
     if target is None:
-        return redirect("workspace_create")
-    return redirect("dashboard", workspace=target.slug)
+        return redirect("accounts:workspace_create")
+    return redirect("insights:dashboard", workspace=target.slug)
 
 
 @login_required
@@ -94,33 +58,11 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Welcome to {workspace.name}.")
-            return redirect("dashboard", workspace=workspace.slug)
+            return redirect("insights:dashboard", workspace=workspace.slug)
     return render(request, "accounts/workspace_create.html", {"form": form, "first": first})
 
 
-@workspace_role("read")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    from engagements.models import Client
-
-    workspace = request.workspace
-    if request.user.last_workspace_id != workspace.pk:
-        request.user.last_workspace = workspace
-        request.user.save(update_fields=["last_workspace"])
-    clients = Client.objects.filter(archived_at__isnull=True)
-    from invoicing.selectors import income_received
-
-    context = {
-        "income": income_received(
-            base_currency=workspace.base_currency, today=timezone.localdate()
-        ),
-        "client_count": clients.count(),
-        "recent_clients": clients.order_by("-created_at")[:5],
-        "member_count": Membership.objects.count(),
-    }
-    return render(request, "accounts/dashboard.html", context)
-
-
-@workspace_role("manage")
+@role_required("manage")
 def workspace_settings(request: HttpRequest) -> HttpResponse:
     workspace = request.workspace
     form = WorkspaceForm(request.POST or None, request.FILES or None, instance=workspace)
@@ -135,11 +77,11 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, "Settings saved.")
-            return redirect("workspace_settings", workspace=workspace.slug)
+            return redirect("accounts:workspace_settings", workspace=workspace.slug)
     return render(request, "accounts/workspace_settings.html", {"form": form})
 
 
-@workspace_role("read")
+@role_required("read")
 def members(request: HttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
@@ -157,7 +99,7 @@ def members(request: HttpRequest) -> HttpResponse:
                 form_errors_from(exc, form)
             else:
                 messages.success(request, f"Invitation sent to {invitation.email}.")
-                return redirect("members", workspace=request.workspace.slug)
+                return redirect("accounts:members", workspace=request.workspace.slug)
     context = {
         "form": form,
         "roles": Role.choices,
@@ -173,16 +115,16 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("manage")
+@role_required("manage")
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = get_tenant_object_or_404(Invitation, request.workspace, pk=pk)
     services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.info(request, f"Invitation to {invitation.email} withdrawn.")
-    return redirect("members", workspace=request.workspace.slug)
+    return redirect("accounts:members", workspace=request.workspace.slug)
 
 
 @require_POST
-@workspace_role("manage")
+@role_required("manage")
 def membership_change(request: HttpRequest, pk: int) -> HttpResponse:
     membership = get_tenant_object_or_404(Membership, request.workspace, pk=pk)
     try:
@@ -196,7 +138,7 @@ def membership_change(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"{membership.user.email}'s role changed.")
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    return redirect("members", workspace=request.workspace.slug)
+    return redirect("accounts:members", workspace=request.workspace.slug)
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
@@ -210,11 +152,11 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, " ".join(exc.messages))
         else:
             messages.success(request, f"You joined {invitation.workspace.name}.")
-            return redirect("dashboard", workspace=invitation.workspace.slug)
+            return redirect("insights:dashboard", workspace=invitation.workspace.slug)
     return render(
         request,
         "accounts/invitation_accept.html",
-        {"invitation": invitation, "next": reverse("invitation_accept", args=[token])},
+        {"invitation": invitation, "next": reverse("accounts:invitation_accept", args=[token])},
     )
 
 
@@ -224,7 +166,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
         messages.success(request, "Profile saved.")
-        return redirect("profile")
+        return redirect("accounts:profile")
     return render(request, "accounts/profile.html", {"form": form})
 
 
@@ -251,4 +193,4 @@ def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.api_token_revoke(token=token)
     messages.info(request, f"Token “{token.name}” revoked.")
-    return redirect("api_tokens")
+    return redirect("accounts:api_tokens")

@@ -12,13 +12,14 @@ after `rollover_expiry_months` periods, and the carried balance never exceeds
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Sum
 
+from core.dates import add_months
+from core.money import ZERO, format_money, minutes_amount, minutes_to_hours, quantize
 from engagements.models import (
     BillingClaim,
     Engagement,
@@ -30,18 +31,11 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from portfolio.money import ZERO, format_money, minutes_amount, minutes_to_hours, quantize
 
 Kind = BillingClaim.Kind
 
 
 # --- Retainers -----------------------------------------------------------------------------
-def _add_months(day: dt.date, months: int, billing_day: int) -> dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(billing_day, calendar.monthrange(year, month)[1]))
-
-
 def retainer_periods(engagement: Engagement, until: dt.date) -> list[tuple[dt.date, dt.date]]:
     """(start, end) of each period from the one containing the start date up to the one
     containing `until` (or the end date, if earlier). `end` is inclusive."""
@@ -49,12 +43,12 @@ def retainer_periods(engagement: Engagement, until: dt.date) -> list[tuple[dt.da
     start = engagement.start_date
     first = dt.date(start.year, start.month, billing_day)
     if first > start:
-        first = _add_months(first, -1, billing_day)
+        first = add_months(first, -1, billing_day)
     last_day = min(until, engagement.end_date) if engagement.end_date else until
     periods = []
     period_start = first
     while period_start <= last_day:
-        next_start = _add_months(period_start, 1, billing_day)
+        next_start = add_months(period_start, 1, billing_day)
         periods.append((period_start, next_start - dt.timedelta(days=1)))
         period_start = next_start
     return periods

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from accounts.models import User
+from core.money import ZERO
 from engagements.models import (
     Availability,
     BlockedTime,
@@ -19,7 +20,6 @@ from engagements.models import (
     PayModel,
     TimeEntry,
 )
-from portfolio.money import ZERO
 
 WEEKS_PER_MONTH = Decimal(52) / Decimal(12)
 DEFAULT_DAY = {

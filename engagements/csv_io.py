@@ -30,9 +30,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 
-from accounts.currencies import CURRENCY_CHOICES
 from accounts.models import Membership, User, Workspace
 from accounts.services import audit_record
+from core import csvtools
+from core.csvtools import unguard_cell
+from core.currencies import CURRENCY_CHOICES
+from core.money import quantize
 from engagements import services
 from engagements.billing import retainer_periods
 from engagements.models import (
@@ -43,13 +46,11 @@ from engagements.models import (
     PayModel,
     TimeEntry,
 )
-from portfolio.money import quantize
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_REPORTED_ERRORS = 500  # past this, the file is clearly not what was meant
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 CURRENCIES = {code for code, _ in CURRENCY_CHOICES}
@@ -137,13 +138,6 @@ def _normalise_headers(header: list[str]) -> list[str]:
     ]
 
 
-def _unguard(value: str) -> str:
-    """Undo the export's formula guard: "'=x" → "=x" (only before a guarded character)."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
-        return value[1:]
-    return value
-
-
 @dataclass
 class _Table:
     rows: list[tuple[int, dict[str, str]]]  # (spreadsheet row number, column → stripped text)
@@ -197,7 +191,7 @@ def _read(upload, columns: list[Column]) -> _Table:
             values = {}
             for index, name in enumerate(names):
                 if name in known:
-                    values[name] = _unguard(cells[index].strip()) if index < len(cells) else ""
+                    values[name] = unguard_cell(cells[index].strip()) if index < len(cells) else ""
             if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
                 values["__extra__"] = "1"
             rows.append((number, values))
@@ -523,42 +517,12 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
 # --- Templates ------------------------------------------------------------------------------
 def template_csv(columns: list[Column], example: dict[str, str] | None = None) -> str:
     """A header and one example row, for people to fill in."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([c.name for c in columns])
-    writer.writerow([(example or {}).get(c.name, c.example) for c in columns])
-    return "\ufeff" + buffer.getvalue()
+    return csvtools.template_csv(
+        [c.name for c in columns], [(example or {}).get(c.name, c.example) for c in columns]
+    )
 
 
 # --- Export ---------------------------------------------------------------------------------
-def guard_cell(value) -> object:
-    """Text that a spreadsheet would run as a formula starts with a quote instead."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_stream(header: list[str], rows: Iterable[Iterable]) -> Iterator[str]:
-    """Header then rows as CSV text, in chunks of about 64 kB (one chunk per row would make
-    a response of many tiny writes). Starts with a BOM so spreadsheets read it as UTF-8."""
-    writer = csv.writer(_Echo())
-    chunk = ["\ufeff", writer.writerow(header)]
-    size = 0
-    for row in rows:
-        line = writer.writerow([guard_cell(v) for v in row])
-        chunk.append(line)
-        size += len(line)
-        if size > 65536:
-            yield "".join(chunk)
-            chunk, size = [], 0
-    yield "".join(chunk)
-
-
 def _money(value: Decimal | None, currency: str) -> str:
     return "" if value is None else str(quantize(value, currency))
 

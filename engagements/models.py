@@ -15,10 +15,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django_countries.fields import CountryField
 
-from accounts.currencies import currency_choices
 from accounts.tenancy import TenantModel
+from core.currencies import currency_choices
+from core.money import AmountField, RateField
 from engagements.receipts import validate_receipt
-from portfolio.money import AmountField, RateField
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.tokens import hash_token
 from engagements.billing import UnbilledItem, unbilled_items
 from engagements.models import (
     Availability,
@@ -569,12 +570,6 @@ def proposal_create(
     return proposal
 
 
-def proposal_token_hash(token: str) -> str:
-    import hashlib
-
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def proposal_send(*, proposal: Proposal, actor: User) -> tuple[Proposal, str]:
     """Issue a fresh link (an earlier link stops working) and mark the proposal sent.
@@ -583,7 +578,7 @@ def proposal_send(*, proposal: Proposal, actor: User) -> tuple[Proposal, str]:
     if proposal.status not in (Proposal.Status.DRAFT, Proposal.Status.SENT):
         raise ValidationError("Only a draft or sent proposal can be sent.")
     token = secrets.token_urlsafe(32)
-    proposal.token_hash = proposal_token_hash(token)
+    proposal.token_hash = hash_token(token)
     proposal.status = Proposal.Status.SENT
     proposal.sent_at = timezone.now()
     proposal.save(update_fields=["token_hash", "status", "sent_at"])
@@ -599,7 +594,7 @@ def proposal_from_token(*, token: str) -> Proposal | None:
     with scopes_disabled():
         return (
             Proposal.objects.select_related("engagement__client", "workspace")
-            .filter(token_hash=proposal_token_hash(token))
+            .filter(token_hash=hash_token(token))
             .first()
         )
 

@@ -1,11 +1,14 @@
-"""Pages of the engagements app, mounted under /w/<workspace>/ (membership is enforced by
-WorkspaceMiddleware; every route here must also be in tests/test_tenancy.py's table)."""
+"""Pages of the engagements app (namespace `engagements`): the workspace's pages under
+/w/<workspace>/ (membership enforced by the tenant middleware; every route there must also
+be in tests/test_tenancy.py's table) and the client's proposal link /p/<token>/."""
 
-from django.urls import path
+from django.urls import include, path
 
 from engagements import views, views_capacity, views_csv, views_proposals
 
-urlpatterns = [
+app_name = "engagements"
+
+workspace_pages = [
     path("clients/", views.client_list, name="client_list"),
     path("clients/new/", views.client_create, name="client_create"),
     path("clients/<int:pk>/", views.client_detail, name="client_detail"),
@@ -98,4 +101,9 @@ urlpatterns = [
         {"kind": "expenses"},
         name="csv_export_expenses",
     ),
+]
+
+urlpatterns = [
+    path("w/<slug:workspace>/", include(workspace_pages)),
+    path("p/<str:token>/", views_proposals.proposal_public, name="proposal_public"),
 ]

@@ -1,7 +1,7 @@
 """Dashboard pages for clients, engagements and the work they record.
 
 Views stay thin: parse a form, call one service, render. Every POST that writes is gated
-by `workspace_role("write")` (accountants read only: 403); every object comes through
+by `role_required("write")` (accountants read only: 403); every object comes through
 `get_tenant_object_or_404` (another workspace's id is a 404). A service's
 ValidationError is shown on the form it came from, with a 200, never a 500."""
 
@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.tenancy import get_tenant_object_or_404
-from accounts.views import form_errors_from, workspace_role
+from core.money import ZERO
+from core.pages import form_errors_from, role_required
+from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.billing import (
     expense_rebill_amount,
@@ -58,7 +59,6 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from portfolio.money import ZERO
 
 # --- Clients -------------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ def _form_data(form: ClientForm) -> dict:
     return {k: (str(v) if k == "country" else v) for k, v in form.cleaned_data.items()}
 
 
-@workspace_role("read")
+@role_required("read")
 def client_list(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     clients = Client.objects.filter(archived_at__isnull=not archived)
@@ -86,7 +86,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@workspace_role("write")
+@role_required("write")
 def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, initial={"currency": request.workspace.base_currency})
     if request.method == "POST" and form.is_valid():
@@ -98,7 +98,9 @@ def client_create(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Client “{client.name}” added.")
-            return redirect("client_detail", workspace=request.workspace.slug, pk=client.pk)
+            return redirect(
+                "engagements:client_detail", workspace=request.workspace.slug, pk=client.pk
+            )
     return render(request, "engagements/client_form.html", {"form": form})
 
 
@@ -123,7 +125,7 @@ def _client_page(request, client: Client, *, form=None, contact_form=None, statu
     return render(request, "engagements/client_detail.html", context, status=status)
 
 
-@workspace_role("read")
+@role_required("read")
 def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_tenant_object_or_404(Client, request.workspace, pk=pk)
     if request.method != "POST":
@@ -139,12 +141,14 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, "Client saved.")
-            return redirect("client_detail", workspace=request.workspace.slug, pk=client.pk)
+            return redirect(
+                "engagements:client_detail", workspace=request.workspace.slug, pk=client.pk
+            )
     return _client_page(request, client, form=form)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def client_contact_save(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_tenant_object_or_404(Client, request.workspace, pk=pk)
     contact = None
@@ -164,13 +168,14 @@ def client_contact_save(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Contact “{saved.name}” saved.")
             return redirect(
-                reverse("client_detail", args=[request.workspace.slug, client.pk]) + "#contacts"
+                reverse("engagements:client_detail", args=[request.workspace.slug, client.pk])
+                + "#contacts"
             )
     return _client_page(request, client, contact_form=form)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
     client = get_tenant_object_or_404(Client, request.workspace, pk=pk)
     archived = request.POST.get("archived", "1") == "1"
@@ -179,7 +184,7 @@ def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"“{client.name}” archived. Its engagements and history stay.")
     else:
         messages.success(request, f"“{client.name}” is active again.")
-    return redirect("client_detail", workspace=request.workspace.slug, pk=client.pk)
+    return redirect("engagements:client_detail", workspace=request.workspace.slug, pk=client.pk)
 
 
 # --- Engagements ---------------------------------------------------------------------------
@@ -187,7 +192,7 @@ def _client_currencies() -> dict[str, str]:
     return {str(pk): cur for pk, cur in Client.objects.values_list("pk", "currency")}
 
 
-@workspace_role("read")
+@role_required("read")
 def engagement_list(request: HttpRequest) -> HttpResponse:
     filters = EngagementFilterForm(request.GET or None, workspace=request.workspace)
     engagements = Engagement.objects.select_related("client")
@@ -219,7 +224,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/engagement_list.html", context)
 
 
-@workspace_role("write")
+@role_required("write")
 def engagement_create(request: HttpRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("client", "").isdigit():
@@ -237,7 +242,9 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Engagement “{engagement.name}” created.")
-            return redirect("engagement_detail", workspace=request.workspace.slug, pk=engagement.pk)
+            return redirect(
+                "engagements:engagement_detail", workspace=request.workspace.slug, pk=engagement.pk
+            )
     return render(
         request,
         "engagements/engagement_form.html",
@@ -245,7 +252,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@workspace_role("write")
+@role_required("write")
 def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = get_tenant_object_or_404(
         Engagement.objects.select_related("client"), request.workspace, pk=pk
@@ -266,7 +273,9 @@ def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, "Engagement saved.")
-            return redirect("engagement_detail", workspace=request.workspace.slug, pk=engagement.pk)
+            return redirect(
+                "engagements:engagement_detail", workspace=request.workspace.slug, pk=engagement.pk
+            )
     return render(
         request,
         "engagements/engagement_form.html",
@@ -449,11 +458,11 @@ def _engagement(request, pk: int) -> Engagement:
 
 
 def _to_detail(engagement: Engagement, anchor: str = "") -> HttpResponse:
-    url = reverse("engagement_detail", args=[engagement.workspace.slug, engagement.pk])
+    url = reverse("engagements:engagement_detail", args=[engagement.workspace.slug, engagement.pk])
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
-@workspace_role("read")
+@role_required("read")
 def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     editing = None
@@ -481,7 +490,7 @@ def _record_form(request, engagement, form, *, form_key: str, save, success: str
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def time_entry_save(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     if engagement.pay_model not in (PayModel.HOURLY, PayModel.RETAINER):
@@ -524,7 +533,7 @@ def time_entry_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     if engagement.pay_model != PayModel.FIXED_FEE:
@@ -544,7 +553,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def milestone_deliver(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     milestone = get_tenant_object_or_404(
@@ -560,7 +569,7 @@ def milestone_deliver(request: HttpRequest, pk: int, milestone_pk: int) -> HttpR
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def milestone_accept(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     milestone = get_tenant_object_or_404(
@@ -584,7 +593,7 @@ def milestone_accept(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     if engagement.pay_model != PayModel.BOUNTY:
@@ -602,7 +611,7 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def outcome_accept(request: HttpRequest, pk: int, outcome_pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     outcome = get_tenant_object_or_404(
@@ -626,7 +635,7 @@ def outcome_accept(request: HttpRequest, pk: int, outcome_pk: int) -> HttpRespon
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def revenue_report_add(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     form = RevenueReportForm(request.POST)
@@ -644,7 +653,7 @@ def revenue_report_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     form = ExpenseForm(request.POST, request.FILES)
@@ -659,7 +668,7 @@ def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@workspace_role("read")
+@role_required("read")
 def expense_receipt(request: HttpRequest, pk: int, expense_pk: int) -> HttpResponse:
     """Receipts are served through this tenant check, never from a public media URL; as an
     attachment, so an uploaded file never renders as a page of this site."""
@@ -692,7 +701,7 @@ DELETABLE = {
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
     engagement = _engagement(request, pk)
     kind = request.POST.get("kind", "")

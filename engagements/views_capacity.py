@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.tenancy import get_tenant_object_or_404
-from accounts.views import form_errors_from, workspace_role
+from core.pages import form_errors_from, role_required
+from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.capacity import Week, capacity_weeks, monday_of
 from engagements.forms_capacity import WEEKDAY_LABELS, AvailabilityForm, BlockedTimeForm
@@ -272,16 +272,16 @@ def _render(
 
 
 def _back(request: HttpRequest) -> HttpResponse:
-    return redirect(reverse("capacity", kwargs={"workspace": request.workspace.slug}))
+    return redirect(reverse("engagements:capacity", kwargs={"workspace": request.workspace.slug}))
 
 
-@workspace_role("read")
+@role_required("read")
 def capacity(request: HttpRequest) -> HttpResponse:
     return _render(request)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def capacity_availability(request: HttpRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST)
     if form.is_valid():
@@ -305,12 +305,12 @@ def capacity_availability(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def blocked_time_create(request: HttpRequest) -> HttpResponse:
     return _save_blocked(request, None)
 
 
-@workspace_role("write")
+@role_required("write")
 def blocked_time_edit(request: HttpRequest, pk: int) -> HttpResponse:
     # Only one's own blocked time: another member's (or workspace's) id is a 404.
     blocked = get_tenant_object_or_404(BlockedTime, request.workspace, pk=pk, user=request.user)
@@ -339,7 +339,7 @@ def _save_blocked(request: HttpRequest, blocked: BlockedTime | None) -> HttpResp
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def blocked_time_delete(request: HttpRequest, pk: int) -> HttpResponse:
     blocked = get_tenant_object_or_404(BlockedTime, request.workspace, pk=pk, user=request.user)
     services.blocked_time_delete(blocked=blocked, actor=request.user)

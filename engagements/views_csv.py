@@ -10,7 +10,8 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from accounts.views import workspace_role
+from core import csvtools
+from core.pages import role_required
 from engagements import csv_io
 from engagements.models import Engagement, EngagementStatus
 
@@ -20,32 +21,37 @@ IMPORTS = {
         "columns": csv_io.CLIENT_COLUMNS,
         "run": csv_io.clients_import,
         "noun": ("client", "clients"),
-        "template_url": "csv_template_clients",
+        "template_url": "engagements:csv_template_clients",
     },
     "time-entries": {
         "title": "Time entries",
         "columns": csv_io.TIME_COLUMNS,
         "run": csv_io.time_entries_import,
         "noun": ("time entry", "time entries"),
-        "template_url": "csv_template_time_entries",
+        "template_url": "engagements:csv_template_time_entries",
     },
 }
 
 EXPORT_LABELS = [
-    ("clients", "Clients", "csv_export_clients", "Every client, archived ones too."),
+    ("clients", "Clients", "engagements:csv_export_clients", "Every client, archived ones too."),
     (
         "engagements",
         "Engagements",
-        "csv_export_engagements",
+        "engagements:csv_export_engagements",
         "With each pay model's terms as columns.",
     ),
     (
         "time-entries",
         "Time entries",
-        "csv_export_time_entries",
+        "engagements:csv_export_time_entries",
         "Re-importable: the columns match the import.",
     ),
-    ("expenses", "Expenses", "csv_export_expenses", "With markup and the rebill amount."),
+    (
+        "expenses",
+        "Expenses",
+        "engagements:csv_export_expenses",
+        "With markup and the rebill amount.",
+    ),
 ]
 
 
@@ -54,7 +60,7 @@ class ImportForm(forms.Form):
     file = forms.FileField(label="CSV file")
 
 
-@workspace_role("read")
+@role_required("read")
 def import_export(request: HttpRequest) -> HttpResponse:
     """GET: the page. POST: run one import; on success redirect with a message, otherwise
     show the row errors (nothing was saved)."""
@@ -85,7 +91,7 @@ def import_export(request: HttpRequest) -> HttpResponse:
                 if outcome.ignored_columns:
                     text += " Ignored columns: " + ", ".join(outcome.ignored_columns) + "."
                 messages.success(request, text)
-                return redirect("csv_import_export", workspace=request.workspace.slug)
+                return redirect("engagements:csv_import_export", workspace=request.workspace.slug)
         else:
             kind = request.POST.get("kind", "")
             result = {
@@ -109,20 +115,20 @@ def _filename(request: HttpRequest, kind: str) -> str:
     return f"{request.workspace.slug}-{kind}-{timezone.localdate():%Y-%m-%d}.csv"
 
 
-@workspace_role("read")
+@role_required("read")
 def csv_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     """Stream one export. The queryset is built here, inside the request's workspace scope,
     and filtered by the workspace explicitly; the rows are read as the response streams."""
     export = csv_io.EXPORTS[kind](request.workspace)
     response = StreamingHttpResponse(
-        csv_io.csv_stream(export.header, export.rows), content_type="text/csv; charset=utf-8"
+        csvtools.csv_stream(export.header, export.rows), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{_filename(request, kind)}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
 
-@workspace_role("read")
+@role_required("read")
 def csv_template(request: HttpRequest, kind: str) -> HttpResponse:
     example = None
     if kind == "time-entries":

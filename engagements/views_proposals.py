@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry
-from accounts.tenancy import get_tenant_object_or_404, membership_for, workspace_scope
-from accounts.views import form_errors_from, workspace_role
+from accounts.tenancy import workspace_scope
+from core.money import format_money
+from core.pages import form_errors_from, role_required
+from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
+from core.tenancy import get_tenant_object_or_404, membership_for
 from engagements import services
 from engagements.forms_proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
 from engagements.models import Engagement, PayModel, Proposal
-from portfolio.money import format_money
-from portfolio.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 
 
 # --- Presentation helpers --------------------------------------------------------------------
@@ -164,14 +165,14 @@ def _timeline(proposal: Proposal) -> list[TimelineStep]:
 
 
 def public_link(token: str) -> str:
-    return settings.SITE_URL + reverse("proposal_public", args=[token])
+    return settings.SITE_URL + reverse("engagements:proposal_public", args=[token])
 
 
 # --- Pages of the workspace ------------------------------------------------------------------
 STATUS_FILTERS = ["draft", "sent", "accepted", "declined", "withdrawn"]
 
 
-@workspace_role("read")
+@role_required("read")
 def proposal_list(request: HttpRequest) -> HttpResponse:
     proposals = Proposal.objects.select_related("engagement__client").order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
@@ -188,7 +189,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@workspace_role("write")
+@role_required("write")
 def proposal_create(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(
         request.POST or None,
@@ -215,7 +216,9 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, "Proposal saved as a draft. Send it when it is ready.")
-            return redirect("proposal_detail", workspace=request.workspace.slug, pk=proposal.pk)
+            return redirect(
+                "engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk
+            )
     return render(request, "engagements/proposals/form.html", {"form": form})
 
 
@@ -246,13 +249,13 @@ def _get_proposal(request: HttpRequest, pk: int) -> Proposal:
     )
 
 
-@workspace_role("read")
+@role_required("read")
 def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail(request, _get_proposal(request, pk))
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
     """Issue the link and show it once, on this response (like a new API token): the
     token is not stored, so a reload cannot show it again."""
@@ -261,7 +264,9 @@ def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
         proposal, token = services.proposal_send(proposal=proposal, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("proposal_detail", workspace=request.workspace.slug, pk=proposal.pk)
+        return redirect(
+            "engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk
+        )
     proposal = _get_proposal(request, pk)
     messages.success(request, "Proposal sent. Copy the link now: it will not be shown again.")
     response = _detail(request, proposal, new_link=public_link(token))
@@ -270,7 +275,7 @@ def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     proposal = _get_proposal(request, pk)
     try:
@@ -279,7 +284,7 @@ def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.info(request, "Proposal withdrawn. Its link now says so.")
-    return redirect("proposal_detail", workspace=request.workspace.slug, pk=proposal.pk)
+    return redirect("engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk)
 
 
 # --- The client's public page ----------------------------------------------------------------
@@ -300,7 +305,7 @@ def _public_response(
             "status_label": label,
             "accept_form": accept_form,
             "decline_form": decline_form,
-            "action": reverse("proposal_public", args=[token]),
+            "action": reverse("engagements:proposal_public", args=[token]),
             "is_member": is_member,
         },
         status=status,
@@ -343,7 +348,7 @@ def _proposal_public(request: HttpRequest, token: str, proposal: Proposal) -> Ht
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
-                return redirect("proposal_public", token=token)
+                return redirect("engagements:proposal_public", token=token)
         return _public_response(request, proposal, token, accept_form, decline_form, status=400)
     # The professional checking their own link is not the client opening it.
     is_member = membership_for(request.user, proposal.workspace) is not None

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
-from engagements.templatetags.money import money
+from core.templatetags.money import money
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
 from invoicing.pdf import invoice_pdf, pdf_filename
@@ -34,7 +34,7 @@ UNSENDABLE = {
 
 
 def public_url(token: str) -> str:
-    return settings.SITE_URL + reverse("invoice_public", args=[token])
+    return settings.SITE_URL + reverse("invoicing:invoice_public", args=[token])
 
 
 def default_recipients(invoice: Invoice) -> list[str]:
@@ -86,8 +86,8 @@ def invoice_send(
     audit_record(
         workspace=invoice.workspace, actor=actor, action="invoice.send", obj=invoice, to=recipients
     )
+    from core.tasks import enqueue_on_commit
     from invoicing.delivery_tasks import invoice_email_deliver
-    from portfolio.celery import enqueue_on_commit
 
     enqueue_on_commit(
         invoice_email_deliver, workspace_id=invoice.workspace_id, send_id=sent.pk, token=token

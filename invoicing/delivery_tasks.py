@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Workspace
+from accounts.tenancy import workspace_task
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
-from portfolio.celery import workspace_task
 
 __all__ = ["invoice_email_deliver"]
 

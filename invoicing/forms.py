@@ -11,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.currencies import currency_choices
+from core.currencies import currency_choices
 from engagements.models import Client
 from invoicing.models import ExchangeRate, Invoice, Payment, TaxRate
 

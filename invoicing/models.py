@@ -17,9 +17,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from accounts.currencies import currency_choices
 from accounts.tenancy import TenantModel
-from portfolio.money import AmountField, RateField
+from core.currencies import currency_choices
+from core.money import AmountField, RateField
 
 PERCENT = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 NON_NEGATIVE = [MinValueValidator(Decimal("0"))]

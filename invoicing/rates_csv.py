@@ -12,8 +12,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.currencies import currency_choices
 from accounts.models import User, Workspace
+from core.currencies import currency_choices
 from invoicing.services import exchange_rate_save
 
 COLUMNS = ["date", "currency", "rate"]

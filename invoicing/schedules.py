@@ -14,7 +14,6 @@ Invariants:
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import importlib
 import logging
@@ -28,6 +27,8 @@ from django.utils import timezone
 
 from accounts.models import AuditEntry, User, Workspace
 from accounts.services import audit_record
+from core.dates import add_months
+from core.money import ZERO
 from engagements.models import Client, Engagement
 from invoicing import services
 from invoicing.models import (
@@ -42,7 +43,6 @@ from invoicing.models import (
     parties_of,
 )
 from invoicing.totals import late_fee, line_amounts, sum_lines
-from portfolio.money import ZERO
 
 log = logging.getLogger(__name__)
 
@@ -402,18 +402,12 @@ def reminders_send_due(*, today: dt.date | None = None) -> int:
 _MONTHS = {Interval.MONTHLY: 1, Interval.QUARTERLY: 3, Interval.YEARLY: 12}
 
 
-def _add_months(day: dt.date, months: int, anchor_day: int) -> dt.date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    return dt.date(year, month, min(anchor_day, calendar.monthrange(year, month)[1]))
-
-
 def period_start(*, start_date: dt.date, interval: str, every: int, index: int) -> dt.date:
     """The `index`-th period's first day. Counted from the start date each time (not from
     the previous period), so 31 Jan → 28 Feb → 31 Mar does not drift to the 28th."""
     if interval == Interval.WEEKLY:
         return start_date + dt.timedelta(weeks=every * index)
-    return _add_months(start_date, _MONTHS[interval] * every * index, start_date.day)
+    return add_months(start_date, _MONTHS[interval] * every * index, start_date.day)
 
 
 def _periods_from(schedule: RecurringSchedule, first: dt.date, until: dt.date) -> list[dt.date]:

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
+from core.money import ZERO
 from invoicing.models import Payment
-from portfolio.money import ZERO
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ return early when already applied, so a double click or a retried task is harmle
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections import defaultdict
 from decimal import Decimal
 
@@ -16,6 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.money import ZERO, quantize
+from core.tokens import hash_token
 from engagements import services as engagement_services
 from engagements.billing import UnbilledItem, unbilled_items
 from engagements.models import Client, Engagement
@@ -31,7 +32,6 @@ from invoicing.models import (
     parties_of,
 )
 from invoicing.totals import line_amounts, sum_lines
-from portfolio.money import ZERO, quantize
 
 Status = Invoice.Status
 
@@ -392,10 +392,6 @@ def invoice_finalize(
     return invoice
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 @transaction.atomic
 def invoice_link_issue(*, invoice: Invoice, actor: User | None) -> str:
     """A fresh client link (the previous one stops working). Returns the token."""
@@ -404,7 +400,7 @@ def invoice_link_issue(*, invoice: Invoice, actor: User | None) -> str:
         raise ValidationError("Finalise the invoice before sharing it.")
     invoice.link_version += 1
     token = _link_token(invoice)
-    invoice.token_hash = _hash(token)
+    invoice.token_hash = hash_token(token)
     invoice.link_revoked_at = None
     invoice.save(update_fields=["token_hash", "link_version", "link_revoked_at"])
     event(invoice, "link_issued", actor, version=invoice.link_version)
@@ -425,7 +421,7 @@ def invoice_link_current(invoice: Invoice) -> str | None:
     if not invoice.token_hash or invoice.link_revoked_at:
         return None
     token = _link_token(invoice)
-    return token if _hash(token) == invoice.token_hash else None
+    return token if hash_token(token) == invoice.token_hash else None
 
 
 @transaction.atomic
@@ -445,7 +441,7 @@ def invoice_from_token(*, token: str) -> Invoice | None:
     with scopes_disabled():
         return (
             Invoice.objects.select_related("workspace", "client")
-            .filter(token_hash=_hash(token))
+            .filter(token_hash=hash_token(token))
             .first()
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from portfolio.money import ZERO, quantize
+from core.money import ZERO, quantize
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,14 @@
-"""Pages of the invoicing app under /w/<workspace>/ (membership enforced by
-WorkspaceMiddleware; each route must be in tests/test_tenancy.py's table). Every name
-starts with `invoice` so the sidebar marks the Invoices section."""
+"""Pages of the invoicing app (namespace `invoicing`): the workspace's pages under
+/w/<workspace>/ (membership enforced by the tenant middleware; each route there must be in
+tests/test_tenancy.py's table) and the client's invoice link /i/<token>/."""
 
-from django.urls import path
+from django.urls import include, path
 
-from invoicing import views, views_schedules
+from invoicing import views, views_public, views_schedules
 
-urlpatterns = [
+app_name = "invoicing"
+
+workspace_pages = [
     path("invoices/", views.invoice_list, name="invoice_list"),
     path("invoices/new/", views.invoice_create, name="invoice_create"),
     path("invoices/tax-rates/", views.tax_rate_list, name="invoice_tax_rates"),
@@ -90,4 +92,10 @@ urlpatterns = [
     path("invoices/<int:pk>/link/revoke/", views.invoice_link_revoke, name="invoice_link_revoke"),
     path("invoices/<int:pk>/send/", views.invoice_send, name="invoice_send"),
     path("invoices/<int:pk>/pdf/", views.invoice_pdf, name="invoice_pdf"),
+]
+
+urlpatterns = [
+    path("w/<slug:workspace>/", include(workspace_pages)),
+    path("i/<str:token>/", views_public.invoice_public, name="invoice_public"),
+    path("i/<str:token>/pdf/", views_public.invoice_public_pdf, name="invoice_public_pdf"),
 ]

@@ -1,7 +1,7 @@
 """Dashboard pages of invoicing under /w/<workspace>/invoices/.
 
 Thin, like the engagement pages: parse a form, call one service, render. Every POST that
-writes is gated by `workspace_role("write")` (accountants read only: 403); every object
+writes is gated by `role_required("write")` (accountants read only: 403); every object
 comes through `get_tenant_object_or_404` (another workspace's id is a 404). A service's
 ValidationError lands on the form it came from with a 200, or, for one-button actions, in
 a flash message after the redirect."""
@@ -22,8 +22,9 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from accounts.tenancy import get_tenant_object_or_404
-from accounts.views import form_errors_from, workspace_role
+from core.money import ZERO, format_money, quantize
+from core.pages import form_errors_from, role_required
+from core.tenancy import get_tenant_object_or_404
 from engagements.billing import unbilled_items, unbilled_total
 from engagements.models import Engagement
 from invoicing import schedules, services, services_settings
@@ -44,7 +45,6 @@ from invoicing.forms import (
 )
 from invoicing.models import ExchangeRate, Invoice, InvoiceEvent, InvoiceLine, Payment, TaxRate
 from invoicing.rates_csv import exchange_rates_import
-from portfolio.money import ZERO, format_money, quantize
 
 Status = Invoice.Status
 OUTSTANDING = (Status.OPEN, Status.PARTIALLY_PAID)
@@ -56,7 +56,7 @@ def _ws(request: HttpRequest) -> str:
 
 
 def _to_invoice(invoice: Invoice, anchor: str = "") -> HttpResponse:
-    url = reverse("invoice_detail", args=[invoice.workspace.slug, invoice.pk])
+    url = reverse("invoicing:invoice_detail", args=[invoice.workspace.slug, invoice.pk])
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
@@ -80,7 +80,7 @@ def _invoice(request: HttpRequest, pk: int) -> Invoice:
 
 
 # --- The list --------------------------------------------------------------------------------
-@workspace_role("read")
+@role_required("read")
 def invoice_list(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     currencies = list(
@@ -138,7 +138,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- A new draft -------------------------------------------------------------------------------
-@workspace_role("write")
+@role_required("write")
 def invoice_create(request: HttpRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     engagement = None
@@ -163,7 +163,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Draft invoice for {client.name} created.")
             if from_work:
-                url = reverse("invoice_unbilled", args=[_ws(request), invoice.pk])
+                url = reverse("invoicing:invoice_unbilled", args=[_ws(request), invoice.pk])
                 if engagement and engagement.client_id == client.pk:
                     url += f"?engagement={engagement.pk}"
                 return redirect(url)
@@ -234,7 +234,7 @@ def _unbilled_page(request, invoice: Invoice, *, form=None, status: int = 200) -
     return render(request, "invoicing/invoice_unbilled.html", context, status=status)
 
 
-@workspace_role("read")
+@role_required("read")
 def invoice_unbilled(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     if request.method == "POST":
@@ -245,7 +245,7 @@ def invoice_unbilled(request: HttpRequest, pk: int) -> HttpResponse:
     return _unbilled_page(request, invoice)
 
 
-@workspace_role("write")
+@role_required("write")
 def _invoice_unbilled_add(request: HttpRequest, invoice: Invoice) -> HttpResponse:
     ids = list(Engagement.objects.filter(client=invoice.client).values_list("pk", flat=True))
     form = AddUnbilledForm(request.POST, workspace=request.workspace, engagement_ids=ids)
@@ -332,7 +332,7 @@ def _money(value, currency: str) -> str:
 
 def _client_link(request: HttpRequest, token: str) -> str:
     try:
-        path = reverse("invoice_public", args=[token])
+        path = reverse("invoicing:invoice_public", args=[token])
     except NoReverseMatch:  # the public page's route name, if another one is used
         path = f"/i/{token}/"
     return request.build_absolute_uri(path)
@@ -422,19 +422,19 @@ def _invoice_page(request, invoice: Invoice, *, status: int = 200, **extra) -> H
             link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
             creditable=invoice.total - invoice.amount_credited,
             late_fee=schedules.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
-            send_url=_optional_route("invoice_send", workspace.slug, invoice.pk),
-            pdf_url=_optional_route("invoice_pdf", workspace.slug, invoice.pk),
+            send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),
+            pdf_url=_optional_route("invoicing:invoice_pdf", workspace.slug, invoice.pk),
         )
     return render(request, "invoicing/invoice_detail.html", context, status=status)
 
 
-@workspace_role("read")
+@role_required("read")
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _invoice_page(request, _invoice(request, pk))
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_header_save(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     form = InvoiceHeaderForm(request.POST)
@@ -451,7 +451,7 @@ def invoice_header_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_line_save(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     line = None
@@ -481,7 +481,7 @@ def invoice_line_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     line = get_tenant_object_or_404(InvoiceLine, request.workspace, pk=line_pk, invoice=invoice)
@@ -495,7 +495,7 @@ def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     return _act(
@@ -507,7 +507,7 @@ def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     try:
@@ -516,11 +516,11 @@ def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(exc.messages))
         return _to_invoice(invoice)
     messages.info(request, "Draft deleted. Its billable work is unbilled again.")
-    return redirect("invoice_list", workspace=_ws(request))
+    return redirect("invoicing:invoice_list", workspace=_ws(request))
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_payment_record(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     form = PaymentForm(request.POST)
@@ -545,7 +545,7 @@ def invoice_payment_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     payment = get_tenant_object_or_404(Payment, request.workspace, pk=payment_pk, invoice=invoice)
@@ -566,7 +566,7 @@ def invoice_payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> H
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
 
@@ -586,7 +586,7 @@ def invoice_credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_credit_note(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     form = CreditNoteForm(request.POST)
@@ -607,7 +607,7 @@ def invoice_credit_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     form = VoidForm(request.POST)
@@ -625,7 +625,7 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     return _act(
@@ -637,7 +637,7 @@ def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_link_issue(request: HttpRequest, pk: int) -> HttpResponse:
     """The token is shown once, in this response (only its hash is stored)."""
     invoice = _invoice(request, pk)
@@ -651,7 +651,7 @@ def invoice_link_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = _invoice(request, pk)
     services.invoice_link_revoke(invoice=invoice, actor=request.user)
@@ -659,7 +659,7 @@ def invoice_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return _to_invoice(invoice, "client-link")
 
 
-@workspace_role("read")
+@role_required("read")
 def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     from invoicing.pdf import invoice_pdf as render_invoice_pdf
     from invoicing.pdf import pdf_filename
@@ -670,7 +670,7 @@ def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@workspace_role("read")
+@role_required("read")
 def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
     from invoicing.delivery import default_recipients
     from invoicing.delivery import invoice_send as send
@@ -705,14 +705,14 @@ def _tax_rates_page(request, *, form=None, editing=None, status: int = 200) -> H
     )
 
 
-@workspace_role("read")
+@role_required("read")
 def tax_rate_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _tax_rate_save(request, None)
     return _tax_rates_page(request)
 
 
-@workspace_role("read")
+@role_required("read")
 def tax_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
     rate = get_tenant_object_or_404(TaxRate, request.workspace, pk=pk)
     if request.method == "POST":
@@ -720,7 +720,7 @@ def tax_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _tax_rates_page(request, editing=rate)
 
 
-@workspace_role("write")
+@role_required("write")
 def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
     # A separate instance: a failed edit must not show in the list above the form.
     form = TaxRateForm(request.POST, instance=TaxRate.objects.get(pk=rate.pk) if rate else None)
@@ -733,12 +733,12 @@ def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Tax rate “{saved.name}” saved.")
-            return redirect("invoice_tax_rates", workspace=_ws(request))
+            return redirect("invoicing:invoice_tax_rates", workspace=_ws(request))
     return _tax_rates_page(request, form=form, editing=rate)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def tax_rate_archive(request: HttpRequest, pk: int) -> HttpResponse:
     rate = get_tenant_object_or_404(TaxRate, request.workspace, pk=pk)
     archived = request.POST.get("archived", "1") == "1"
@@ -747,7 +747,7 @@ def tax_rate_archive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.info(request, f"“{rate.name}” archived: invoices that use it keep it.")
     else:
         messages.success(request, f"“{rate.name}” is offered again.")
-    return redirect("invoice_tax_rates", workspace=_ws(request))
+    return redirect("invoicing:invoice_tax_rates", workspace=_ws(request))
 
 
 # --- Settings: exchange rates ------------------------------------------------------------------
@@ -772,14 +772,14 @@ def _rates_page(request, *, form=None, import_form=None, import_errors=None, sta
     )
 
 
-@workspace_role("read")
+@role_required("read")
 def exchange_rate_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _exchange_rate_add(request)
     return _rates_page(request)
 
 
-@workspace_role("write")
+@role_required("write")
 def _exchange_rate_add(request: HttpRequest) -> HttpResponse:
     form = ExchangeRateForm(request.POST, workspace=request.workspace)
     if form.is_valid():
@@ -791,12 +791,12 @@ def _exchange_rate_add(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Rate for {row.currency} on {row.date:%b %-d, %Y} saved.")
-            return redirect("invoice_exchange_rates", workspace=_ws(request))
+            return redirect("invoicing:invoice_exchange_rates", workspace=_ws(request))
     return _rates_page(request, form=form)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def exchange_rate_import(request: HttpRequest) -> HttpResponse:
     form = ExchangeRateImportForm(request.POST, request.FILES)
     errors: list[str] = []
@@ -811,5 +811,5 @@ def exchange_rate_import(request: HttpRequest) -> HttpResponse:
             errors = exc.messages
         else:
             messages.success(request, f"{count} rate{'s' if count != 1 else ''} imported.")
-            return redirect("invoice_exchange_rates", workspace=_ws(request))
+            return redirect("invoicing:invoice_exchange_rates", workspace=_ws(request))
     return _rates_page(request, import_form=form, import_errors=errors)

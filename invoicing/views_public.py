@@ -4,7 +4,7 @@ No session: the token in the URL is the credential (only its hash is stored; a n
 or a revoke makes the old one a 404). It crosses tenants on purpose through
 `services.invoice_from_token`, then works only inside that invoice's workspace scope, and
 shows nothing but that one document: no links to other invoices or into the app. Rate
-limited per client address (portfolio.ratelimit; page and PDF share one budget) so
+limited per client address (core.ratelimit; page and PDF share one budget) so
 tokens cannot be walked."""
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.tenancy import membership_for, workspace_scope
+from accounts.tenancy import workspace_scope
+from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
+from core.tenancy import membership_for
 from invoicing import services
 from invoicing.models import Invoice
 from invoicing.pdf import invoice_pdf, pdf_filename
-from portfolio.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 
 
 def _invoice_for(token: str) -> Invoice:
@@ -67,7 +68,7 @@ def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
                 "lines": list(invoice.lines.all()),
                 "sender": (invoice.snapshot.get("from") or {}).get("name")
                 or invoice.workspace.name,
-                "pdf_url": reverse("invoice_public_pdf", args=[token]),
+                "pdf_url": reverse("invoicing:invoice_public_pdf", args=[token]),
                 "is_member": is_member,
                 "overdue": overdue,
             },

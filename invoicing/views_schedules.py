@@ -1,6 +1,6 @@
 """Pages for reminders and late fees (/invoices/reminders/) and recurring schedules
 (/invoices/recurring/). Thin: parse a form, call one service of invoicing.schedules,
-render. Writes are gated by `workspace_role("write")` (accountants read only: 403);
+render. Writes are gated by `role_required("write")` (accountants read only: 403);
 objects come through `get_tenant_object_or_404` (another workspace's id is a 404)."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.tenancy import get_tenant_object_or_404
-from accounts.views import form_errors_from, workspace_role
+from core.pages import form_errors_from, role_required
+from core.tenancy import get_tenant_object_or_404
 from engagements.models import Client, Engagement, EngagementStatus
 from invoicing import schedules
 from invoicing.models import (
@@ -95,7 +95,7 @@ class ScheduleForm(forms.Form):
 
     def __init__(self, *args, workspace, **kwargs):
         super().__init__(*args, **kwargs)
-        from accounts.currencies import currency_choices
+        from core.currencies import currency_choices
 
         self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True)
         self.fields["engagement"].queryset = Engagement.objects.filter(
@@ -189,14 +189,14 @@ def _reminders_page(
     )
 
 
-@workspace_role("read")
+@role_required("read")
 def reminder_settings(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _reminder_rule_create(request)
     return _reminders_page(request)
 
 
-@workspace_role("write")
+@role_required("write")
 def _reminder_rule_create(request: HttpRequest) -> HttpResponse:
     form = ReminderRuleForm(request.POST)
     if form.is_valid():
@@ -210,12 +210,12 @@ def _reminder_rule_create(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Reminder added: {rule}.")
-            return redirect("invoice_reminders", workspace=request.workspace.slug)
+            return redirect("invoicing:invoice_reminders", workspace=request.workspace.slug)
     return _reminders_page(request, rule_form=form, status=400)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def reminder_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_tenant_object_or_404(ReminderRule, request.workspace, pk=pk)
     if request.POST.get("active") in ("0", "1"):
@@ -230,11 +230,11 @@ def reminder_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         schedules.reminder_rule_delete(rule=rule, actor=request.user)
         messages.info(request, f"Reminder “{rule}” removed.")
-    return redirect("invoice_reminders", workspace=request.workspace.slug)
+    return redirect("invoicing:invoice_reminders", workspace=request.workspace.slug)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def late_fee_policy_save(request: HttpRequest) -> HttpResponse:
     form = LateFeePolicyForm(request.POST)
     if form.is_valid():
@@ -252,12 +252,12 @@ def late_fee_policy_save(request: HttpRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, "Late fee saved.")
-            return redirect("invoice_reminders", workspace=request.workspace.slug)
+            return redirect("invoicing:invoice_reminders", workspace=request.workspace.slug)
     return _reminders_page(request, policy_form=form, status=400)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def invoice_late_fee_charge(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_tenant_object_or_404(Invoice, request.workspace, pk=pk)
     try:
@@ -266,13 +266,13 @@ def invoice_late_fee_charge(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-        return redirect("invoice_detail", workspace=request.workspace.slug, pk=invoice.pk)
+        return redirect("invoicing:invoice_detail", workspace=request.workspace.slug, pk=invoice.pk)
     messages.success(request, f"Late fee invoice {fee.number} issued.")
-    return redirect("invoice_detail", workspace=request.workspace.slug, pk=fee.pk)
+    return redirect("invoicing:invoice_detail", workspace=request.workspace.slug, pk=fee.pk)
 
 
 # --- Recurring schedules -------------------------------------------------------------------
-@workspace_role("read")
+@role_required("read")
 def recurring_list(request: HttpRequest) -> HttpResponse:
     rows = list(
         RecurringSchedule.objects.select_related("client", "engagement")
@@ -320,7 +320,7 @@ def _schedule_page(
     )
 
 
-@workspace_role("write")
+@role_required("write")
 def recurring_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _schedule_save(request, None)
@@ -328,7 +328,7 @@ def recurring_create(request: HttpRequest) -> HttpResponse:
     return _schedule_page(request, ScheduleForm(initial=initial, workspace=request.workspace), None)
 
 
-@workspace_role("read")
+@role_required("read")
 def recurring_edit(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(
         RecurringSchedule.objects.select_related("client", "engagement"), request.workspace, pk=pk
@@ -354,7 +354,7 @@ def recurring_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@workspace_role("write")
+@role_required("write")
 def _schedule_save(request: HttpRequest, schedule: RecurringSchedule | None) -> HttpResponse:
     form = ScheduleForm(request.POST, workspace=request.workspace)
     if form.is_valid():
@@ -373,12 +373,14 @@ def _schedule_save(request: HttpRequest, schedule: RecurringSchedule | None) -> 
             messages.success(
                 request, f"“{saved.name}” saved. Next invoice: {saved.next_run:%b %-d, %Y}."
             )
-            return redirect("invoice_recurring_edit", workspace=request.workspace.slug, pk=saved.pk)
+            return redirect(
+                "invoicing:invoice_recurring_edit", workspace=request.workspace.slug, pk=saved.pk
+            )
     return _schedule_page(request, form, schedule, status=400)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def recurring_pause(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(RecurringSchedule, request.workspace, pk=pk)
     schedule = schedules.recurring_schedule_pause(
@@ -391,14 +393,14 @@ def recurring_pause(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.info(request, f"“{schedule.name}” paused: no invoices until you resume it.")
     if request.POST.get("next") == "edit":
-        return redirect("invoice_recurring_edit", workspace=request.workspace.slug, pk=pk)
-    return redirect("invoice_recurring_list", workspace=request.workspace.slug)
+        return redirect("invoicing:invoice_recurring_edit", workspace=request.workspace.slug, pk=pk)
+    return redirect("invoicing:invoice_recurring_list", workspace=request.workspace.slug)
 
 
 @require_POST
-@workspace_role("write")
+@role_required("write")
 def recurring_delete(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(RecurringSchedule, request.workspace, pk=pk)
     schedules.recurring_schedule_delete(schedule=schedule, actor=request.user)
     messages.info(request, f"“{schedule.name}” deleted. The invoices it made stay.")
-    return redirect("invoice_recurring_list", workspace=request.workspace.slug)
+    return redirect("invoicing:invoice_recurring_list", workspace=request.workspace.slug)

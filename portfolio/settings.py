@@ -55,10 +55,12 @@ INSTALLED_APPS = [
     "django_countries",
     "django_celery_beat",
     # ours
-    "portfolio",
+    "core",
     "accounts",
     "engagements",
     "invoicing",
+    "insights",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     # Resolves /w/<slug>/ to a workspace + membership and activates the tenant scope.
-    "accounts.tenancy.WorkspaceMiddleware",
+    "core.tenancy.TenantMiddleware",
 ]
 
 ROOT_URLCONF = "portfolio.urls"
@@ -164,7 +166,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "accounts:home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "landing"
 
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -213,7 +215,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "portfolio.pagination.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -235,14 +237,14 @@ SPECTACULAR_SETTINGS = {
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
-    "DEFAULT_GENERATOR_CLASS": "portfolio.api.SchemaGenerator",
+    "DEFAULT_GENERATOR_CLASS": "core.api.schema.SchemaGenerator",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
-        "CurrencyEnum": "accounts.currencies.CURRENCY_CHOICES",
+        "CurrencyEnum": "core.currencies.CURRENCY_CHOICES",
         # Invoicing: "status", "kind" and "method" name other choice sets elsewhere.
         "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
         "InvoiceKindEnum": "invoicing.models.Invoice.Kind",

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django_scopes import scopes_disabled
 
 from accounts.models import Invitation, Membership, Role, User, Workspace
+from core.tokens import hash_token
 from engagements.models import (
     Availability,
     BlockedTime,
@@ -74,7 +75,7 @@ class InvitationFactory(ScopeFreeFactory):
 
     workspace = factory.SubFactory(WorkspaceFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.com")
-    token_hash = factory.Sequence(lambda n: Invitation.hash_token(f"token-{n}"))
+    token_hash = factory.Sequence(lambda n: hash_token(f"token-{n}"))
     role = Role.MEMBER
 
 

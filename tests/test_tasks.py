@@ -1,8 +1,8 @@
 import pytest
 from django_scopes import scopes_disabled
 
+from accounts.tenancy import workspace_task
 from engagements.models import Client
-from portfolio.celery import workspace_task
 from tests.factories import ClientFactory
 
 

@@ -7,7 +7,8 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 from django_scopes.exceptions import ScopeError
 
-from accounts.models import Invitation, Membership
+from accounts.models import Membership
+from core.tokens import hash_token
 from engagements.models import Client
 from tests.factories import ClientFactory, InvitationFactory
 from tests.tenancy import assert_api_404_for_outsider, assert_page_404_for_outsider
@@ -242,181 +243,181 @@ def _proposal_and_capacity_objects(personas, client):
 
 # Every page of a workspace, as (url name, kwargs from the fixture objects).
 WORKSPACE_PAGES = [
-    ("dashboard", {}),
-    ("proposal_list", {}),
-    ("proposal_create", {}),
-    ("proposal_detail", {"pk": "proposal"}),
-    ("proposal_send", {"pk": "proposal"}),
-    ("proposal_withdraw", {"pk": "proposal"}),
-    ("capacity", {}),
-    ("capacity_availability", {}),
-    ("blocked_time_create", {}),
-    ("blocked_time_edit", {"pk": "blocked_time"}),
-    ("blocked_time_delete", {"pk": "blocked_time"}),
-    ("csv_import_export", {}),
-    ("csv_template_clients", {}),
-    ("csv_template_time_entries", {}),
-    ("csv_export_clients", {}),
-    ("csv_export_engagements", {}),
-    ("csv_export_time_entries", {}),
-    ("csv_export_expenses", {}),
-    ("workspace_settings", {}),
-    ("members", {}),
-    ("membership_change", {"pk": "membership"}),
-    ("invitation_revoke", {"pk": "invitation"}),
-    ("client_list", {}),
-    ("client_create", {}),
-    ("client_detail", {"pk": "client"}),
-    ("client_contact_save", {"pk": "client"}),
-    ("client_archive", {"pk": "client"}),
-    ("engagement_list", {}),
-    ("engagement_create", {}),
-    ("engagement_detail", {"pk": "page_hourly"}),
-    ("engagement_edit", {"pk": "page_hourly"}),
-    ("engagement_time_save", {"pk": "page_hourly"}),
-    ("engagement_milestone_add", {"pk": "page_milestone_engagement"}),
+    ("insights:dashboard", {}),
+    ("engagements:proposal_list", {}),
+    ("engagements:proposal_create", {}),
+    ("engagements:proposal_detail", {"pk": "proposal"}),
+    ("engagements:proposal_send", {"pk": "proposal"}),
+    ("engagements:proposal_withdraw", {"pk": "proposal"}),
+    ("engagements:capacity", {}),
+    ("engagements:capacity_availability", {}),
+    ("engagements:blocked_time_create", {}),
+    ("engagements:blocked_time_edit", {"pk": "blocked_time"}),
+    ("engagements:blocked_time_delete", {"pk": "blocked_time"}),
+    ("engagements:csv_import_export", {}),
+    ("engagements:csv_template_clients", {}),
+    ("engagements:csv_template_time_entries", {}),
+    ("engagements:csv_export_clients", {}),
+    ("engagements:csv_export_engagements", {}),
+    ("engagements:csv_export_time_entries", {}),
+    ("engagements:csv_export_expenses", {}),
+    ("accounts:workspace_settings", {}),
+    ("accounts:members", {}),
+    ("accounts:membership_change", {"pk": "membership"}),
+    ("accounts:invitation_revoke", {"pk": "invitation"}),
+    ("engagements:client_list", {}),
+    ("engagements:client_create", {}),
+    ("engagements:client_detail", {"pk": "client"}),
+    ("engagements:client_contact_save", {"pk": "client"}),
+    ("engagements:client_archive", {"pk": "client"}),
+    ("engagements:engagement_list", {}),
+    ("engagements:engagement_create", {}),
+    ("engagements:engagement_detail", {"pk": "page_hourly"}),
+    ("engagements:engagement_edit", {"pk": "page_hourly"}),
+    ("engagements:engagement_time_save", {"pk": "page_hourly"}),
+    ("engagements:engagement_milestone_add", {"pk": "page_milestone_engagement"}),
     (
-        "engagement_milestone_deliver",
+        "engagements:engagement_milestone_deliver",
         {"pk": "page_milestone_engagement", "milestone_pk": "page_milestone"},
     ),
     (
-        "engagement_milestone_accept",
+        "engagements:engagement_milestone_accept",
         {"pk": "page_milestone_engagement", "milestone_pk": "page_milestone"},
     ),
-    ("engagement_outcome_add", {"pk": "page_outcome_engagement"}),
+    ("engagements:engagement_outcome_add", {"pk": "page_outcome_engagement"}),
     (
-        "engagement_outcome_accept",
+        "engagements:engagement_outcome_accept",
         {"pk": "page_outcome_engagement", "outcome_pk": "page_outcome"},
     ),
-    ("engagement_revenue_add", {"pk": "page_hourly"}),
-    ("engagement_expense_add", {"pk": "page_hourly"}),
-    ("engagement_expense_receipt", {"pk": "page_hourly", "expense_pk": "page_expense"}),
-    ("engagement_record_delete", {"pk": "page_hourly"}),
-    ("invoice_list", {}),
-    ("invoice_create", {}),
-    ("invoice_tax_rates", {}),
-    ("invoice_tax_rate_edit", {"pk": "page_tax_rate"}),
-    ("invoice_tax_rate_archive", {"pk": "page_tax_rate"}),
-    ("invoice_exchange_rates", {}),
-    ("invoice_exchange_rate_import", {}),
-    ("invoice_detail", {"pk": "page_draft"}),
-    ("invoice_header_save", {"pk": "page_draft"}),
-    ("invoice_line_save", {"pk": "page_draft"}),
-    ("invoice_line_delete", {"pk": "page_draft", "line_pk": "page_draft_line"}),
-    ("invoice_unbilled", {"pk": "page_draft"}),
-    ("invoice_finalize", {"pk": "page_draft"}),
-    ("invoice_delete", {"pk": "page_draft"}),
-    ("invoice_payment", {"pk": "page_invoice"}),
-    ("invoice_payment_reverse", {"pk": "page_invoice", "payment_pk": "page_payment"}),
-    ("invoice_credit_apply", {"pk": "page_invoice"}),
-    ("invoice_credit_note", {"pk": "page_invoice"}),
-    ("invoice_void", {"pk": "page_invoice"}),
-    ("invoice_uncollectible", {"pk": "page_invoice"}),
-    ("invoice_reminders", {}),
-    ("invoice_reminder_rule", {"pk": "reminder_rule"}),
-    ("invoice_late_fee_policy", {}),
-    ("invoice_late_fee_charge", {"pk": "page_invoice"}),
-    ("invoice_recurring_list", {}),
-    ("invoice_recurring_create", {}),
-    ("invoice_recurring_edit", {"pk": "schedule"}),
-    ("invoice_recurring_pause", {"pk": "schedule"}),
-    ("invoice_recurring_delete", {"pk": "schedule"}),
-    ("invoice_link_issue", {"pk": "page_invoice"}),
-    ("invoice_link_revoke", {"pk": "page_invoice"}),
-    ("invoice_send", {"pk": "page_invoice"}),
-    ("invoice_pdf", {"pk": "page_invoice"}),
+    ("engagements:engagement_revenue_add", {"pk": "page_hourly"}),
+    ("engagements:engagement_expense_add", {"pk": "page_hourly"}),
+    ("engagements:engagement_expense_receipt", {"pk": "page_hourly", "expense_pk": "page_expense"}),
+    ("engagements:engagement_record_delete", {"pk": "page_hourly"}),
+    ("invoicing:invoice_list", {}),
+    ("invoicing:invoice_create", {}),
+    ("invoicing:invoice_tax_rates", {}),
+    ("invoicing:invoice_tax_rate_edit", {"pk": "page_tax_rate"}),
+    ("invoicing:invoice_tax_rate_archive", {"pk": "page_tax_rate"}),
+    ("invoicing:invoice_exchange_rates", {}),
+    ("invoicing:invoice_exchange_rate_import", {}),
+    ("invoicing:invoice_detail", {"pk": "page_draft"}),
+    ("invoicing:invoice_header_save", {"pk": "page_draft"}),
+    ("invoicing:invoice_line_save", {"pk": "page_draft"}),
+    ("invoicing:invoice_line_delete", {"pk": "page_draft", "line_pk": "page_draft_line"}),
+    ("invoicing:invoice_unbilled", {"pk": "page_draft"}),
+    ("invoicing:invoice_finalize", {"pk": "page_draft"}),
+    ("invoicing:invoice_delete", {"pk": "page_draft"}),
+    ("invoicing:invoice_payment", {"pk": "page_invoice"}),
+    ("invoicing:invoice_payment_reverse", {"pk": "page_invoice", "payment_pk": "page_payment"}),
+    ("invoicing:invoice_credit_apply", {"pk": "page_invoice"}),
+    ("invoicing:invoice_credit_note", {"pk": "page_invoice"}),
+    ("invoicing:invoice_void", {"pk": "page_invoice"}),
+    ("invoicing:invoice_uncollectible", {"pk": "page_invoice"}),
+    ("invoicing:invoice_reminders", {}),
+    ("invoicing:invoice_reminder_rule", {"pk": "reminder_rule"}),
+    ("invoicing:invoice_late_fee_policy", {}),
+    ("invoicing:invoice_late_fee_charge", {"pk": "page_invoice"}),
+    ("invoicing:invoice_recurring_list", {}),
+    ("invoicing:invoice_recurring_create", {}),
+    ("invoicing:invoice_recurring_edit", {"pk": "schedule"}),
+    ("invoicing:invoice_recurring_pause", {"pk": "schedule"}),
+    ("invoicing:invoice_recurring_delete", {"pk": "schedule"}),
+    ("invoicing:invoice_link_issue", {"pk": "page_invoice"}),
+    ("invoicing:invoice_link_revoke", {"pk": "page_invoice"}),
+    ("invoicing:invoice_send", {"pk": "page_invoice"}),
+    ("invoicing:invoice_pdf", {"pk": "page_invoice"}),
 ]
 
 WORKSPACE_API = [
-    ("workspace-detail", {}),
-    ("membership-list", {}),
-    ("membership-detail", {"pk": "membership"}),
-    ("invitation-list", {}),
-    ("invitation-detail", {"pk": "invitation"}),
-    ("client-list", {}),
-    ("client-detail", {"pk": "client"}),
-    ("client-archive", {"pk": "client"}),
-    ("client-unarchive", {"pk": "client"}),
-    ("contact-list", {}),
-    ("contact-detail", {"pk": "contact"}),
-    ("engagement-list", {}),
-    ("engagement-detail", {"pk": "engagement"}),
-    ("engagement-unbilled", {"pk": "engagement"}),
-    ("engagement-retainer-statements", {"pk": "retainer"}),
-    ("time-entry-list", {}),
-    ("time-entry-detail", {"pk": "time_entry"}),
-    ("milestone-list", {}),
-    ("milestone-detail", {"pk": "milestone"}),
-    ("milestone-deliver", {"pk": "milestone"}),
-    ("milestone-accept", {"pk": "milestone"}),
-    ("outcome-list", {}),
-    ("outcome-detail", {"pk": "outcome"}),
-    ("outcome-accept", {"pk": "outcome"}),
-    ("revenue-report-list", {}),
-    ("revenue-report-detail", {"pk": "revenue_report"}),
-    ("expense-list", {}),
-    ("expense-detail", {"pk": "expense"}),
-    ("proposal-list", {}),
-    ("proposal-detail", {"pk": "api_proposal"}),
-    ("proposal-send", {"pk": "api_proposal"}),
-    ("proposal-withdraw", {"pk": "api_proposal"}),
-    ("availability-list", {}),
-    ("blocked-time-list", {}),
-    ("blocked-time-detail", {"pk": "api_blocked_time"}),
-    ("capacity-list", {}),
-    ("invoice-list", {}),
-    ("invoice-detail", {"pk": "api_invoice"}),
-    ("invoice-add-unbilled", {"pk": "api_invoice"}),
-    ("invoice-finalize", {"pk": "api_invoice"}),
-    ("invoice-void", {"pk": "api_invoice"}),
-    ("invoice-mark-uncollectible", {"pk": "api_invoice"}),
-    ("invoice-apply-credit", {"pk": "api_invoice"}),
-    ("invoice-credit-notes", {"pk": "api_invoice"}),
-    ("invoice-link", {"pk": "api_invoice"}),
-    ("invoice-send", {"pk": "api_invoice"}),
-    ("invoice-pdf", {"pk": "api_invoice"}),
-    ("invoice-late-fee", {"pk": "api_invoice"}),
-    ("invoice-line-list", {}),
-    ("invoice-line-detail", {"pk": "api_invoice_line"}),
-    ("payment-list", {}),
-    ("payment-detail", {"pk": "api_payment"}),
-    ("payment-reverse", {"pk": "api_payment"}),
-    ("client-credit-list", {}),
-    ("tax-rate-list", {}),
-    ("tax-rate-detail", {"pk": "api_tax_rate"}),
-    ("exchange-rate-list", {}),
-    ("exchange-rate-import-csv", {}),
-    ("late-fee-policy-list", {}),
-    ("reminder-rule-list", {}),
-    ("reminder-rule-detail", {"pk": "api_reminder_rule"}),
-    ("recurring-schedule-list", {}),
-    ("recurring-schedule-detail", {"pk": "api_schedule"}),
-    ("recurring-schedule-pause", {"pk": "api_schedule"}),
-    ("recurring-schedule-resume", {"pk": "api_schedule"}),
+    ("accounts_api:workspace-detail", {}),
+    ("accounts_api:membership-list", {}),
+    ("accounts_api:membership-detail", {"pk": "membership"}),
+    ("accounts_api:invitation-list", {}),
+    ("accounts_api:invitation-detail", {"pk": "invitation"}),
+    ("engagements_api:client-list", {}),
+    ("engagements_api:client-detail", {"pk": "client"}),
+    ("engagements_api:client-archive", {"pk": "client"}),
+    ("engagements_api:client-unarchive", {"pk": "client"}),
+    ("engagements_api:contact-list", {}),
+    ("engagements_api:contact-detail", {"pk": "contact"}),
+    ("engagements_api:engagement-list", {}),
+    ("engagements_api:engagement-detail", {"pk": "engagement"}),
+    ("engagements_api:engagement-unbilled", {"pk": "engagement"}),
+    ("engagements_api:engagement-retainer-statements", {"pk": "retainer"}),
+    ("engagements_api:time-entry-list", {}),
+    ("engagements_api:time-entry-detail", {"pk": "time_entry"}),
+    ("engagements_api:milestone-list", {}),
+    ("engagements_api:milestone-detail", {"pk": "milestone"}),
+    ("engagements_api:milestone-deliver", {"pk": "milestone"}),
+    ("engagements_api:milestone-accept", {"pk": "milestone"}),
+    ("engagements_api:outcome-list", {}),
+    ("engagements_api:outcome-detail", {"pk": "outcome"}),
+    ("engagements_api:outcome-accept", {"pk": "outcome"}),
+    ("engagements_api:revenue-report-list", {}),
+    ("engagements_api:revenue-report-detail", {"pk": "revenue_report"}),
+    ("engagements_api:expense-list", {}),
+    ("engagements_api:expense-detail", {"pk": "expense"}),
+    ("engagements_api:proposal-list", {}),
+    ("engagements_api:proposal-detail", {"pk": "api_proposal"}),
+    ("engagements_api:proposal-send", {"pk": "api_proposal"}),
+    ("engagements_api:proposal-withdraw", {"pk": "api_proposal"}),
+    ("engagements_api:availability-list", {}),
+    ("engagements_api:blocked-time-list", {}),
+    ("engagements_api:blocked-time-detail", {"pk": "api_blocked_time"}),
+    ("engagements_api:capacity-list", {}),
+    ("invoicing_api:invoice-list", {}),
+    ("invoicing_api:invoice-detail", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-add-unbilled", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-finalize", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-void", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-mark-uncollectible", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-apply-credit", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-credit-notes", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-link", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-send", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-pdf", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-late-fee", {"pk": "api_invoice"}),
+    ("invoicing_api:invoice-line-list", {}),
+    ("invoicing_api:invoice-line-detail", {"pk": "api_invoice_line"}),
+    ("invoicing_api:payment-list", {}),
+    ("invoicing_api:payment-detail", {"pk": "api_payment"}),
+    ("invoicing_api:payment-reverse", {"pk": "api_payment"}),
+    ("invoicing_api:client-credit-list", {}),
+    ("invoicing_api:tax-rate-list", {}),
+    ("invoicing_api:tax-rate-detail", {"pk": "api_tax_rate"}),
+    ("invoicing_api:exchange-rate-list", {}),
+    ("invoicing_api:exchange-rate-import-csv", {}),
+    ("invoicing_api:late-fee-policy-list", {}),
+    ("invoicing_api:reminder-rule-list", {}),
+    ("invoicing_api:reminder-rule-detail", {"pk": "api_reminder_rule"}),
+    ("invoicing_api:recurring-schedule-list", {}),
+    ("invoicing_api:recurring-schedule-detail", {"pk": "api_schedule"}),
+    ("invoicing_api:recurring-schedule-pause", {"pk": "api_schedule"}),
+    ("invoicing_api:recurring-schedule-resume", {"pk": "api_schedule"}),
 ]
 
 # Action routes that take only POST: a member's GET is a 405 (the route resolved and the
 # permission passed), where an outsider's is a 404.
 POST_ONLY_API = {
-    "client-archive",
-    "client-unarchive",
-    "milestone-deliver",
-    "milestone-accept",
-    "outcome-accept",
-    "proposal-send",
-    "proposal-withdraw",
-    "invoice-add-unbilled",
-    "invoice-finalize",
-    "invoice-void",
-    "invoice-mark-uncollectible",
-    "invoice-send",
-    "exchange-rate-import-csv",
-    "invoice-apply-credit",
-    "invoice-credit-notes",
-    "invoice-link",
-    "payment-reverse",
-    "recurring-schedule-pause",
-    "recurring-schedule-resume",
+    "engagements_api:client-archive",
+    "engagements_api:client-unarchive",
+    "engagements_api:milestone-deliver",
+    "engagements_api:milestone-accept",
+    "engagements_api:outcome-accept",
+    "engagements_api:proposal-send",
+    "engagements_api:proposal-withdraw",
+    "invoicing_api:invoice-add-unbilled",
+    "invoicing_api:invoice-finalize",
+    "invoicing_api:invoice-void",
+    "invoicing_api:invoice-mark-uncollectible",
+    "invoicing_api:invoice-send",
+    "invoicing_api:exchange-rate-import-csv",
+    "invoicing_api:invoice-apply-credit",
+    "invoicing_api:invoice-credit-notes",
+    "invoicing_api:invoice-link",
+    "invoicing_api:payment-reverse",
+    "invoicing_api:recurring-schedule-pause",
+    "invoicing_api:recurring-schedule-resume",
 }
 
 
@@ -454,9 +455,13 @@ def test_an_object_of_b_under_a_slug_of_a_is_404(client, api_as, personas):
     """Alice belongs to A; B's client id under A's URL must not resolve either."""
     theirs = ClientFactory(workspace=personas.b)
     client.force_login(personas.alice)
-    url = reverse("client_detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk})
+    url = reverse(
+        "engagements:client_detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk}
+    )
     assert_page_404_for_outsider(client, url)
-    api_url = reverse("client-detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk})
+    api_url = reverse(
+        "engagements_api:client-detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk}
+    )
     # Alice is a member here, so methods the route lacks (POST on a detail URL) are a 405
     # for every id alike; the ones it has must not find B's object.
     assert_api_404_for_outsider(api_as(personas.alice), api_url, methods=("get", "patch"))
@@ -469,16 +474,20 @@ def test_unknown_workspace_is_the_same_404(client, api_as, personas):
 
 
 def test_anonymous_page_redirects_to_login_and_api_is_401(client, api, personas):
-    response = client.get(reverse("dashboard", kwargs={"workspace": personas.a.slug}))
+    response = client.get(reverse("insights:dashboard", kwargs={"workspace": personas.a.slug}))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
-    response = api.get(reverse("client-list", kwargs={"workspace": personas.a.slug}))
+    response = api.get(
+        reverse("engagements_api:client-list", kwargs={"workspace": personas.a.slug})
+    )
     assert response.status_code == 401
 
 
 def test_outsider_write_changes_nothing(api_as, personas):
     theirs = ClientFactory(workspace=personas.a, name="Untouched")
-    url = reverse("client-detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk})
+    url = reverse(
+        "engagements_api:client-detail", kwargs={"workspace": personas.a.slug, "pk": theirs.pk}
+    )
     response = api_as(personas.charlie).patch(url, {"name": "Hacked"}, format="json")
     assert response.status_code == 404
     theirs.refresh_from_db()
@@ -489,7 +498,7 @@ def test_related_choices_are_narrowed_to_the_workspace(personas):
     """WorkspaceSerializerMixin: a related field offers only the workspace's own rows."""
     from rest_framework import serializers
 
-    from portfolio.api import WorkspaceSerializerMixin
+    from accounts.api.base import WorkspaceSerializerMixin
 
     mine = ClientFactory(workspace=personas.a)
     theirs = ClientFactory(workspace=personas.b)
@@ -508,23 +517,34 @@ def test_related_choices_are_narrowed_to_the_workspace(personas):
 def test_invitation_token_lookup_is_the_only_cross_tenant_read(personas):
     from accounts.services import invitation_from_token
 
-    InvitationFactory(workspace=personas.b, token_hash=Invitation.hash_token("secret-b"))
+    InvitationFactory(workspace=personas.b, token_hash=hash_token("secret-b"))
     found = invitation_from_token(token="secret-b")
     assert found is not None and found.workspace == personas.b
     assert invitation_from_token(token="guess") is None
 
 
+def _bare(pattern) -> str:
+    """A pattern as text without a regex's anchors, so routes join like paths."""
+    return str(pattern).removeprefix("^").removesuffix("$")
+
+
 def _workspace_routes(prefix: str) -> set[str]:
-    """Names of every URL pattern that takes a `workspace` argument under `prefix`."""
+    """Names (with their namespace) of every URL pattern under `prefix` that takes a
+    `workspace` argument."""
     from django.urls import get_resolver
 
     names = set()
-    for name, entries in get_resolver().reverse_dict.lists():
-        if not isinstance(name, str):
-            continue
-        for _bits, pattern, _defaults, _converters in entries:
-            if pattern.startswith(prefix) and "(?P<workspace>" in pattern:
-                names.add(name)
+
+    def walk(patterns, route="", namespace=None):
+        for p in patterns:
+            if hasattr(p, "url_patterns"):
+                yield from walk(p.url_patterns, route + _bare(p.pattern), p.namespace or namespace)
+            elif p.name:
+                yield route + _bare(p.pattern), f"{namespace}:{p.name}" if namespace else p.name
+
+    for route, name in walk(get_resolver().url_patterns):
+        if route.startswith(prefix) and ("<slug:workspace>" in route or "(?P<workspace>" in route):
+            names.add(name)
     return names
 
 
@@ -543,8 +563,8 @@ def test_every_workspace_endpoint_uses_the_scoped_base():
     each of its serializers narrows related fields with WorkspaceSerializerMixin."""
     from django.urls import get_resolver
 
+    from accounts.api.base import WorkspaceSerializerMixin, WorkspaceViewSet
     from accounts.api.views import WorkspaceApiViewSet
-    from portfolio.api import WorkspaceSerializerMixin, WorkspaceViewSet
 
     def walk(patterns, prefix=""):
         for p in patterns:
@@ -601,7 +621,7 @@ def test_a_scope_without_a_workspace_is_refused():
 def test_workspace_pages_run_in_the_workspace_time_zone(client, personas):
     from django.utils import timezone
 
-    from accounts.tenancy import WorkspaceMiddleware
+    from core.tenancy import TenantMiddleware
 
     personas.a.timezone = "Pacific/Auckland"
     personas.a.save()
@@ -617,6 +637,6 @@ def test_workspace_pages_run_in_the_workspace_time_zone(client, personas):
 
     request = RequestFactory().get("/w/alice-studio/")
     request.user = personas.alice
-    WorkspaceMiddleware(view)(request)
+    TenantMiddleware(view)(request)
     assert seen["tz"] == "Pacific/Auckland"
     assert timezone.get_current_timezone_name() == "UTC"  # restored afterwards

@@ -3,6 +3,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
+from core.tokens import hash_token
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -18,7 +19,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         token = (
             ApiToken.objects.select_related("user")
-            .filter(key_hash=ApiToken.hash_key(header[1]), revoked_at__isnull=True)
+            .filter(key_hash=hash_token(header[1]), revoked_at__isnull=True)
             .first()
         )
         if token is None or not token.user.is_active:

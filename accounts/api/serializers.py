@@ -3,10 +3,10 @@ from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.currencies import currency_choices
+from accounts.api.base import WorkspaceSerializerMixin
 from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
 from accounts.selectors import workspaces_for_user
-from portfolio.api import WorkspaceSerializerMixin
+from core.currencies import currency_choices
 
 
 class TokenRequestSerializer(serializers.Serializer):

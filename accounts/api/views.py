@@ -1,4 +1,3 @@
-from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
@@ -8,19 +7,10 @@ from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
+from accounts.api.base import WorkspaceViewSet
 from accounts.models import ApiToken, Invitation, Membership
-from portfolio.api import IsWorkspaceMember, WorkspaceViewSet
-
-
-def as_drf_error(exc: DjangoValidationError) -> exceptions.ValidationError:
-    """Services raise Django's ValidationError; the API answers it as a 400 with fields."""
-    if hasattr(exc, "error_dict"):
-        errors = exc.message_dict
-        # Model-level (constraint) errors come as "__all__"; DRF's name for them is this.
-        if NON_FIELD_ERRORS in errors:
-            errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
-        return exceptions.ValidationError(errors)
-    return exceptions.ValidationError({"non_field_errors": exc.messages})
+from core.api.errors import as_drf_error
+from core.api.permissions import IsTenantMember
 
 
 class TokenCreateView(APIView):
@@ -89,12 +79,12 @@ class WorkspaceApiViewSet(
     lookup_url_kwarg = "workspace"
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    # Settings change only for owners and admins (IsWorkspaceMember reads this).
+    # Settings change only for owners and admins (IsTenantMember reads this).
     required_role = "manage"
 
     def get_permissions(self):
         if "workspace" in self.kwargs:  # /workspaces/<slug>/: a member's, or 404
-            return [permissions.IsAuthenticated(), IsWorkspaceMember()]
+            return [permissions.IsAuthenticated(), IsTenantMember()]
         return super().get_permissions()
 
     def get_queryset(self):

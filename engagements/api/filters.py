@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
-from accounts.currencies import currency_choices
+from core.currencies import currency_choices
 from engagements.models import (
     BlockedTime,
     Client,

@@ -15,7 +15,9 @@ from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.currencies import currency_choices
+from accounts.api.base import WorkspaceSerializerMixin
+from core.currencies import currency_choices
+from core.money import minutes_to_hours
 from engagements.billing import revenue_share_amount
 from engagements.capacity import weekly_commitment
 from engagements.models import (
@@ -34,8 +36,6 @@ from engagements.models import (
     TimeEntry,
 )
 from engagements.receipts import RECEIPT_TYPES, validate_receipt
-from portfolio.api import WorkspaceSerializerMixin
-from portfolio.money import minutes_to_hours
 
 
 class MoneyField(serializers.DecimalField):

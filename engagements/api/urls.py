@@ -1,9 +1,13 @@
-"""API routes of the engagements app, mounted under /api/v1/workspaces/<workspace>/.
-Every route here must also be in tests/test_tenancy.py's WORKSPACE_API table."""
+"""API routes of the engagements app (namespace `engagements_api`) under
+/api/v1/workspaces/<workspace>/. Every route here must also be in tests/test_tenancy.py's
+WORKSPACE_API table."""
 
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from engagements.api import views
+
+app_name = "engagements_api"
 
 router = SimpleRouter()
 router.register("clients", views.ClientViewSet, basename="client")
@@ -19,4 +23,4 @@ router.register("availability", views.AvailabilityViewSet, basename="availabilit
 router.register("blocked-time", views.BlockedTimeViewSet, basename="blocked-time")
 router.register("capacity", views.CapacityViewSet, basename="capacity")
 
-urlpatterns = router.urls
+urlpatterns = [path("workspaces/<slug:workspace>/", include(router.urls))]

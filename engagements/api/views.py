@@ -8,10 +8,6 @@ standard error body."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -20,7 +16,8 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from accounts.api.views import as_drf_error
+from accounts.api.base import WorkspaceViewSet
+from core.api.errors import WRITE_METHODS, refuse_change, service_errors
 from engagements import billing, services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -40,32 +37,12 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from portfolio.api import WorkspaceViewSet
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    try:
-        yield
-    except DjangoValidationError as exc:
-        raise as_drf_error(exc) from exc
 
 
 def _invoiced(kind: str) -> Exists:
     return Exists(
         BillingClaim.objects.filter(kind=kind, source_id=OuterRef("pk"), released_at__isnull=True)
     )
-
-
-def _fixed(instance, data: dict, name: str) -> None:
-    """A record belongs to the parent it was created under (its billing and audit trail
-    follow that parent); moving it is refused rather than silently ignored."""
-    if name in data and data.pop(name) != getattr(instance, name):
-        raise exceptions.ValidationError({name: f"The {name} cannot be changed; create a new one."})
-
-
-# PATCH for partial updates; PUT is not offered.
-WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
 
 
 # --- Clients -------------------------------------------------------------------------------
@@ -153,7 +130,7 @@ class ContactViewSet(
     def perform_update(self, serializer):
         contact = serializer.instance
         data = dict(serializer.validated_data)
-        _fixed(contact, data, "client")
+        refuse_change(contact, data, "client")
         with service_errors():
             serializer.instance = services.contact_save(
                 client=contact.client, actor=self.request.user, contact=contact, **data
@@ -291,7 +268,7 @@ class _EngagementRecordViewSet(
     def perform_update(self, serializer):
         record = serializer.instance
         data = dict(serializer.validated_data)
-        _fixed(record, data, "engagement")
+        refuse_change(record, data, "engagement")
         with service_errors():
             serializer.instance = self.save_record(
                 engagement=record.engagement,
@@ -483,7 +460,7 @@ class ProposalViewSet(
         with service_errors():
             proposal, token = services.proposal_send(proposal=self.get_object(), actor=request.user)
         # The client's public page, /p/<token>/: the token is the credential.
-        url = request.build_absolute_uri(reverse("proposal_public", args=[token]))
+        url = request.build_absolute_uri(reverse("engagements:proposal_public", args=[token]))
         proposal = self.get_queryset().get(pk=proposal.pk)
         return Response(
             s.ProposalSentSerializer({"url": url, "proposal": proposal}).data,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from accounts.currencies import currency_choices
+from core.currencies import currency_choices
 from invoicing.models import ClientCredit, ExchangeRate, Invoice, InvoiceLine, Payment, TaxRate
 
 # An invoice is overdue while money is still expected on it after its due date.

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from accounts.currencies import currency_choices
+from accounts.api.base import WorkspaceSerializerMixin
+from core.currencies import currency_choices
+from core.money import quantize
 from engagements.models import Engagement
 from invoicing.models import (
     ExchangeRate,
@@ -24,8 +26,6 @@ from invoicing.models import (
     ReminderRule,
     TaxRate,
 )
-from portfolio.api import WorkspaceSerializerMixin
-from portfolio.money import quantize
 
 
 class CurrencyAmountField(serializers.DecimalField):

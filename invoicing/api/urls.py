@@ -1,9 +1,13 @@
-"""API routes of the invoicing app under /api/v1/workspaces/<workspace>/. Every route here
-must also be in tests/test_tenancy.py's WORKSPACE_API table."""
+"""API routes of the invoicing app (namespace `invoicing_api`) under
+/api/v1/workspaces/<workspace>/. Every route here must also be in tests/test_tenancy.py's
+WORKSPACE_API table."""
 
+from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
 from invoicing.api import views
+
+app_name = "invoicing_api"
 
 router = SimpleRouter()
 router.register("invoices", views.InvoiceViewSet, basename="invoice")
@@ -18,4 +22,4 @@ router.register(
     "recurring-schedules", views.RecurringScheduleViewSet, basename="recurring-schedule"
 )
 
-urlpatterns = router.urls
+urlpatterns = [path("workspaces/<slug:workspace>/", include(router.urls))]

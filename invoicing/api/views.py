@@ -24,7 +24,9 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from engagements.api.views import WRITE_METHODS, _fixed, service_errors
+from accounts.api.base import WorkspaceViewSet
+from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from core.money import ZERO, quantize
 from invoicing import delivery, pdf, rates_csv, schedules, services, services_settings
 from invoicing.api import filters
 from invoicing.api import serializers as s
@@ -40,8 +42,6 @@ from invoicing.models import (
     ReminderRule,
     TaxRate,
 )
-from portfolio.api import WorkspaceViewSet
-from portfolio.money import ZERO, quantize
 
 APPEND_ONLY_METHODS = ["get", "post", "head", "options"]
 
@@ -115,7 +115,7 @@ class InvoiceViewSet(
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
-        _fixed(serializer.instance, data, "client")
+        refuse_change(serializer.instance, data, "client")
         with service_errors():
             invoice = services.invoice_update_draft(
                 invoice=serializer.instance, actor=self.request.user, **data
@@ -235,7 +235,7 @@ class InvoiceViewSet(
         with service_errors():
             token = services.invoice_link_issue(invoice=invoice, actor=request.user)
         # The client's public page: the token is the credential (only its hash is kept).
-        url = settings.SITE_URL + reverse("invoice_public", args=[token])
+        url = settings.SITE_URL + reverse("invoicing:invoice_public", args=[token])
         return Response(s.InvoiceLinkSerializer({"url": url}).data)
 
     @extend_schema(request=s.InvoiceSendSerializer, responses=s.InvoiceSentSerializer)
@@ -324,7 +324,7 @@ class InvoiceLineViewSet(
     def perform_update(self, serializer):
         line = serializer.instance
         data = dict(serializer.validated_data)
-        _fixed(line, data, "invoice")
+        refuse_change(line, data, "invoice")
         with service_errors():
             services.invoice_line_save(
                 invoice=line.invoice, actor=self.request.user, line=line, **data

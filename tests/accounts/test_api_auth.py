@@ -114,15 +114,15 @@ def test_another_users_token_is_404(api_as, personas):
 
 def test_token_pages_list_create_and_revoke(client, personas):
     client.force_login(personas.alice)
-    response = client.post(reverse("api_tokens"), {"name": "CI"})
+    response = client.post(reverse("accounts:api_tokens"), {"name": "CI"})
     assert response.status_code == 200
     key = response.context["new_key"]
     assert key.startswith("pf_") and key.encode() in response.content
     token = ApiToken.objects.get(user=personas.alice)
     # Shown once: the list afterwards carries only the hint.
-    listing = client.get(reverse("api_tokens"))
+    listing = client.get(reverse("accounts:api_tokens"))
     assert key.encode() not in listing.content and token.key_hint.encode() in listing.content
-    client.post(reverse("api_token_revoke", args=[token.pk]))
+    client.post(reverse("accounts:api_token_revoke", args=[token.pk]))
     token.refresh_from_db()
     assert token.revoked_at is not None
 
@@ -132,7 +132,7 @@ def test_token_page_cannot_revoke_someone_elses(client, personas):
 
     theirs, _ = api_token_create(user=personas.charlie, name="x")
     client.force_login(personas.alice)
-    assert client.post(reverse("api_token_revoke", args=[theirs.pk])).status_code == 404
+    assert client.post(reverse("accounts:api_token_revoke", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert theirs.revoked_at is None
 
@@ -146,14 +146,14 @@ def test_malformed_authorization_header(api, db):
 
 def test_profile_page_changes_my_name_only(client, personas):
     client.force_login(personas.bob)
-    assert client.get(reverse("profile")).status_code == 200
-    response = client.post(reverse("profile"), {"full_name": "  Robert Jones  "})
+    assert client.get(reverse("accounts:profile")).status_code == 200
+    response = client.post(reverse("accounts:profile"), {"full_name": "  Robert Jones  "})
     assert response.status_code == 302
     personas.bob.refresh_from_db()
     assert personas.bob.full_name == "Robert Jones"
-    too_long = client.post(reverse("profile"), {"full_name": "x" * 151})
+    too_long = client.post(reverse("accounts:profile"), {"full_name": "x" * 151})
     assert too_long.status_code == 200 and "full_name" in too_long.context["form"].errors
 
 
 def test_profile_page_needs_sign_in(client, db):
-    assert client.get(reverse("profile"))["Location"].startswith("/accounts/login/")
+    assert client.get(reverse("accounts:profile"))["Location"].startswith("/accounts/login/")

@@ -44,7 +44,7 @@ def test_sign_up_verify_email_create_workspace(
     page.get_by_role("button", name=re.compile("confirm", re.I)).click()
 
     # Confirming signs us in; with no workspace yet we land on onboarding.
-    expect(page).to_have_url(re.compile(re.escape(reverse("workspace_create")) + "$"))
+    expect(page).to_have_url(re.compile(re.escape(reverse("accounts:workspace_create")) + "$"))
     expect(page.get_by_role("heading", level=1)).to_contain_text("set up your business")
 
     page.get_by_label("Name").fill("Riley Design Studio")

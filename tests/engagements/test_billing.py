@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from accounts.tenancy import workspace_scope
+from core.money import minutes_amount, quantize
 from engagements import services
 from engagements.billing import (
     retainer_periods,
@@ -20,7 +21,6 @@ from engagements.billing import (
     unbilled_total,
 )
 from engagements.models import BillingClaim, EngagementStatus, Milestone, PayModel
-from portfolio.money import minutes_amount, quantize
 from tests.factories import ClientFactory
 
 TODAY = dt.date(2026, 11, 24)
@@ -653,6 +653,6 @@ def test_revenue_share_line_reads_like_an_invoice_line(scoped, client_a):
 )
 def test_unit_prices_keep_their_decimals(rate, currency, shown):
     """3 × €33.335 must read as billed, not as 3 × €33.34 against a €100.01 total."""
-    from portfolio.money import format_rate
+    from core.money import format_rate
 
     assert format_rate(D(rate), currency) == shown

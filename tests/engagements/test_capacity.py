@@ -242,7 +242,7 @@ def test_chart_geometry_is_proportional(personas):
 
 
 # --- the page -------------------------------------------------------------------------------
-def url(personas, name="capacity", **kwargs):
+def url(personas, name="engagements:capacity", **kwargs):
     return reverse(name, kwargs={"workspace": personas.a.slug, **kwargs})
 
 
@@ -277,12 +277,12 @@ def test_availability_form_saves_from_a_date(client, personas):
         "saturday": "0",
         "sunday": "0",
     }
-    response = client.post(url(personas, "capacity_availability"), data)
+    response = client.post(url(personas, "engagements:capacity_availability"), data)
     assert response.status_code == 302
     with scopes_disabled():
         row = Availability.objects.get(user=personas.alice)
     assert row.workspace == personas.a and row.friday == 0 and row.monday == 6
-    bad = client.post(url(personas, "capacity_availability"), {**data, "monday": "25"})
+    bad = client.post(url(personas, "engagements:capacity_availability"), {**data, "monday": "25"})
     assert bad.status_code == 400
 
 
@@ -297,25 +297,31 @@ def test_blocked_time_add_edit_delete(client, personas):
         "recurring": "on",
         "weekdays": ["0", "2"],
     }
-    assert client.post(url(personas, "blocked_time_create"), data).status_code == 302
+    assert client.post(url(personas, "engagements:blocked_time_create"), data).status_code == 302
     with scopes_disabled():
         blocked = BlockedTime.objects.get()
     assert blocked.weekdays == [0, 2] and blocked.user == personas.alice
     # Recurring without weekdays: the service's error lands on the form.
     missing = client.post(
-        url(personas, "blocked_time_edit", pk=blocked.pk), {**data, "weekdays": []}
+        url(personas, "engagements:blocked_time_edit", pk=blocked.pk), {**data, "weekdays": []}
     )
     assert missing.status_code == 400 and "Choose the weekdays" in missing.content.decode()
     # A one-off keeps no weekdays.
     one_off = {**data, "recurring": "", "end_date": "2030-01-09"}
     assert (
-        client.post(url(personas, "blocked_time_edit", pk=blocked.pk), one_off).status_code == 302
+        client.post(
+            url(personas, "engagements:blocked_time_edit", pk=blocked.pk), one_off
+        ).status_code
+        == 302
     )
     blocked.refresh_from_db()
     assert blocked.recurring is False and blocked.weekdays == []
-    edit = client.get(url(personas, "blocked_time_edit", pk=blocked.pk))
+    edit = client.get(url(personas, "engagements:blocked_time_edit", pk=blocked.pk))
     assert edit.status_code == 200 and "Edit “School run”" in edit.content.decode()
-    assert client.post(url(personas, "blocked_time_delete", pk=blocked.pk)).status_code == 302
+    assert (
+        client.post(url(personas, "engagements:blocked_time_delete", pk=blocked.pk)).status_code
+        == 302
+    )
     with scopes_disabled():
         assert not BlockedTime.objects.exists()
 
@@ -331,10 +337,14 @@ def test_someone_elses_blocked_time_is_404(client, personas):
             hours_per_day=H(1),
         )
     client.force_login(personas.alice)  # same workspace, other person
-    assert client.get(url(personas, "blocked_time_edit", pk=bobs.pk)).status_code == 404
-    assert client.post(url(personas, "blocked_time_delete", pk=bobs.pk)).status_code == 404
+    assert client.get(url(personas, "engagements:blocked_time_edit", pk=bobs.pk)).status_code == 404
+    assert (
+        client.post(url(personas, "engagements:blocked_time_delete", pk=bobs.pk)).status_code == 404
+    )
     client.force_login(personas.charlie)  # another workspace
-    assert client.post(url(personas, "blocked_time_delete", pk=bobs.pk)).status_code == 404
+    assert (
+        client.post(url(personas, "engagements:blocked_time_delete", pk=bobs.pk)).status_code == 404
+    )
     with scopes_disabled():
         assert BlockedTime.objects.filter(pk=bobs.pk).exists()
 
@@ -344,7 +354,7 @@ def test_read_only_role_sees_the_page_but_cannot_change_it(client, personas):
     response = client.get(url(personas))
     assert response.status_code == 200
     assert "Save availability" not in response.content.decode()
-    assert client.post(url(personas, "capacity_availability"), {}).status_code == 403
+    assert client.post(url(personas, "engagements:capacity_availability"), {}).status_code == 403
 
 
 @pytest.mark.parametrize("count", [5, 50])

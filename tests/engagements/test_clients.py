@@ -72,7 +72,7 @@ def test_client_page_costs_the_same_queries_for_any_number_of_rows(
     client.force_login(personas.alice)
     # session, user, workspace, membership, count, page, switcher's workspaces
     with django_assert_max_num_queries(8):
-        response = client.get(reverse("client_list", args=["alice-studio"]))
+        response = client.get(reverse("engagements:client_list", args=["alice-studio"]))
     assert response.status_code == 200
     assert response.context["page"].paginator.count == rows
 
@@ -80,7 +80,7 @@ def test_client_page_costs_the_same_queries_for_any_number_of_rows(
 def test_pages_create_search_and_edit(client, personas):
     client.force_login(personas.bob)
     response = client.post(
-        reverse("client_create", args=["alice-studio"]),
+        reverse("engagements:client_create", args=["alice-studio"]),
         {
             "name": "Globex",
             "email": "ap@globex.example",
@@ -91,11 +91,13 @@ def test_pages_create_search_and_edit(client, personas):
     assert response.status_code == 302
     with scopes_disabled():
         globex = Client.objects.get(name="Globex")
-    assert response["Location"] == reverse("client_detail", args=["alice-studio", globex.pk])
-    listing = client.get(reverse("client_list", args=["alice-studio"]), {"q": "glob"})
+    assert response["Location"] == reverse(
+        "engagements:client_detail", args=["alice-studio", globex.pk]
+    )
+    listing = client.get(reverse("engagements:client_list", args=["alice-studio"]), {"q": "glob"})
     assert [c.name for c in listing.context["page"]] == ["Globex"]
     edit = client.post(
-        reverse("client_detail", args=["alice-studio", globex.pk]),
+        reverse("engagements:client_detail", args=["alice-studio", globex.pk]),
         {
             "name": "Globex Corp",
             "email": "",
@@ -111,7 +113,7 @@ def test_pages_create_search_and_edit(client, personas):
 def test_page_form_errors_keep_the_input(client, personas):
     client.force_login(personas.bob)
     response = client.post(
-        reverse("client_create", args=["alice-studio"]),
+        reverse("engagements:client_create", args=["alice-studio"]),
         {"name": "", "email": "nope", "currency": "USD"},
     )
     assert response.status_code == 200
@@ -122,9 +124,11 @@ def test_page_form_errors_keep_the_input(client, personas):
 def test_accountant_cannot_create_or_edit_on_pages(client, personas):
     acme = ClientFactory(workspace=personas.a, name="Acme")
     client.force_login(personas.andy)
-    assert client.get(reverse("client_create", args=["alice-studio"])).status_code == 403
+    assert (
+        client.get(reverse("engagements:client_create", args=["alice-studio"])).status_code == 403
+    )
     response = client.post(
-        reverse("client_detail", args=["alice-studio", acme.pk]),
+        reverse("engagements:client_detail", args=["alice-studio", acme.pk]),
         {"name": "Changed", "currency": "USD"},
     )
     assert response.status_code == 403

@@ -316,7 +316,7 @@ def test_import_of_10000_rows_is_set_based(personas, django_assert_max_num_queri
 
 # --- The page -------------------------------------------------------------------------------
 def page_url(personas):
-    return reverse("csv_import_export", kwargs={"workspace": personas.a.slug})
+    return reverse("engagements:csv_import_export", kwargs={"workspace": personas.a.slug})
 
 
 def test_page_import_success_redirects_with_a_count(client, personas):
@@ -348,7 +348,9 @@ def test_accountant_can_export_but_not_import(client, personas):
     response = client.post(page_url(personas), {"kind": "clients", "file": upload("name\nA\n")})
     assert response.status_code == 403
     assert count(Client, personas.a) == 0
-    export = client.get(reverse("csv_export_clients", kwargs={"workspace": personas.a.slug}))
+    export = client.get(
+        reverse("engagements:csv_export_clients", kwargs={"workspace": personas.a.slug})
+    )
     assert export.status_code == 200
 
 
@@ -357,7 +359,7 @@ def test_templates_download_and_import_back(client, personas):
     client.force_login(personas.alice)
     for kind in ("clients", "time_entries"):
         response = client.get(
-            reverse(f"csv_template_{kind}", kwargs={"workspace": personas.a.slug})
+            reverse(f"engagements:csv_template_{kind}", kwargs={"workspace": personas.a.slug})
         )
         assert response["Content-Disposition"].startswith("attachment")
         text = response.content.decode()
@@ -371,7 +373,9 @@ def test_templates_download_and_import_back(client, personas):
 
 # --- Export ---------------------------------------------------------------------------------
 def read_export(client, personas, kind):
-    response = client.get(reverse(f"csv_export_{kind}", kwargs={"workspace": personas.a.slug}))
+    response = client.get(
+        reverse(f"engagements:csv_export_{kind}", kwargs={"workspace": personas.a.slug})
+    )
     assert response.status_code == 200 and response.streaming
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = b"".join(response.streaming_content).decode()
@@ -436,7 +440,9 @@ def test_exported_time_entries_import_back(client, personas):
             user=personas.bob,
         )
     client.force_login(personas.alice)
-    response = client.get(reverse("csv_export_time_entries", kwargs={"workspace": personas.a.slug}))
+    response = client.get(
+        reverse("engagements:csv_export_time_entries", kwargs={"workspace": personas.a.slug})
+    )
     text = b"".join(response.streaming_content).decode()
     assert import_time(personas, text.lstrip("\ufeff")).created == 1
     with scopes_disabled():
@@ -475,7 +481,7 @@ def test_export_query_count_does_not_grow_with_rows(client, personas, kind):
                 make_engagement(personas.a, f"E{n}-{i}")  # also adds a client each
 
     client.force_login(personas.alice)
-    url = reverse(f"csv_export_{kind}", kwargs={"workspace": personas.a.slug})
+    url = reverse(f"engagements:csv_export_{kind}", kwargs={"workspace": personas.a.slug})
     counts = []
     for n in (10, 300):
         seed(n)

@@ -120,7 +120,7 @@ def every_pay_model(personas, acme, hourly):
 def test_engagement_page_of_each_pay_model_renders(client, personas, every_pay_model, pay_model):
     engagement = every_pay_model[pay_model]
     client.force_login(personas.bob)
-    response = client.get(url("engagement_detail", engagement.pk))
+    response = client.get(url("engagements:engagement_detail", engagement.pk))
     assert response.status_code == 200
     body = response.content.decode()
     assert engagement.name in body and "Unbilled" in body and "Add an expense" in body
@@ -139,16 +139,17 @@ def test_list_create_edit_and_client_pages_render(client, personas, every_pay_mo
         contact = Contact.objects.create(workspace=personas.a, client=acme, name="Jane")
     client.force_login(personas.bob)
     pages = [
-        url("engagement_list"),
-        url("engagement_list") + f"?status=active&pay_model=hourly&client={acme.pk}",
-        url("engagement_list") + "?status=bogus",  # unknown filters are ignored, not a 500
-        url("engagement_create"),
-        url("engagement_create") + f"?client={acme.pk}",
-        url("engagement_edit", every_pay_model["retainer"].pk),
-        url("client_list"),
-        url("client_list") + "?archived=1",
-        url("client_detail", acme.pk),
-        url("client_detail", acme.pk) + f"?contact={contact.pk}",
+        url("engagements:engagement_list"),
+        url("engagements:engagement_list") + f"?status=active&pay_model=hourly&client={acme.pk}",
+        url("engagements:engagement_list")
+        + "?status=bogus",  # unknown filters are ignored, not a 500
+        url("engagements:engagement_create"),
+        url("engagements:engagement_create") + f"?client={acme.pk}",
+        url("engagements:engagement_edit", every_pay_model["retainer"].pk),
+        url("engagements:client_list"),
+        url("engagements:client_list") + "?archived=1",
+        url("engagements:client_detail", acme.pk),
+        url("engagements:client_detail", acme.pk) + f"?contact={contact.pk}",
     ]
     for page in pages:
         assert client.get(page).status_code == 200, page
@@ -156,7 +157,7 @@ def test_list_create_edit_and_client_pages_render(client, personas, every_pay_mo
 
 def test_hourly_page_shows_week_totals_and_the_cap_warning(client, personas, hourly):
     client.force_login(personas.bob)
-    body = client.get(url("engagement_detail", hourly.pk)).content.decode()
+    body = client.get(url("engagements:engagement_detail", hourly.pk)).content.decode()
     assert "Over the 2 h cap" in body  # 2h30 this week against a 2-hour cap
     assert "2h 30m" in body and "1h" in body
     assert "€" in body  # money shows with its currency
@@ -167,12 +168,12 @@ def test_invoiced_items_are_locked(client, personas, hourly):
         items = unbilled_items(hourly, as_of=TODAY)
         services.billing_claim(engagement=hourly, items=items[:1], claimed_for="INV-1", as_of=TODAY)
     client.force_login(personas.bob)
-    body = client.get(url("engagement_detail", hourly.pk)).content.decode()
+    body = client.get(url("engagements:engagement_detail", hourly.pk)).content.decode()
     assert "Invoiced" in body
     with scopes_disabled():
         entry_id = TimeEntry.objects.get(pk=items[0].source_id).pk
     response = client.post(
-        url("engagement_record_delete", hourly.pk), {"kind": "time", "id": entry_id}
+        url("engagements:engagement_record_delete", hourly.pk), {"kind": "time", "id": entry_id}
     )
     assert response.status_code == 302
     with scopes_disabled():
@@ -183,7 +184,7 @@ def test_invoiced_items_are_locked(client, personas, hourly):
 def test_create_an_engagement_defaults_currency_to_the_clients(client, personas, acme):
     client.force_login(personas.bob)
     response = client.post(
-        url("engagement_create"),
+        url("engagements:engagement_create"),
         {
             "client": acme.pk,
             "name": "Audit",
@@ -199,13 +200,13 @@ def test_create_an_engagement_defaults_currency_to_the_clients(client, personas,
         engagement = Engagement.objects.get(name="Audit")
     assert engagement.currency == "EUR"
     assert engagement.retainer_fee is None  # another pay model's terms are not kept
-    assert response["Location"] == url("engagement_detail", engagement.pk)
+    assert response["Location"] == url("engagements:engagement_detail", engagement.pk)
 
 
 def test_edit_an_engagement(client, personas, hourly):
     client.force_login(personas.alice)
     response = client.post(
-        url("engagement_edit", hourly.pk),
+        url("engagements:engagement_edit", hourly.pk),
         {
             "client": hourly.client_id,
             "name": "Platform v2",
@@ -224,7 +225,7 @@ def test_edit_an_engagement(client, personas, hourly):
 def test_log_time_edit_and_delete(client, personas, hourly):
     client.force_login(personas.bob)
     response = client.post(
-        url("engagement_time_save", hourly.pk),
+        url("engagements:engagement_time_save", hourly.pk),
         {"date": TODAY.isoformat(), "minutes": "45", "description": "Review", "billable": "on"},
     )
     assert response.status_code == 302
@@ -232,13 +233,15 @@ def test_log_time_edit_and_delete(client, personas, hourly):
         entry = TimeEntry.objects.get(description="Review")
     assert entry.user == personas.bob and entry.minutes == 45
     response = client.post(
-        url("engagement_time_save", hourly.pk),
+        url("engagements:engagement_time_save", hourly.pk),
         {"entry_id": entry.pk, "date": TODAY.isoformat(), "minutes": "50", "description": "Review"},
     )
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.minutes == 50 and not entry.billable
-    client.post(url("engagement_record_delete", hourly.pk), {"kind": "time", "id": entry.pk})
+    client.post(
+        url("engagements:engagement_record_delete", hourly.pk), {"kind": "time", "id": entry.pk}
+    )
     with scopes_disabled():
         assert not TimeEntry.objects.filter(pk=entry.pk).exists()
 
@@ -246,12 +249,14 @@ def test_log_time_edit_and_delete(client, personas, hourly):
 def test_milestone_deliver_then_accept_on_the_word_of(client, personas, every_pay_model):
     fixed = every_pay_model["fixed_fee"]
     client.force_login(personas.bob)
-    client.post(url("engagement_milestone_add", fixed.pk), {"title": "QA", "amount": "800"})
+    client.post(
+        url("engagements:engagement_milestone_add", fixed.pk), {"title": "QA", "amount": "800"}
+    )
     with scopes_disabled():
         qa = Milestone.objects.get(title="QA")
-    client.post(url("engagement_milestone_deliver", fixed.pk, qa.pk))
+    client.post(url("engagements:engagement_milestone_deliver", fixed.pk, qa.pk))
     response = client.post(
-        url("engagement_milestone_accept", fixed.pk, qa.pk),
+        url("engagements:engagement_milestone_accept", fixed.pk, qa.pk),
         {
             f"accept-{qa.pk}-accepted_at": TODAY.isoformat(),
             f"accept-{qa.pk}-on_word_of": "Jane, by email",
@@ -269,7 +274,7 @@ def test_outcome_accept_with_evidence(client, personas, every_pay_model):
         outcome = Outcome.objects.get(description="1,000 sign-ups")
     client.force_login(personas.bob)
     response = client.post(
-        url("engagement_outcome_accept", bounty.pk, outcome.pk),
+        url("engagements:engagement_outcome_accept", bounty.pk, outcome.pk),
         {
             f"accept-{outcome.pk}-accepted_at": TODAY.isoformat(),
             f"accept-{outcome.pk}-evidence_note": "Dashboard screenshot",
@@ -284,7 +289,7 @@ def test_revenue_report_and_its_share(client, personas, every_pay_model):
     shop = every_pay_model["revenue_share"]
     client.force_login(personas.bob)
     response = client.post(
-        url("engagement_revenue_add", shop.pk),
+        url("engagements:engagement_revenue_add", shop.pk),
         {
             "period_start": "2025-02-01",
             "period_end": "2025-02-28",
@@ -294,7 +299,7 @@ def test_revenue_report_and_its_share(client, personas, every_pay_model):
         },
     )
     assert response.status_code == 302
-    body = client.get(url("engagement_detail", shop.pk)).content.decode()
+    body = client.get(url("engagements:engagement_detail", shop.pk)).content.decode()
     assert "€2,000.00" in body and "by CFO" in body
 
 
@@ -302,7 +307,7 @@ def test_expense_with_a_receipt(client, personas, hourly):
     client.force_login(personas.bob)
     receipt = SimpleUploadedFile("train.pdf", b"%PDF-1.4 ticket", content_type="application/pdf")
     response = client.post(
-        url("engagement_expense_add", hourly.pk),
+        url("engagements:engagement_expense_add", hourly.pk),
         {
             "date": TODAY.isoformat(),
             "amount": "80",
@@ -315,18 +320,18 @@ def test_expense_with_a_receipt(client, personas, hourly):
     assert response.status_code == 302
     with scopes_disabled():
         expense = Expense.objects.get(amount=D("80"))
-    download = client.get(url("engagement_expense_receipt", hourly.pk, expense.pk))
+    download = client.get(url("engagements:engagement_expense_receipt", hourly.pk, expense.pk))
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith("attachment")
     assert download.content == b"%PDF-1.4 ticket"
-    body = client.get(url("engagement_detail", hourly.pk)).content.decode()
+    body = client.get(url("engagements:engagement_detail", hourly.pk)).content.decode()
     assert "€84.00" in body  # 80 + 5% markup, in the unbilled card too
 
 
 def test_client_contacts_archive_and_filter(client, personas, acme):
     client.force_login(personas.bob)
     response = client.post(
-        url("client_contact_save", acme.pk),
+        url("engagements:client_contact_save", acme.pk),
         {
             "contact-name": "Jane Roe",
             "contact-email": "jane@acme.example",
@@ -337,21 +342,24 @@ def test_client_contacts_archive_and_filter(client, personas, acme):
     with scopes_disabled():
         jane = Contact.objects.get(name="Jane Roe")
     client.post(
-        url("client_contact_save", acme.pk),
+        url("engagements:client_contact_save", acme.pk),
         {"contact_id": jane.pk, "contact-name": "Jane Roe", "contact-role": "Finance"},
     )
     jane.refresh_from_db()
     assert jane.role == "Finance" and not jane.is_billing
 
-    client.post(url("client_archive", acme.pk), {"archived": "1"})
+    client.post(url("engagements:client_archive", acme.pk), {"archived": "1"})
     acme.refresh_from_db()
     assert acme.archived_at is not None
-    assert acme not in client.get(url("client_list")).context["page"].object_list
-    assert acme in client.get(url("client_list") + "?archived=1").context["page"].object_list
+    assert acme not in client.get(url("engagements:client_list")).context["page"].object_list
+    assert (
+        acme
+        in client.get(url("engagements:client_list") + "?archived=1").context["page"].object_list
+    )
     # An archived client is not offered for new engagements.
-    form = client.get(url("engagement_create")).context["form"]
+    form = client.get(url("engagements:engagement_create")).context["form"]
     assert acme not in form.fields["client"].queryset
-    client.post(url("client_archive", acme.pk), {"archived": "0"})
+    client.post(url("engagements:client_archive", acme.pk), {"archived": "0"})
     acme.refresh_from_db()
     assert acme.archived_at is None
 
@@ -369,7 +377,7 @@ def test_bad_engagement_input(client, personas, acme):
     client.force_login(personas.bob)
     errors = _errors(
         client.post(
-            url("engagement_create"),
+            url("engagements:engagement_create"),
             {"client": acme.pk, "name": "X", "pay_model": "hourly", "start_date": "2025-03-01"},
         ),
         "form",
@@ -377,7 +385,7 @@ def test_bad_engagement_input(client, personas, acme):
     assert "hourly_rate" in errors  # the service's "Required for this pay model."
     errors = _errors(
         client.post(
-            url("engagement_create"),
+            url("engagements:engagement_create"),
             {
                 "client": theirs.pk,
                 "name": "X",
@@ -391,7 +399,7 @@ def test_bad_engagement_input(client, personas, acme):
     assert "client" in errors  # another workspace's client is not a choice
     errors = _errors(
         client.post(
-            url("engagement_create"),
+            url("engagements:engagement_create"),
             {
                 "client": acme.pk,
                 "name": "X",
@@ -420,20 +428,23 @@ def test_bad_work_input(client, personas, every_pay_model):
         open_outcome = Outcome.objects.get(description="1,000 sign-ups")
 
     assert "minutes" in _errors(
-        client.post(url("engagement_time_save", hourly.pk), {"date": "2025-01-01", "minutes": "0"}),
+        client.post(
+            url("engagements:engagement_time_save", hourly.pk),
+            {"date": "2025-01-01", "minutes": "0"},
+        ),
         "time_form",
     )
     bad_file = SimpleUploadedFile("evil.html", b"<script>", content_type="text/html")
     assert "receipt" in _errors(
         client.post(
-            url("engagement_expense_add", hourly.pk),
+            url("engagements:engagement_expense_add", hourly.pk),
             {"date": "2025-01-01", "amount": "-5", "category": "", "receipt": bad_file},
         ),
         "expense_form",
     )
     assert "period_end" in _errors(
         client.post(
-            url("engagement_revenue_add", shop.pk),
+            url("engagements:engagement_revenue_add", shop.pk),
             {
                 "period_start": "2025-02-01",
                 "period_end": "2025-01-01",
@@ -445,23 +456,27 @@ def test_bad_work_input(client, personas, every_pay_model):
         "report_form",
     )
     assert "amount" in _errors(
-        client.post(url("engagement_milestone_add", fixed.pk), {"title": "Y", "amount": "abc"}),
+        client.post(
+            url("engagements:engagement_milestone_add", fixed.pk), {"title": "Y", "amount": "abc"}
+        ),
         "milestone_form",
     )
     # Accepting a milestone that was never delivered: the service's error, on its row form.
     response = client.post(
-        url("engagement_milestone_accept", fixed.pk, design.pk),
+        url("engagements:engagement_milestone_accept", fixed.pk, design.pk),
         {f"accept-{design.pk}-accepted_at": TODAY.isoformat()},
     )
     assert response.status_code == 200
     assert "Mark the milestone delivered" in response.content.decode()
     response = client.post(
-        url("engagement_outcome_accept", bounty.pk, open_outcome.pk),
+        url("engagements:engagement_outcome_accept", bounty.pk, open_outcome.pk),
         {f"accept-{open_outcome.pk}-accepted_at": "not a date"},
     )
     assert response.status_code == 200 and "Enter a valid date" in response.content.decode()
     assert "name" in _errors(
-        client.post(url("client_contact_save", hourly.client_id), {"contact-email": "x"}),
+        client.post(
+            url("engagements:client_contact_save", hourly.client_id), {"contact-email": "x"}
+        ),
         "contact_form",
     )
     with scopes_disabled():
@@ -483,26 +498,26 @@ def test_accountant_reads_but_every_write_is_403(client, personas, every_pay_mod
         entry = TimeEntry.objects.filter(engagement=hourly).first()
         counts = TimeEntry.objects.count(), Expense.objects.count()
     client.force_login(personas.andy)
-    body = client.get(url("engagement_detail", hourly.pk)).content.decode()
+    body = client.get(url("engagements:engagement_detail", hourly.pk)).content.decode()
     assert "Read-only for your role" in body and "Log time" not in body
-    assert client.get(url("engagement_list")).status_code == 200
-    assert client.get(url("engagement_create")).status_code == 403
-    assert client.get(url("engagement_edit", hourly.pk)).status_code == 403
+    assert client.get(url("engagements:engagement_list")).status_code == 200
+    assert client.get(url("engagements:engagement_create")).status_code == 403
+    assert client.get(url("engagements:engagement_edit", hourly.pk)).status_code == 403
     posts = [
-        url("engagement_create"),
-        url("engagement_edit", hourly.pk),
-        url("engagement_time_save", hourly.pk),
-        url("engagement_milestone_add", fixed.pk),
-        url("engagement_milestone_deliver", fixed.pk, milestone.pk),
-        url("engagement_milestone_accept", fixed.pk, milestone.pk),
-        url("engagement_outcome_add", bounty.pk),
-        url("engagement_outcome_accept", bounty.pk, outcome.pk),
-        url("engagement_revenue_add", hourly.pk),
-        url("engagement_expense_add", hourly.pk),
-        url("engagement_record_delete", hourly.pk),
-        url("client_contact_save", acme.pk),
-        url("client_archive", acme.pk),
-        url("client_detail", acme.pk),
+        url("engagements:engagement_create"),
+        url("engagements:engagement_edit", hourly.pk),
+        url("engagements:engagement_time_save", hourly.pk),
+        url("engagements:engagement_milestone_add", fixed.pk),
+        url("engagements:engagement_milestone_deliver", fixed.pk, milestone.pk),
+        url("engagements:engagement_milestone_accept", fixed.pk, milestone.pk),
+        url("engagements:engagement_outcome_add", bounty.pk),
+        url("engagements:engagement_outcome_accept", bounty.pk, outcome.pk),
+        url("engagements:engagement_revenue_add", hourly.pk),
+        url("engagements:engagement_expense_add", hourly.pk),
+        url("engagements:engagement_record_delete", hourly.pk),
+        url("engagements:client_contact_save", acme.pk),
+        url("engagements:client_archive", acme.pk),
+        url("engagements:client_detail", acme.pk),
     ]
     data = {
         "kind": "time",
@@ -517,7 +532,10 @@ def test_accountant_reads_but_every_write_is_403(client, personas, every_pay_mod
     with scopes_disabled():
         assert (TimeEntry.objects.count(), Expense.objects.count()) == counts
         assert not Contact.objects.exists()
-    assert client.get(url("engagement_expense_receipt", hourly.pk, expense.pk)).status_code == 404
+    assert (
+        client.get(url("engagements:engagement_expense_receipt", hourly.pk, expense.pk)).status_code
+        == 404
+    )
     acme.refresh_from_db()
     assert acme.archived_at is None
 
@@ -549,7 +567,7 @@ def test_engagement_list_costs_the_same_queries_for_any_number_of_rows(
     # session, user, workspace, membership, the client filter's choices, count, the page of
     # rows with clients and this month's minutes joined in, the switcher's workspaces
     with django_assert_max_num_queries(8):
-        response = client.get(url("engagement_list"), {"status": "active"})
+        response = client.get(url("engagements:engagement_list"), {"status": "active"})
     assert response.status_code == 200
     assert response.context["page"].paginator.count == rows
     assert "30m" in response.content.decode()

@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
+from core.ratelimit import PUBLIC_RATE_LIMIT
 from engagements import services
 from engagements.models import Engagement, EngagementStatus, Proposal
 from engagements.views_proposals import terms_in_words
-from portfolio.ratelimit import PUBLIC_RATE_LIMIT
 from tests.factories import ClientFactory
 
 LINK = re.compile(r"/p/([A-Za-z0-9_-]{20,})/")
@@ -121,7 +121,7 @@ def test_create_page_makes_a_draft_with_only_the_chosen_models_terms(client, per
     acme = ClientFactory(workspace=personas.a, name="Acme Ltd")
     client.force_login(personas.bob)
     response = client.post(
-        ws_url("proposal_create", personas),
+        ws_url("engagements:proposal_create", personas),
         {
             "client": acme.pk,
             "title": "Discovery sprint",
@@ -140,17 +140,17 @@ def test_create_page_makes_a_draft_with_only_the_chosen_models_terms(client, per
     assert proposal.engagement.hourly_rate == Decimal("95")
     assert proposal.engagement.retainer_fee is None
     assert proposal.engagement.currency == "USD"
-    assert response["Location"] == ws_url("proposal_detail", personas, pk=proposal.pk)
+    assert response["Location"] == ws_url("engagements:proposal_detail", personas, pk=proposal.pk)
 
 
 def test_create_page_reports_missing_terms_and_offers_only_own_clients(client, personas):
     mine = ClientFactory(workspace=personas.a, name="Mine Ltd")
     theirs = ClientFactory(workspace=personas.b, name="Theirs Ltd")
     client.force_login(personas.alice)
-    page = client.get(ws_url("proposal_create", personas))
+    page = client.get(ws_url("engagements:proposal_create", personas))
     assert "Mine Ltd" in page.content.decode() and "Theirs Ltd" not in page.content.decode()
     response = client.post(
-        ws_url("proposal_create", personas),
+        ws_url("engagements:proposal_create", personas),
         {
             "client": theirs.pk,
             "title": "X",
@@ -162,7 +162,7 @@ def test_create_page_reports_missing_terms_and_offers_only_own_clients(client, p
     assert response.status_code == 200
     assert "client" in response.context["form"].errors
     response = client.post(
-        ws_url("proposal_create", personas),
+        ws_url("engagements:proposal_create", personas),
         {
             "client": mine.pk,
             "title": "X",
@@ -181,12 +181,14 @@ def test_create_page_reports_missing_terms_and_offers_only_own_clients(client, p
 def test_send_shows_the_link_once_then_public_page_accept_activates(client, personas):
     proposal = make_proposal(personas, valid_until=timezone.localdate() + dt.timedelta(days=14))
     client.force_login(personas.alice)
-    response = client.post(ws_url("proposal_send", personas, pk=proposal.pk))
+    response = client.post(ws_url("engagements:proposal_send", personas, pk=proposal.pk))
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     token = LINK.search(response.content.decode()).group(1)
     # Once: the detail page does not show it again.
-    detail = client.get(ws_url("proposal_detail", personas, pk=proposal.pk)).content.decode()
+    detail = client.get(
+        ws_url("engagements:proposal_detail", personas, pk=proposal.pk)
+    ).content.decode()
     assert token not in detail and "Sent" in detail
 
     public = client.__class__()  # the client: no session
@@ -217,7 +219,9 @@ def test_send_shows_the_link_once_then_public_page_accept_activates(client, pers
     after = public.get(f"/p/{token}/").content.decode()
     assert "Accepted by Dana Client" in after and 'name="answer"' not in after
     # The professional's timeline shows each step.
-    detail = client.get(ws_url("proposal_detail", personas, pk=proposal.pk)).content.decode()
+    detail = client.get(
+        ws_url("engagements:proposal_detail", personas, pk=proposal.pk)
+    ).content.decode()
     for step in ("Created", "Sent", "Opened by the client", "Accepted", "by Dana Client"):
         assert step in detail
 
@@ -239,7 +243,7 @@ def test_withdrawn_proposal_says_so_and_cannot_be_accepted(client, personas):
     proposal = make_proposal(personas)
     token = send(personas, proposal)
     client.force_login(personas.alice)
-    response = client.post(ws_url("proposal_withdraw", personas, pk=proposal.pk))
+    response = client.post(ws_url("engagements:proposal_withdraw", personas, pk=proposal.pk))
     assert response.status_code == 302
     client.logout()
     html = client.get(f"/p/{token}/").content.decode()
@@ -290,23 +294,38 @@ def test_a_member_opening_the_link_is_not_counted_as_viewed(client, personas):
 def test_a_proposal_of_a_is_never_reachable_from_b(client, personas):
     proposal = make_proposal(personas)
     client.force_login(personas.charlie)
-    for name in ("proposal_detail", "proposal_send", "proposal_withdraw"):
+    for name in (
+        "engagements:proposal_detail",
+        "engagements:proposal_send",
+        "engagements:proposal_withdraw",
+    ):
         for slug in (personas.a.slug, personas.b.slug):
             url = reverse(name, kwargs={"workspace": slug, "pk": proposal.pk})
             assert client.get(url).status_code in (404, 405)
             assert client.post(url).status_code == 404
     assert reload(proposal).status == Proposal.Status.DRAFT
-    listing = client.get(reverse("proposal_list", kwargs={"workspace": personas.b.slug}))
+    listing = client.get(
+        reverse("engagements:proposal_list", kwargs={"workspace": personas.b.slug})
+    )
     assert "Design system audit" not in listing.content.decode()
 
 
 def test_read_only_role_cannot_send_or_withdraw(client, personas):
     proposal = make_proposal(personas)
     client.force_login(personas.andy)  # accountant
-    assert client.get(ws_url("proposal_detail", personas, pk=proposal.pk)).status_code == 200
-    assert client.post(ws_url("proposal_send", personas, pk=proposal.pk)).status_code == 403
-    assert client.post(ws_url("proposal_withdraw", personas, pk=proposal.pk)).status_code == 403
-    assert client.get(ws_url("proposal_create", personas)).status_code == 403
+    assert (
+        client.get(ws_url("engagements:proposal_detail", personas, pk=proposal.pk)).status_code
+        == 200
+    )
+    assert (
+        client.post(ws_url("engagements:proposal_send", personas, pk=proposal.pk)).status_code
+        == 403
+    )
+    assert (
+        client.post(ws_url("engagements:proposal_withdraw", personas, pk=proposal.pk)).status_code
+        == 403
+    )
+    assert client.get(ws_url("engagements:proposal_create", personas)).status_code == 403
     assert reload(proposal).status == Proposal.Status.DRAFT
 
 
@@ -345,6 +364,6 @@ def test_list_costs_the_same_queries_for_any_number_of_rows(
     # session, user, workspace, membership (middleware), membership for the switcher, the
     # switcher's workspaces, count, page of proposals with engagement and client joined
     with django_assert_max_num_queries(10):
-        response = client.get(ws_url("proposal_list", personas))
+        response = client.get(ws_url("engagements:proposal_list", personas))
     assert response.status_code == 200
     assert response.content.decode().count("pp-status-draft") == rows

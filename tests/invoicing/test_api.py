@@ -132,7 +132,7 @@ def test_draft_bad_input_is_400_and_saves_nothing(bob, acme):
     assert count(Invoice) == 0
 
 
-def test_client_of_a_draft_is_fixed(bob, acme, personas):
+def test_client_of_a_draft_isrefuse_change(bob, acme, personas):
     invoice = make_invoice(personas, acme, finalize=False)
     other = ClientFactory(workspace=personas.a)
     assert attrs(bob.patch(url("invoices", invoice.pk), {"client": other.pk})) == {"client"}

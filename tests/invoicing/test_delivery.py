@@ -16,6 +16,7 @@ from django_scopes import scopes_disabled
 from pypdf import PdfReader
 
 from accounts.tenancy import workspace_scope
+from core.tokens import hash_token
 from engagements.models import Client
 from invoicing import delivery, pdf, services
 from invoicing.delivery_tasks import invoice_email_deliver
@@ -288,7 +289,7 @@ def test_bad_and_revoked_tokens_are_404(client, personas):
     assert client.get(f"/i/{token}/pdf/").status_code == 404
     # A draft is never shown, even if a hash were planted on it.
     with scopes_disabled():
-        Invoice.objects.filter(pk=draft.pk).update(token_hash=services._hash("planted"))
+        Invoice.objects.filter(pk=draft.pk).update(token_hash=hash_token("planted"))
     assert client.get(public_path("planted")).status_code == 404
 
 

@@ -66,23 +66,23 @@ def test_every_page_renders(alice, a):
     services.credit_note_create(invoice=final, actor=a.alice, amount=D("10"), reason="Goodwill")
     rate = TaxRate.objects.create(workspace=a.a, name="VAT", percent=D("20"))
     pages = [
-        url(a, "invoice_list"),
-        url(a, "invoice_list") + "?status=overdue",
-        url(a, "invoice_list") + "?status=partially_paid&kind=invoice&currency=USD",
-        url(a, "invoice_create"),
-        url(a, "invoice_detail", draft.pk),
-        url(a, "invoice_detail", draft.pk) + f"?line={draft.lines.get().pk}",
-        url(a, "invoice_unbilled", draft.pk),
-        url(a, "invoice_detail", final.pk),
-        url(a, "invoice_detail", final.credit_notes.get().pk),
-        url(a, "invoice_tax_rates"),
-        url(a, "invoice_tax_rate_edit", rate.pk),
-        url(a, "invoice_exchange_rates"),
+        url(a, "invoicing:invoice_list"),
+        url(a, "invoicing:invoice_list") + "?status=overdue",
+        url(a, "invoicing:invoice_list") + "?status=partially_paid&kind=invoice&currency=USD",
+        url(a, "invoicing:invoice_create"),
+        url(a, "invoicing:invoice_detail", draft.pk),
+        url(a, "invoicing:invoice_detail", draft.pk) + f"?line={draft.lines.get().pk}",
+        url(a, "invoicing:invoice_unbilled", draft.pk),
+        url(a, "invoicing:invoice_detail", final.pk),
+        url(a, "invoicing:invoice_detail", final.credit_notes.get().pk),
+        url(a, "invoicing:invoice_tax_rates"),
+        url(a, "invoicing:invoice_tax_rate_edit", rate.pk),
+        url(a, "invoicing:invoice_exchange_rates"),
     ]
     for page in pages:
         response = alice.get(page)
         assert response.status_code == 200, page
-    body = alice.get(url(a, "invoice_detail", final.pk)).content.decode()
+    body = alice.get(url(a, "invoicing:invoice_detail", final.pk)).content.decode()
     for text in ("Record a payment", "Timeline", "Finalised as", "Payment recorded", "Client link"):
         assert text in body
 
@@ -94,19 +94,19 @@ def test_list_filters_and_outstanding_per_currency(alice, a):
     Invoice.objects.filter(pk=late.pk).update(due_date=today - dt.timedelta(days=3))
     make_open(a, "50", client=eur)
     make_draft(a, "70")
-    response = alice.get(url(a, "invoice_list"))
+    response = alice.get(url(a, "invoicing:invoice_list"))
     outstanding = {row["currency"]: row for row in response.context["outstanding"]}
     assert outstanding["USD"]["amount"] == D("100.00")
     assert outstanding["USD"]["overdue_count"] == 1
     assert outstanding["EUR"]["amount"] == D("50.00")
-    overdue = alice.get(url(a, "invoice_list") + "?status=overdue").context["page"]
+    overdue = alice.get(url(a, "invoicing:invoice_list") + "?status=overdue").context["page"]
     assert [i.pk for i in overdue] == [late.pk]
-    drafts = alice.get(url(a, "invoice_list") + "?status=draft").context["page"]
+    drafts = alice.get(url(a, "invoicing:invoice_list") + "?status=draft").context["page"]
     assert [i.status for i in drafts] == [S.DRAFT]
-    euros = alice.get(url(a, "invoice_list") + "?currency=EUR").context["page"]
+    euros = alice.get(url(a, "invoicing:invoice_list") + "?currency=EUR").context["page"]
     assert [i.client.name for i in euros] == ["Euro Client"]
     # Nonsense filters are ignored, not an error page.
-    assert alice.get(url(a, "invoice_list") + "?status=bogus&client=x").status_code == 200
+    assert alice.get(url(a, "invoicing:invoice_list") + "?status=bogus&client=x").status_code == 200
 
 
 def test_list_query_count_is_constant(alice, a, django_assert_max_num_queries):
@@ -118,28 +118,32 @@ def test_list_query_count_is_constant(alice, a, django_assert_max_num_queries):
     # outstanding per currency, count, page of rows (client joined), messages — the rest
     # slack for the middleware; none of it per row.
     with django_assert_max_num_queries(14) as ten:
-        assert alice.get(url(a, "invoice_list")).status_code == 200
+        assert alice.get(url(a, "invoicing:invoice_list")).status_code == 200
     Invoice.objects.bulk_create(
         [Invoice(workspace=a.a, client=client, currency="USD", total=D("10")) for _ in range(290)]
     )
     with django_assert_max_num_queries(len(ten.captured_queries)):
-        response = alice.get(url(a, "invoice_list"))
+        response = alice.get(url(a, "invoicing:invoice_list"))
     assert len(response.context["page"].object_list) == 50
 
 
 # --- A new draft, unbilled work ------------------------------------------------------------------
 def test_new_blank_draft(alice, a):
     client = ClientFactory(workspace=a.a, currency="EUR")
-    response = alice.post(url(a, "invoice_create"), {"client": client.pk, "start": "blank"})
+    response = alice.post(
+        url(a, "invoicing:invoice_create"), {"client": client.pk, "start": "blank"}
+    )
     invoice = Invoice.objects.get()
     assert response.status_code == 302
-    assert response["Location"].startswith(url(a, "invoice_detail", invoice.pk))
+    assert response["Location"].startswith(url(a, "invoicing:invoice_detail", invoice.pk))
     assert (invoice.client, invoice.currency, invoice.status) == (client, "EUR", S.DRAFT)
 
 
 def test_new_invoice_offers_only_this_workspaces_clients(alice, a):
     theirs = ClientFactory(workspace=a.b)
-    response = alice.post(url(a, "invoice_create"), {"client": theirs.pk, "start": "blank"})
+    response = alice.post(
+        url(a, "invoicing:invoice_create"), {"client": theirs.pk, "start": "blank"}
+    )
     assert response.status_code == 200
     assert "client" in response.context["form"].errors
     assert Invoice.objects.count() == 0
@@ -155,7 +159,7 @@ def test_unbilled_time_onto_a_draft(alice, a):
         engagement=hourly, actor=a.alice, date=today, minutes=90, description="Design"
     )
     response = alice.post(
-        url(a, "invoice_create"),
+        url(a, "invoicing:invoice_create"),
         {"client": client.pk, "start": "unbilled", "engagement": hourly.pk},
     )
     invoice = Invoice.objects.get()
@@ -163,12 +167,16 @@ def test_unbilled_time_onto_a_draft(alice, a):
     page = alice.get(response["Location"])
     row = next(r for r in page.context["rows"] if r["engagement"] == hourly)
     assert row["total"] == D("180.00") and row["benefits_amount"] == D("9.00")
-    response = alice.post(url(a, "invoice_unbilled", invoice.pk), {"engagement": hourly.pk})
+    response = alice.post(
+        url(a, "invoicing:invoice_unbilled", invoice.pk), {"engagement": hourly.pk}
+    )
     assert response.status_code == 302
     kinds = list(invoice.lines.values_list("kind", "total_amount"))
     assert kinds == [(InvoiceLine.Kind.WORK, D("180.00")), (InvoiceLine.Kind.BENEFITS, D("9.00"))]
     # Nothing left: a second add is an error on the page, nothing added.
-    response = alice.post(url(a, "invoice_unbilled", invoice.pk), {"engagement": hourly.pk})
+    response = alice.post(
+        url(a, "invoicing:invoice_unbilled", invoice.pk), {"engagement": hourly.pk}
+    )
     assert response.status_code == 200
     assert b"Nothing is unbilled" in response.content
     assert invoice.lines.count() == 2
@@ -179,7 +187,7 @@ def test_line_add_edit_delete_recalculates(alice, a):
     invoice = make_draft(a, "100")
     vat = TaxRate.objects.create(workspace=a.a, name="VAT", percent=D("20"))
     response = alice.post(
-        url(a, "invoice_line_save", invoice.pk),
+        url(a, "invoicing:invoice_line_save", invoice.pk),
         {
             "description": "Extra",
             "quantity": "2",
@@ -193,12 +201,12 @@ def test_line_add_edit_delete_recalculates(alice, a):
     assert invoice.total == D("208.00")  # 100 + (100 − 10) × 1.2
     line = invoice.lines.get(description="Extra")
     alice.post(
-        url(a, "invoice_line_save", invoice.pk),
+        url(a, "invoicing:invoice_line_save", invoice.pk),
         {"line_id": line.pk, "description": "Extra", "quantity": "1", "unit_price": "50"},
     )
     invoice.refresh_from_db()
     assert invoice.total == D("150.00")
-    alice.post(url(a, "invoice_line_delete", invoice.pk, line.pk))
+    alice.post(url(a, "invoicing:invoice_line_delete", invoice.pk, line.pk))
     invoice.refresh_from_db()
     assert (invoice.total, invoice.lines.count()) == (D("100.00"), 1)
 
@@ -222,7 +230,7 @@ def test_bad_line_is_a_field_error_and_nothing_saved(alice, a):
             "tax_rate",
         ),  # noqa: E501
     ]:
-        response = alice.post(url(a, "invoice_line_save", invoice.pk), data)
+        response = alice.post(url(a, "invoicing:invoice_line_save", invoice.pk), data)
         assert response.status_code == 200
         assert field in response.context["line_form"].errors, data
     assert invoice.lines.count() == 1
@@ -236,7 +244,7 @@ def test_header_save_and_its_errors(alice, a):
         "currency": "EUR",
         "notes": "PO 7",
     }
-    assert alice.post(url(a, "invoice_header_save", invoice.pk), data).status_code == 302
+    assert alice.post(url(a, "invoicing:invoice_header_save", invoice.pk), data).status_code == 302
     invoice.refresh_from_db()
     assert (invoice.currency, invoice.notes, invoice.due_date) == (
         "EUR",
@@ -244,7 +252,7 @@ def test_header_save_and_its_errors(alice, a):
         dt.date(2026, 3, 31),
     )
     bad = {**data, "due_date": "2026-02-01", "notes": "changed"}
-    response = alice.post(url(a, "invoice_header_save", invoice.pk), bad)
+    response = alice.post(url(a, "invoicing:invoice_header_save", invoice.pk), bad)
     assert response.status_code == 200
     assert "due_date" in response.context["header_form"].errors
     invoice.refresh_from_db()
@@ -254,16 +262,16 @@ def test_header_save_and_its_errors(alice, a):
 def test_finalise_and_delete_draft(alice, a):
     invoice = make_draft(a)
     empty = services.invoice_create_draft(workspace=a.a, actor=a.alice, client=invoice.client)
-    alice.post(url(a, "invoice_finalize", empty.pk))
+    alice.post(url(a, "invoicing:invoice_finalize", empty.pk))
     empty.refresh_from_db()
     assert empty.status == S.DRAFT  # no lines: refused, with a message
-    alice.post(url(a, "invoice_finalize", invoice.pk))
+    alice.post(url(a, "invoicing:invoice_finalize", invoice.pk))
     invoice.refresh_from_db()
     assert invoice.status == S.OPEN and invoice.number
-    response = alice.post(url(a, "invoice_delete", empty.pk))
-    assert response["Location"] == url(a, "invoice_list")
+    response = alice.post(url(a, "invoicing:invoice_delete", empty.pk))
+    assert response["Location"] == url(a, "invoicing:invoice_list")
     assert not Invoice.objects.filter(pk=empty.pk).exists()
-    alice.post(url(a, "invoice_delete", invoice.pk))  # finalised: not deletable
+    alice.post(url(a, "invoicing:invoice_delete", invoice.pk))  # finalised: not deletable
     assert Invoice.objects.filter(pk=invoice.pk).exists()
 
 
@@ -272,22 +280,22 @@ def test_payment_partial_then_overpayment_to_credit_then_reverse(alice, a):
     invoice = make_open(a, "100")
     today = timezone.localdate().isoformat()
     pay = {"amount": "40", "received_on": today, "method": "bank_transfer", "reference": "R1"}
-    assert alice.post(url(a, "invoice_payment", invoice.pk), pay).status_code == 302
+    assert alice.post(url(a, "invoicing:invoice_payment", invoice.pk), pay).status_code == 302
     invoice.refresh_from_db()
     assert (invoice.status, invoice.amount_due) == (S.PARTIALLY_PAID, D("60.00"))
-    alice.post(url(a, "invoice_payment", invoice.pk), {**pay, "amount": "75"})
+    alice.post(url(a, "invoicing:invoice_payment", invoice.pk), {**pay, "amount": "75"})
     invoice.refresh_from_db()
     assert invoice.status == S.PAID
     assert services.client_credit_balance(client=invoice.client, currency="USD") == D("15")
     first = Payment.objects.order_by("pk").first()
     response = alice.post(
-        url(a, "invoice_payment_reverse", invoice.pk, first.pk), {"reason": "bounced"}
+        url(a, "invoicing:invoice_payment_reverse", invoice.pk, first.pk), {"reason": "bounced"}
     )
     assert response.status_code == 302
     invoice.refresh_from_db()
     assert (invoice.status, invoice.amount_paid) == (S.PARTIALLY_PAID, D("60.00"))
     # The client's credit pays the rest of it.
-    alice.post(url(a, "invoice_credit_apply", invoice.pk))
+    alice.post(url(a, "invoicing:invoice_credit_apply", invoice.pk))
     invoice.refresh_from_db()
     assert invoice.amount_due == D("25.00")
     assert ClientCredit.objects.filter(amount__lt=0).count() == 1
@@ -300,32 +308,37 @@ def test_bad_payment_is_a_field_error_and_nothing_saved(alice, a):
         ({"amount": "5", "received_on": "", "method": "cash"}, "received_on"),
         ({"amount": "5", "received_on": "2026-01-01", "method": "stripe"}, "method"),
     ]:
-        response = alice.post(url(a, "invoice_payment", invoice.pk), data)
+        response = alice.post(url(a, "invoicing:invoice_payment", invoice.pk), data)
         assert response.status_code == 200
         assert field in response.context["payment_form"].errors
     assert Payment.objects.count() == 0
-    response = alice.post(url(a, "invoice_payment_reverse", invoice.pk, 0), {"reason": "x"})
+    response = alice.post(
+        url(a, "invoicing:invoice_payment_reverse", invoice.pk, 0), {"reason": "x"}
+    )
     assert response.status_code == 404
 
 
 def test_credit_note_full_and_partial(alice, a):
     invoice = make_open(a, "100")
     response = alice.post(
-        url(a, "invoice_credit_note", invoice.pk),
+        url(a, "invoicing:invoice_credit_note", invoice.pk),
         {"scope": "partial", "amount": "500", "reason": "too much"},
     )
     assert response.status_code == 200
     assert "amount" in response.context["credit_note_form"].errors
     response = alice.post(
-        url(a, "invoice_credit_note", invoice.pk), {"scope": "partial", "reason": "no amount"}
+        url(a, "invoicing:invoice_credit_note", invoice.pk),
+        {"scope": "partial", "reason": "no amount"},
     )
     assert "amount" in response.context["credit_note_form"].errors
     assert Invoice.objects.filter(kind=Invoice.Kind.CREDIT_NOTE).count() == 0
     alice.post(
-        url(a, "invoice_credit_note", invoice.pk),
+        url(a, "invoicing:invoice_credit_note", invoice.pk),
         {"scope": "partial", "amount": "30", "reason": "discount"},
     )
-    alice.post(url(a, "invoice_credit_note", invoice.pk), {"scope": "full", "reason": "cancel"})
+    alice.post(
+        url(a, "invoicing:invoice_credit_note", invoice.pk), {"scope": "full", "reason": "cancel"}
+    )
     invoice.refresh_from_db()
     notes = list(invoice.credit_notes.order_by("pk").values_list("total", flat=True))
     assert notes == [D("30.00"), D("70.00")]
@@ -334,31 +347,31 @@ def test_credit_note_full_and_partial(alice, a):
 
 def test_void_and_uncollectible(alice, a):
     first, second = make_open(a), make_open(a)
-    alice.post(url(a, "invoice_void", first.pk), {"reason": "wrong client"})
-    alice.post(url(a, "invoice_uncollectible", second.pk))
+    alice.post(url(a, "invoicing:invoice_void", first.pk), {"reason": "wrong client"})
+    alice.post(url(a, "invoicing:invoice_uncollectible", second.pk))
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.status, second.status) == (S.VOID, S.UNCOLLECTIBLE)
-    body = alice.get(url(a, "invoice_detail", first.pk)).content.decode()
+    body = alice.get(url(a, "invoicing:invoice_detail", first.pk)).content.decode()
     assert "wrong client" in body
 
 
 def test_client_link_is_shown_once_and_can_be_revoked(alice, a):
     invoice = make_open(a)
-    response = alice.post(url(a, "invoice_link_issue", invoice.pk))
+    response = alice.post(url(a, "invoicing:invoice_link_issue", invoice.pk))
     assert response.status_code == 200
     link = response.context["new_link"]
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert services.invoice_from_token(token=token).pk == invoice.pk
-    assert link not in alice.get(url(a, "invoice_detail", invoice.pk)).content.decode()
-    alice.post(url(a, "invoice_link_revoke", invoice.pk))
+    assert link not in alice.get(url(a, "invoicing:invoice_detail", invoice.pk)).content.decode()
+    alice.post(url(a, "invoicing:invoice_link_revoke", invoice.pk))
     invoice.refresh_from_db()
     assert invoice.link_revoked_at is not None
 
 
 def test_download_pdf(alice, a):
     invoice = make_open(a)
-    response = alice.get(url(a, "invoice_pdf", invoice.pk))
+    response = alice.get(url(a, "invoicing:invoice_pdf", invoice.pk))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
@@ -366,11 +379,13 @@ def test_download_pdf(alice, a):
 
 def test_send_page(alice, a, mailoutbox, django_capture_on_commit_callbacks):
     invoice = make_open(a)
-    assert alice.get(url(a, "invoice_send", invoice.pk)).status_code == 200
-    response = alice.post(url(a, "invoice_send", invoice.pk), {"to": "not-an-address"})
+    assert alice.get(url(a, "invoicing:invoice_send", invoice.pk)).status_code == 200
+    response = alice.post(url(a, "invoicing:invoice_send", invoice.pk), {"to": "not-an-address"})
     assert response.status_code == 200 and "to" in response.context["form"].errors
     with django_capture_on_commit_callbacks(execute=False):
-        response = alice.post(url(a, "invoice_send", invoice.pk), {"to": "ap@client.example"})
+        response = alice.post(
+            url(a, "invoicing:invoice_send", invoice.pk), {"to": "ap@client.example"}
+        )
     assert response.status_code == 302
     invoice.refresh_from_db()
     assert invoice.sent_at is not None
@@ -378,32 +393,36 @@ def test_send_page(alice, a, mailoutbox, django_capture_on_commit_callbacks):
 
 # --- Settings ----------------------------------------------------------------------------------
 def test_tax_rates_add_edit_archive(alice, a):
-    response = alice.post(url(a, "invoice_tax_rates"), {"name": "VAT", "percent": "20"})
+    response = alice.post(url(a, "invoicing:invoice_tax_rates"), {"name": "VAT", "percent": "20"})
     assert response.status_code == 302
     rate = TaxRate.objects.get()
-    alice.post(url(a, "invoice_tax_rate_edit", rate.pk), {"name": "VAT std", "percent": "21"})
+    alice.post(
+        url(a, "invoicing:invoice_tax_rate_edit", rate.pk), {"name": "VAT std", "percent": "21"}
+    )
     rate.refresh_from_db()
     assert (rate.name, rate.percent) == ("VAT std", D("21"))
-    response = alice.post(url(a, "invoice_tax_rates"), {"name": "Bad", "percent": "150"})
+    response = alice.post(url(a, "invoicing:invoice_tax_rates"), {"name": "Bad", "percent": "150"})
     assert response.status_code == 200 and "percent" in response.context["form"].errors
     assert TaxRate.objects.count() == 1
-    alice.post(url(a, "invoice_tax_rate_archive", rate.pk), {"archived": "1"})
+    alice.post(url(a, "invoicing:invoice_tax_rate_archive", rate.pk), {"archived": "1"})
     rate.refresh_from_db()
     assert rate.archived
     # An archived rate is no longer offered on a new line.
     invoice = make_draft(a)
-    form = alice.get(url(a, "invoice_detail", invoice.pk)).context["line_form"]
+    form = alice.get(url(a, "invoicing:invoice_detail", invoice.pk)).context["line_form"]
     assert list(form.fields["tax_rate"].queryset) == []
 
 
 def test_exchange_rates_add_and_bad_input(alice, a):
     data = {"date": "2026-01-31", "currency": "EUR", "rate": "1.0842"}
-    assert alice.post(url(a, "invoice_exchange_rates"), data).status_code == 302
+    assert alice.post(url(a, "invoicing:invoice_exchange_rates"), data).status_code == 302
     assert ExchangeRate.objects.get().rate == D("1.0842")
-    alice.post(url(a, "invoice_exchange_rates"), {**data, "rate": "1.1"})  # same day: replaced
+    alice.post(
+        url(a, "invoicing:invoice_exchange_rates"), {**data, "rate": "1.1"}
+    )  # same day: replaced
     assert ExchangeRate.objects.get().rate == D("1.1")
     for bad, field in [({"rate": "0"}, "rate"), ({"currency": "USD"}, "currency")]:
-        response = alice.post(url(a, "invoice_exchange_rates"), {**data, **bad})
+        response = alice.post(url(a, "invoicing:invoice_exchange_rates"), {**data, **bad})
         assert response.status_code == 200 and field in response.context["form"].errors
     assert ExchangeRate.objects.count() == 1
 
@@ -414,13 +433,15 @@ def csv_file(text):
 
 def test_exchange_rate_csv_import_is_all_or_nothing(alice, a):
     bad = "date,currency,rate\n2026-01-31,EUR,1.08\n2026-02-30,GBP,1.2\n2026-01-31,XXX,-1\n"
-    response = alice.post(url(a, "invoice_exchange_rate_import"), {"file": csv_file(bad)})
+    response = alice.post(url(a, "invoicing:invoice_exchange_rate_import"), {"file": csv_file(bad)})
     assert response.status_code == 200
     errors = response.context["import_errors"]
     assert [e.split(":")[0] for e in errors] == ["Row 3", "Row 4"]
     assert ExchangeRate.objects.count() == 0
     good = "date,currency,rate\n2026-01-31,EUR,1.08\n2026-01-31,GBP,1.27\n"
-    response = alice.post(url(a, "invoice_exchange_rate_import"), {"file": csv_file(good)})
+    response = alice.post(
+        url(a, "invoicing:invoice_exchange_rate_import"), {"file": csv_file(good)}
+    )
     assert response.status_code == 302
     assert ExchangeRate.objects.count() == 2
 
@@ -430,29 +451,29 @@ def test_accountant_reads_but_cannot_write(client, a):
     draft, final = make_draft(a), make_open(a)
     rate = TaxRate.objects.create(workspace=a.a, name="VAT", percent=D("20"))
     client.force_login(a.andy)
-    assert client.get(url(a, "invoice_list")).status_code == 200
-    assert client.get(url(a, "invoice_detail", final.pk)).status_code == 200
-    assert client.get(url(a, "invoice_detail", draft.pk)).status_code == 200
+    assert client.get(url(a, "invoicing:invoice_list")).status_code == 200
+    assert client.get(url(a, "invoicing:invoice_detail", final.pk)).status_code == 200
+    assert client.get(url(a, "invoicing:invoice_detail", draft.pk)).status_code == 200
     posts = [
-        ("invoice_create", ()),
-        ("invoice_header_save", (draft.pk,)),
-        ("invoice_line_save", (draft.pk,)),
-        ("invoice_unbilled", (draft.pk,)),
-        ("invoice_finalize", (draft.pk,)),
-        ("invoice_delete", (draft.pk,)),
-        ("invoice_payment", (final.pk,)),
-        ("invoice_credit_apply", (final.pk,)),
-        ("invoice_credit_note", (final.pk,)),
-        ("invoice_void", (final.pk,)),
-        ("invoice_uncollectible", (final.pk,)),
-        ("invoice_link_issue", (final.pk,)),
-        ("invoice_link_revoke", (final.pk,)),
-        ("invoice_send", (final.pk,)),
-        ("invoice_tax_rates", ()),
-        ("invoice_tax_rate_edit", (rate.pk,)),
-        ("invoice_tax_rate_archive", (rate.pk,)),
-        ("invoice_exchange_rates", ()),
-        ("invoice_exchange_rate_import", ()),
+        ("invoicing:invoice_create", ()),
+        ("invoicing:invoice_header_save", (draft.pk,)),
+        ("invoicing:invoice_line_save", (draft.pk,)),
+        ("invoicing:invoice_unbilled", (draft.pk,)),
+        ("invoicing:invoice_finalize", (draft.pk,)),
+        ("invoicing:invoice_delete", (draft.pk,)),
+        ("invoicing:invoice_payment", (final.pk,)),
+        ("invoicing:invoice_credit_apply", (final.pk,)),
+        ("invoicing:invoice_credit_note", (final.pk,)),
+        ("invoicing:invoice_void", (final.pk,)),
+        ("invoicing:invoice_uncollectible", (final.pk,)),
+        ("invoicing:invoice_link_issue", (final.pk,)),
+        ("invoicing:invoice_link_revoke", (final.pk,)),
+        ("invoicing:invoice_send", (final.pk,)),
+        ("invoicing:invoice_tax_rates", ()),
+        ("invoicing:invoice_tax_rate_edit", (rate.pk,)),
+        ("invoicing:invoice_tax_rate_archive", (rate.pk,)),
+        ("invoicing:invoice_exchange_rates", ()),
+        ("invoicing:invoice_exchange_rate_import", ()),
     ]
     for name, args in posts:
         assert client.post(url(a, name, *args), {}).status_code == 403, name

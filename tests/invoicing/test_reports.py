@@ -51,7 +51,7 @@ def test_dashboard_shows_income(client, personas, django_assert_max_num_queries)
     client.force_login(personas.alice)
     with workspace_scope(personas.a):
         _paid(personas, "USD", D("1234.5"), dt.date.today())
-    response = client.get(reverse("dashboard", args=[personas.a.slug]))
+    response = client.get(reverse("insights:dashboard", args=[personas.a.slug]))
     assert b"$1,234.50" in response.content
 
 
@@ -68,10 +68,10 @@ def test_overdue_invoice_offers_the_late_fee_and_charges_it_once(client, persona
             invoice=invoice, actor=p.alice, issue_date=dt.date.today() - dt.timedelta(days=60)
         )
     client.force_login(p.alice)
-    url = reverse("invoice_detail", args=[p.a.slug, invoice.pk])
+    url = reverse("invoicing:invoice_detail", args=[p.a.slug, invoice.pk])
     page = client.get(url)
     assert b"Charge the late fee" in page.content and b"$25.00" in page.content
-    charge = reverse("invoice_late_fee_charge", args=[p.a.slug, invoice.pk])
+    charge = reverse("invoicing:invoice_late_fee_charge", args=[p.a.slug, invoice.pk])
     assert client.post(charge).status_code == 302
     again = client.post(charge, follow=True)
     assert b"error" in again.content.lower() or b"already" in again.content.lower()

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 
-from accounts.currencies import minor_units
+from core.currencies import minor_units
 
 ZERO = Decimal("0")
 AMOUNT_PLACES = 3

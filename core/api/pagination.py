@@ -1,4 +1,4 @@
-# Kept apart from portfolio.api: DRF imports settings-named classes while it is still
+# Kept apart from core.api.viewsets: DRF imports settings-named classes while it is still
 # loading its own modules, so this file must not import rest_framework.viewsets.
 from rest_framework import pagination
 

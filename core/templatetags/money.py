@@ -1,7 +1,7 @@
 """Money and time for templates: `{{ amount|money:currency }}`, `{{ minutes|duration }}`.
 
 Amounts are shown rounded to the currency's minor unit (JPY 0 places, USD 2, KWD 3), the
-same rounding `portfolio.money.quantize` applies before anything is billed."""
+same rounding `core.money.quantize` applies before anything is billed."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 from django import template
 
-from portfolio.money import format_money, format_rate
+from core.money import format_money, format_rate
 
 register = template.Library()
 
@@ -59,18 +59,3 @@ def hours(value) -> str:
     if value in (None, ""):
         return "—"
     return format_decimal(Decimal(value).normalize(), locale=LOCALE)
-
-
-SHORT_PAY_MODELS = {
-    "hourly": "Hourly",
-    "fixed_fee": "Fixed fee",
-    "retainer": "Retainer",
-    "bounty": "Bounty",
-    "revenue_share": "Revenue share",
-}
-
-
-@register.filter
-def pay_model_short(value: str) -> str:
-    """A pay model's name for badges and narrow columns."""
-    return SHORT_PAY_MODELS.get(value, value)
