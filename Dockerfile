@@ -10,6 +10,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# WeasyPrint (invoice PDFs) needs Pango, HarfBuzz's subsetter and a font; the slim image
+# has none of them.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+       libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
 # Dependencies first, read from pyproject.toml, so a code change does not reinstall them.
 # The project itself is not pip-installed: it runs from /app (settings find templates/,
 # static/ and manage.py relative to the source tree).
