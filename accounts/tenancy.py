@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.http import HttpRequest
 from django_scopes import ScopedManager
 
 from core.tasks import tenant_task
 from core.tenancy import TenantKind, tenant_scope
 
 if TYPE_CHECKING:
-    from accounts.models import Workspace
+    from accounts.models import Membership, User, Workspace
 
 WORKSPACE = TenantKind(
     name="workspace",
@@ -36,7 +37,8 @@ class TenantModel(models.Model):
         "accounts.Workspace", on_delete=models.CASCADE, related_name="+", db_index=True
     )
 
-    objects = ScopedManager(workspace="workspace")
+    # ScopedManager builds its class at run time; to mypy it is a plain manager.
+    objects: models.Manager[Any] = ScopedManager(workspace="workspace")
 
     class Meta:
         abstract = True
@@ -47,6 +49,16 @@ def workspace_scope(workspace: Workspace | None) -> Any:
     if workspace is None or workspace.pk is None:
         raise ValueError("A tenant scope needs a saved workspace.")
     return tenant_scope(workspace)
+
+
+class WorkspaceRequest(HttpRequest):
+    """A request under /w/<slug>/ (or the workspace API) as views see it after the tenant
+    middleware and `role_required`: annotate a view's `request` with this for mypy. Only a
+    type: the attributes are set by `core.tenancy.TenantMiddleware`."""
+
+    workspace: Workspace
+    membership: Membership
+    user: User  # signed in: the middleware sent anonymous users to the login
 
 
 # Task bodies decorated with this take `workspace_id=` and receive `workspace=`.
