@@ -5,6 +5,7 @@ rates with 4; every amount a person sees or is billed is `quantize`d to its curr
 (JPY 0 places, USD 2, KWD 3) with ROUND_HALF_UP, the convention invoices use."""
 
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.db import models
 
@@ -51,15 +52,19 @@ def minutes_amount(minutes: int, hourly_rate: Decimal, currency: str) -> Decimal
     return quantize(Decimal(minutes) * hourly_rate / 60, currency)
 
 
-class AmountField(models.DecimalField):
-    def __init__(self, *args, **kwargs):
+class AmountField(models.DecimalField):  # type: ignore[type-arg]
+    """An amount of money in any currency: 18 digits, 3 decimal places."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 18)
         kwargs.setdefault("decimal_places", AMOUNT_PLACES)
         super().__init__(*args, **kwargs)
 
 
-class RateField(models.DecimalField):
-    def __init__(self, *args, **kwargs):
+class RateField(models.DecimalField):  # type: ignore[type-arg]
+    """A price per unit (hourly rate, unit price): 18 digits, 4 decimal places."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max_digits", 18)
         kwargs.setdefault("decimal_places", RATE_PLACES)
         super().__init__(*args, **kwargs)

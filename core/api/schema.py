@@ -12,4 +12,4 @@ class SchemaGenerator(generators.SchemaGenerator):
 
     def get_schema(self, request: Any = None, public: bool = False) -> Any:
         with scopes_disabled():
-            return super().get_schema(request=request, public=public)
+            return super().get_schema(request=request, public=public)  # type: ignore[no-untyped-call]

@@ -28,15 +28,18 @@ class TenantSerializerMixin:
         fields: dict[str, Any] = super().get_fields()  # type: ignore[misc]
         tenant = self._context_tenant()
         for field in fields.values():
-            target = getattr(field, "child_relation", field)
-            if not isinstance(target, serializers.RelatedField) or target.queryset is None:
+            target: Any = getattr(field, "child_relation", field)
+            queryset: Any = getattr(target, "queryset", None)
+            if not isinstance(target, serializers.RelatedField) or queryset is None:
                 continue
-            model = target.queryset.model
+            model = queryset.model
             kind = owning_kind(model)
             if kind is None:
                 continue
+            manager = model._default_manager
             if tenant is not None and kind_of(tenant) == kind:
-                target.queryset = model._default_manager.filter(**{kind.name: tenant})
+                narrowed = manager.filter(**{kind.name: tenant})
             else:
-                target.queryset = model._default_manager.none()
+                narrowed = manager.none()
+            setattr(target, "queryset", narrowed)  # noqa: B010 - the stubs type it as a descriptor
         return fields

@@ -34,7 +34,7 @@ class TenantViewSet(viewsets.GenericViewSet):  # type: ignore[type-arg]
         return self.model._default_manager.filter(**{kind.name: self.request.tenant})  # type: ignore[attr-defined]
 
     def get_serializer_context(self) -> dict[str, Any]:
-        context = super().get_serializer_context()
+        context = dict(super().get_serializer_context())
         context["tenant"] = getattr(self.request, "tenant", None)
         kind = getattr(self.request, "tenant_kind", None)
         if kind is not None:

@@ -18,7 +18,7 @@ LOCALE = "en_US"
 
 
 @register.filter
-def money(amount, currency: str = "") -> str:
+def money(amount: object, currency: str = "") -> str:
     """A Decimal with its currency: 1234.5 USD → "$1,234.50"; None → "—"."""
     if amount is None or amount == "":
         return "—"
@@ -32,7 +32,7 @@ def money(amount, currency: str = "") -> str:
 
 
 @register.filter
-def rate(amount, currency: str = "") -> str:
+def rate(amount: object, currency: str = "") -> str:
     """A unit price: the currency's decimals plus any further ones it has (up to 4)."""
     if amount is None or amount == "" or not currency:
         return money(amount, currency)
@@ -41,20 +41,20 @@ def rate(amount, currency: str = "") -> str:
 
 
 @register.filter
-def duration(minutes) -> str:
+def duration(minutes: int | str | None) -> str:
     """Whole minutes as hours and minutes: 90 → "1h 30m", 45 → "45m", 120 → "2h"."""
     if minutes in (None, ""):
         return "—"
-    minutes = int(minutes)
-    sign = "-" if minutes < 0 else ""
-    hours, rest = divmod(abs(minutes), 60)
+    whole = int(minutes)
+    sign = "-" if whole < 0 else ""
+    hours, rest = divmod(abs(whole), 60)
     if not hours:
         return f"{sign}{rest}m"
     return f"{sign}{hours}h {rest:02d}m" if rest else f"{sign}{hours}h"
 
 
 @register.filter
-def hours(value) -> str:
+def hours(value: Decimal | int | str | None) -> str:
     """A Decimal number of hours without trailing zeros: 7.50 → "7.5", 8.00 → "8"."""
     if value in (None, ""):
         return "—"
