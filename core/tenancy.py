@@ -98,6 +98,11 @@ def register_tenant_kind(kind: TenantKind) -> TenantKind:
     return kind
 
 
+def unregister_tenant_kind(name: str) -> None:
+    """Forget a kind: for tests that register one of their own, in their teardown."""
+    _KINDS.pop(name, None)
+
+
 def tenant_kinds() -> list[TenantKind]:
     return list(_KINDS.values())
 
