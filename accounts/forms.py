@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from accounts.models import ApiToken, Invitation, Role, User, Workspace
@@ -26,7 +28,7 @@ class WorkspaceForm(forms.ModelForm):
             "payment_instructions": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = "Leave empty to derive it from the name."

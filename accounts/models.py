@@ -4,9 +4,11 @@ import datetime as dt
 import secrets
 import zoneinfo
 from datetime import timedelta
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files import File
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -16,7 +18,7 @@ from accounts.tenancy import TenantModel
 from core.currencies import currency_choices
 
 
-def validate_logo(file) -> None:
+def validate_logo(file: File[bytes] | None) -> None:
     from django.core.exceptions import ValidationError
 
     if file and file.size > 512 * 1024:
@@ -28,7 +30,7 @@ def validate_logo(file) -> None:
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra) -> User:
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -36,12 +38,12 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
@@ -59,11 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         "Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     def __str__(self) -> str:
         return self.email
@@ -185,7 +187,7 @@ class Membership(TenantModel):
         return self.role_enum.can_manage
 
 
-def _invitation_expiry():
+def _invitation_expiry() -> dt.datetime:
     return timezone.now() + timedelta(days=14)
 
 

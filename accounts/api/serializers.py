@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.contrib.auth import authenticate
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
@@ -24,7 +26,7 @@ class TokenRequestSerializer(serializers.Serializer):
         help_text="A label to recognise the token by in your account settings.",
     )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from allauth.mfa.models import Authenticator
 
         user = authenticate(
@@ -64,11 +66,6 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class Meta:
-    model = Membership
-    fields = ["workspace", "role"]
-
-
 class MyWorkspaceSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
@@ -85,13 +82,14 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "date_joined", "two_factor_enabled", "workspaces"]
 
     @extend_schema_field(MyWorkspaceSerializer(many=True))
-    def get_workspaces(self, user) -> list[dict]:
-        return MyWorkspaceSerializer(workspaces_for_user(user=user), many=True).data
+    def get_workspaces(self, user: User) -> list[dict[str, Any]]:
+        data = MyWorkspaceSerializer(workspaces_for_user(user=user), many=True).data
+        return cast(list[dict[str, Any]], data)  # many=True: a list, whatever the stubs say
 
-    def get_two_factor_enabled(self, user) -> bool:
+    def get_two_factor_enabled(self, user: User) -> bool:
         from allauth.mfa.utils import is_mfa_enabled
 
-        return is_mfa_enabled(user)
+        return bool(is_mfa_enabled(user))
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -115,7 +113,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "role"]
 
-    def get_role(self, workspace) -> str | None:
+    def get_role(self, workspace: Workspace) -> str | None:
         return getattr(workspace, "my_role", None)
 
 
