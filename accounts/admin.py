@@ -46,7 +46,15 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "key_hint", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "workspace",
+        "key_hint",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     readonly_fields = ["key_hint", "created_at", "last_used_at"]
     exclude = ["key_hash"]
 

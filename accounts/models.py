@@ -238,7 +238,9 @@ class ApiToken(models.Model):
     """A personal API token. Shown once at creation; only its SHA-256 is stored.
 
     Tokens belong to a user, not a workspace: a request still names the workspace in its
-    URL and is checked against the user's membership there, exactly like a page.
+    URL and is checked against the user's membership there, exactly like a page. A token
+    may also be limited to one workspace (an accounting sync for one business): then it
+    reaches that workspace's endpoints only, and none of the account-level ones.
     """
 
     PREFIX = "pf_"
@@ -250,6 +252,11 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     # The first characters of the token, so a person can tell tokens apart in a list.
     key_hint = models.CharField(max_length=12, editable=False)
+    # The one workspace the token reaches, or null for all of the user's. A limit, not an
+    # owner: tokens are looked up across workspaces, so this model is not tenant-scoped.
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -267,6 +274,11 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def tenant_limit(self) -> Workspace | None:
+        """The tenant this token is limited to, read by `core.api.permissions`."""
+        return self.workspace
 
 
 class AuditEntry(TenantModel):

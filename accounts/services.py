@@ -15,6 +15,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User, Workspace
 from accounts.tenancy import workspace_scope
+from core.tenancy import membership_for
 from core.tokens import hash_token
 
 RESERVED_SLUGS = {"new", "api", "admin", "static", "media", "accounts", "settings", "w"}
@@ -315,12 +316,21 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the secret, which is never stored or shown again."""
+def api_token_create(
+    *, user: User, name: str, workspace: Workspace | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is never stored or shown again.
+    With a `workspace`, the token reaches only that one, which must be one of the user's."""
+    if workspace is not None and membership_for(user, workspace) is None:
+        raise ValidationError({"workspace": "Choose one of your workspaces."})
     name = name.strip() or "API token"
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        user=user, name=name[:80], key_hash=hash_token(key), key_hint=key[:10]
+        user=user,
+        name=name[:80],
+        key_hash=hash_token(key),
+        key_hint=key[:10],
+        workspace=workspace,
     )
     return token, key
 

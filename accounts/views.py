@@ -185,13 +185,21 @@ def profile(request: SignedInRequest) -> HttpResponse:
 
 @login_required
 def api_tokens(request: SignedInRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST or None)
+    form = ApiTokenForm(request.POST or None, user=request.user)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, "Token created. Copy it now: it will not be shown again.")
-        form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user)
+        try:
+            _, new_key = services.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                workspace=form.cleaned_data["workspace"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "Token created. Copy it now: it will not be shown again.")
+            form = ApiTokenForm(user=request.user)
+    tokens = ApiToken.objects.filter(user=request.user).select_related("workspace")
     return render(
         request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key}
     )

@@ -21,7 +21,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         token = (
-            ApiToken.objects.select_related("user")
+            ApiToken.objects.select_related("user", "workspace")
             .filter(key_hash=hash_token(header[1]), revoked_at__isnull=True)
             .first()
         )

@@ -25,6 +25,13 @@ class TokenRequestSerializer(serializers.Serializer):
         default="API token",
         help_text="A label to recognise the token by in your account settings.",
     )
+    workspace = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Limit the token to this workspace (its slug): it then reaches that "
+        "workspace's endpoints only. Leave out for a token that reaches all of yours.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from allauth.mfa.models import Authenticator
@@ -49,6 +56,14 @@ class TokenRequestSerializer(serializers.Serializer):
                     {"otp_code": "This code is not valid."}, code="otp_invalid"
                 )
         attrs["user"] = user
+        # Membership is the service's check; an unknown slug gets the same answer, so the
+        # error does not tell which workspaces exist.
+        slug = attrs.get("workspace") or None
+        attrs["workspace"] = Workspace.objects.filter(slug=slug).first() if slug else None
+        if slug and attrs["workspace"] is None:
+            raise serializers.ValidationError(
+                {"workspace": "Choose one of your workspaces."}, code="invalid"
+            )
         return attrs
 
 
@@ -56,13 +71,30 @@ class TokenCreatedSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="The secret. Shown once; store it now.")
     id = serializers.IntegerField()
     name = serializers.CharField()
+    workspace = serializers.CharField(
+        allow_null=True, help_text="The workspace the token is limited to; null for all."
+    )
     created_at = serializers.DateTimeField()
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
+    workspace: "serializers.SlugRelatedField[Workspace]" = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        help_text="The workspace the token is limited to; null for all of yours.",
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "key_hint", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "key_hint",
+            "workspace",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
         read_only_fields = fields
 
 

@@ -18,7 +18,7 @@ from accounts.api import serializers as s
 from accounts.api.base import WorkspaceViewSet
 from accounts.models import ApiToken, Invitation, Membership, User, Workspace
 from core.api.errors import as_drf_error
-from core.api.permissions import IsTenantMember
+from core.api.permissions import IsNotTenantLimited, IsTenantMember
 
 
 def _user(request: Request) -> User:
@@ -43,10 +43,20 @@ class TokenCreateView(APIView):
     def post(self, request: Request) -> Response:
         serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, key = services.api_token_create(
-            user=serializer.validated_data["user"], name=serializer.validated_data["name"]
-        )
-        body = {"token": key, "id": token.pk, "name": token.name, "created_at": token.created_at}
+        data = serializer.validated_data
+        try:
+            token, key = services.api_token_create(
+                user=data["user"], name=data["name"], workspace=data["workspace"]
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        body = {
+            "token": key,
+            "id": token.pk,
+            "name": token.name,
+            "workspace": token.workspace.slug if token.workspace else None,
+            "created_at": token.created_at,
+        }
         return Response(s.TokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
@@ -56,14 +66,16 @@ class ApiTokenViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Your API tokens. DELETE revokes one (it stops working at once)."""
+    """Your API tokens. DELETE revokes one (it stops working at once). Not with a token
+    limited to one workspace."""
 
     serializer_class = s.ApiTokenSerializer
+    permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
 
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=_user(self.request))
+        return ApiToken.objects.filter(user=_user(self.request)).select_related("workspace")
 
     def perform_destroy(self, instance: ApiToken) -> None:
         services.api_token_revoke(token=instance)
@@ -71,9 +83,11 @@ class ApiTokenViewSet(
 
 @extend_schema(tags=["me"])
 class MeView(generics.RetrieveUpdateAPIView):
-    """The signed-in user and the workspaces they belong to."""
+    """The signed-in user and the workspaces they belong to. Not with a token limited to
+    one workspace."""
 
     serializer_class = s.MeSerializer
+    permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_object(self) -> User:
@@ -89,9 +103,11 @@ class WorkspaceApiViewSet(
     viewsets.GenericViewSet,
 ):
     """Workspaces you belong to. Creating one makes you its owner; owners and admins may
-    change its settings."""
+    change its settings. A token limited to one workspace reaches only that one's detail."""
 
     serializer_class = s.WorkspaceSerializer
+    # The list and create are account-level; /workspaces/<slug>/ is the tenant's own.
+    permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
     lookup_field = "slug"
     lookup_url_kwarg = "workspace"
     http_method_names = ["get", "post", "patch", "head", "options"]
