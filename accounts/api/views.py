@@ -139,7 +139,8 @@ class WorkspaceApiViewSet(
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
-        serializer.instance.my_role = "owner"  # type: ignore[attr-defined]  # annotated by the selector elsewhere
+        # The response's `role`: what workspaces_for_user annotates on listed workspaces.
+        serializer.instance.my_role = "owner"  # type: ignore[attr-defined]
 
     def perform_update(self, serializer: BaseSerializer[Workspace]) -> None:
         workspace = serializer.instance
