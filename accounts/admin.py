@@ -1,8 +1,12 @@
-"""The operators' admin. WorkspaceMiddleware disables tenant scopes under /admin/, which is
-for superusers only: it is the one deliberate cross-tenant view of the data."""
+"""The operators' admin. `core.tenancy.TenantMiddleware` disables tenant scopes under
+/admin/, which is for superusers only: it is the one deliberate cross-tenant view of the
+data."""
+
+from typing import Any
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 
 from accounts.models import ApiToken, AuditEntry, Invitation, Membership, User, Workspace
 
@@ -42,7 +46,15 @@ class InvitationAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "key_hint", "created_at", "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "user",
+        "workspace",
+        "key_hint",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     readonly_fields = ["key_hint", "created_at", "last_used_at"]
     exclude = ["key_hash"]
 
@@ -52,8 +64,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_display = ["created_at", "workspace", "actor", "action", "object_type", "object_id"]
     list_filter = ["action"]
 
-    def has_change_permission(self, request, obj=None):
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # append-only
 
-    def has_delete_permission(self, request, obj=None):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

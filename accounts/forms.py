@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 
 from accounts.models import ApiToken, Invitation, Role, User, Workspace
@@ -26,7 +28,7 @@ class WorkspaceForm(forms.ModelForm):
             "payment_instructions": forms.Textarea(attrs={"rows": 4}),
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = "Leave empty to derive it from the name."
@@ -46,11 +48,27 @@ class InvitationForm(forms.ModelForm):
 
 
 class ApiTokenForm(forms.ModelForm):
+    workspace = forms.ModelChoiceField(
+        queryset=Workspace.objects.none(),
+        required=False,
+        empty_label="All my workspaces",
+        to_field_name="slug",
+        label="Reaches",
+        help_text="Limit it to one workspace if that is all it needs.",
+    )
+
     class Meta:
         model = ApiToken
         fields = ["name"]
         labels = {"name": "Token name"}
         widgets = {"name": forms.TextInput(attrs={"placeholder": "e.g. Accounting sync"})}
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from accounts.selectors import workspaces_for_user
+
+        # Offered: the person's own workspaces (the service checks membership again).
+        self.fields["workspace"].queryset = workspaces_for_user(user=user)  # type: ignore[attr-defined]
 
 
 class ProfileForm(forms.ModelForm):

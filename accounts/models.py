@@ -4,9 +4,11 @@ import datetime as dt
 import secrets
 import zoneinfo
 from datetime import timedelta
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.files import File
 from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
@@ -16,7 +18,7 @@ from accounts.tenancy import TenantModel
 from core.currencies import currency_choices
 
 
-def validate_logo(file) -> None:
+def validate_logo(file: File[bytes] | None) -> None:
     from django.core.exceptions import ValidationError
 
     if file and file.size > 512 * 1024:
@@ -28,7 +30,7 @@ def validate_logo(file) -> None:
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
-    def _create_user(self, email: str, password: str | None, **extra) -> User:
+    def _create_user(self, email: str, password: str | None, **extra: Any) -> User:
         if not email:
             raise ValueError("An email address is required.")
         user = self.model(email=self.normalize_email(email).lower(), **extra)
@@ -36,12 +38,12 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.setdefault("is_staff", False)
         extra.setdefault("is_superuser", False)
         return self._create_user(email, password, **extra)
 
-    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
         extra.update(is_staff=True, is_superuser=True)
         return self._create_user(email, password, **extra)
 
@@ -59,11 +61,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         "Workspace", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = UserManager()
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
 
     def __str__(self) -> str:
         return self.email
@@ -185,7 +187,7 @@ class Membership(TenantModel):
         return self.role_enum.can_manage
 
 
-def _invitation_expiry():
+def _invitation_expiry() -> dt.datetime:
     return timezone.now() + timedelta(days=14)
 
 
@@ -236,7 +238,9 @@ class ApiToken(models.Model):
     """A personal API token. Shown once at creation; only its SHA-256 is stored.
 
     Tokens belong to a user, not a workspace: a request still names the workspace in its
-    URL and is checked against the user's membership there, exactly like a page.
+    URL and is checked against the user's membership there, exactly like a page. A token
+    may also be limited to one workspace (an accounting sync for one business): then it
+    reaches that workspace's endpoints only, and none of the account-level ones.
     """
 
     PREFIX = "pf_"
@@ -248,6 +252,11 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     # The first characters of the token, so a person can tell tokens apart in a list.
     key_hint = models.CharField(max_length=12, editable=False)
+    # The one workspace the token reaches, or null for all of the user's. A limit, not an
+    # owner: tokens are looked up across workspaces, so this model is not tenant-scoped.
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -265,6 +274,11 @@ class ApiToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def tenant_limit(self) -> Workspace | None:
+        """The tenant this token is limited to, read by `core.api.permissions`."""
+        return self.workspace
 
 
 class AuditEntry(TenantModel):

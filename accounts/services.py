@@ -4,31 +4,42 @@ acting user, writes an audit entry and sends side effects on commit."""
 from __future__ import annotations
 
 import secrets
+from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.core.files import File
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
 from accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User, Workspace
 from accounts.tenancy import workspace_scope
+from core.tenancy import membership_for
 from core.tokens import hash_token
 
 RESERVED_SLUGS = {"new", "api", "admin", "static", "media", "accounts", "settings", "w"}
 
 
 def audit_record(
-    *, workspace: Workspace, actor: User | None, action: str, obj=None, **data
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    **data: object,
 ) -> AuditEntry:
-    return AuditEntry.objects.create(
+    """Append who did what. `data` holds JSON-ready details of the change; it stays a
+    keyword bag because every app's services call this with their own details."""
+    entry: AuditEntry = AuditEntry.objects.create(
         workspace=workspace,
         actor=actor,
         action=action,
-        object_type=obj._meta.model_name if obj is not None else "",
+        object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
         data=data,
     )
+    return entry
 
 
 def workspace_slug_suggest(*, name: str) -> str:
@@ -87,14 +98,42 @@ def workspace_create(
 
 
 @transaction.atomic
-def workspace_update(*, workspace: Workspace, actor: User, **fields) -> Workspace:
-    changed = {}
-    if fields.get("logo") is False:  # "clear" ticked on the form
-        fields["logo"] = ""
-    for name, value in fields.items():
-        if getattr(workspace, name) != value:
-            changed[name] = str(value)
-            setattr(workspace, name, value)
+def workspace_update(
+    *,
+    workspace: Workspace,
+    actor: User,
+    name: str | None = None,
+    country: str | None = None,
+    base_currency: str | None = None,
+    timezone_name: str | None = None,
+    invoice_prefix: str | None = None,
+    payment_terms_days: int | None = None,
+    legal_name: str | None = None,
+    billing_address: str | None = None,
+    tax_id: str | None = None,
+    logo: File[bytes] | Literal[False] | None = None,
+    payment_instructions: str | None = None,
+) -> Workspace:
+    """Change the settings given; None leaves a setting as it is (a PATCH names only
+    some). `logo=False` removes the logo: the form's "clear" box."""
+    values: dict[str, object] = {
+        "name": name,
+        "country": country,
+        "base_currency": base_currency,
+        "timezone": timezone_name,
+        "invoice_prefix": invoice_prefix,
+        "payment_terms_days": payment_terms_days,
+        "legal_name": legal_name,
+        "billing_address": billing_address,
+        "tax_id": tax_id,
+        "logo": "" if logo is False else logo,
+        "payment_instructions": payment_instructions,
+    }
+    changed: dict[str, str] = {}
+    for field, value in values.items():
+        if value is not None and getattr(workspace, field) != value:
+            changed[field] = str(value)
+            setattr(workspace, field, value)
     workspace.full_clean()
     workspace.save()
     with workspace_scope(workspace):
@@ -185,6 +224,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
             raise ValidationError(
                 f"This invitation was sent to {invitation.email}. Sign in with that address."
             )
+        membership: Membership
         membership, _ = Membership.objects.get_or_create(
             workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
         )
@@ -276,12 +316,21 @@ def user_update_profile(*, user: User, full_name: str) -> User:
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the secret, which is never stored or shown again."""
+def api_token_create(
+    *, user: User, name: str, workspace: Workspace | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the secret, which is never stored or shown again.
+    With a `workspace`, the token reaches only that one, which must be one of the user's."""
+    if workspace is not None and membership_for(user, workspace) is None:
+        raise ValidationError({"workspace": "Choose one of your workspaces."})
     name = name.strip() or "API token"
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
-        user=user, name=name[:80], key_hash=hash_token(key), key_hint=key[:10]
+        user=user,
+        name=name[:80],
+        key_hash=hash_token(key),
+        key_hint=key[:10],
+        workspace=workspace,
     )
     return token, key
 

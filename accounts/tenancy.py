@@ -51,14 +51,21 @@ def workspace_scope(workspace: Workspace | None) -> Any:
     return tenant_scope(workspace)
 
 
-class WorkspaceRequest(HttpRequest):
+class SignedInRequest(HttpRequest):
+    """A request of a signed-in person (a `login_required` page): annotate the view's
+    `request` with this for mypy. Only a type."""
+
+    user: User
+
+
+class WorkspaceRequest(SignedInRequest):
     """A request under /w/<slug>/ (or the workspace API) as views see it after the tenant
     middleware and `role_required`: annotate a view's `request` with this for mypy. Only a
-    type: the attributes are set by `core.tenancy.TenantMiddleware`."""
+    type: the attributes are set by `core.tenancy.TenantMiddleware`, which also sent
+    anonymous people to the login, so `user` is signed in."""
 
     workspace: Workspace
     membership: Membership
-    user: User  # signed in: the middleware sent anonymous users to the login
 
 
 # Task bodies decorated with this take `workspace_id=` and receive `workspace=`.

@@ -1,7 +1,7 @@
 """Pages for onboarding, workspace settings, members, invitations and API tokens.
 
 Pages under /w/<slug>/ get `request.workspace` and `request.membership` from
-`WorkspaceMiddleware` (non-members already got a 404 there); `role_required` adds the role
+`core.tenancy.TenantMiddleware` (non-members already got a 404 there); `role_required` adds the role
 check. Views stay thin: parse, call one service, render."""
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, InvitationForm, ProfileForm, WorkspaceForm
 from accounts.models import ApiToken, Invitation, Membership, Role
+from accounts.tenancy import SignedInRequest, WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 
@@ -27,10 +28,11 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: SignedInRequest) -> HttpResponse:
     """Open the last workspace used, else the first, else onboarding."""
     workspaces = selectors.workspaces_for_user(user=request.user)
-    last = workspaces.filter(pk=request.user.last_workspace_id).first()
+    last_pk = request.user.last_workspace_id
+    last = workspaces.filter(pk=last_pk).first() if last_pk is not None else None
     target = last or workspaces.first()
     if target is None:
         return redirect("accounts:workspace_create")
@@ -38,7 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def workspace_create(request: HttpRequest) -> HttpResponse:
+def workspace_create(request: SignedInRequest) -> HttpResponse:
     first = not selectors.workspaces_for_user(user=request.user).exists()
     form = WorkspaceForm(request.POST or None, initial={"base_currency": "USD", "country": "US"})
     if request.method == "POST" and form.is_valid():
@@ -63,15 +65,26 @@ def workspace_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("manage")
-def workspace_settings(request: HttpRequest) -> HttpResponse:
+def workspace_settings(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
     form = WorkspaceForm(request.POST or None, request.FILES or None, instance=workspace)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             services.workspace_update(
                 workspace=workspace,
                 actor=request.user,
-                **{k: (str(v) if k == "country" else v) for k, v in form.cleaned_data.items()},
+                name=data["name"],
+                country=str(data["country"]),
+                base_currency=data["base_currency"],
+                timezone_name=data["timezone"],
+                invoice_prefix=data["invoice_prefix"],
+                payment_terms_days=data["payment_terms_days"],
+                legal_name=data["legal_name"],
+                billing_address=data["billing_address"],
+                tax_id=data["tax_id"],
+                logo=data["logo"],
+                payment_instructions=data["payment_instructions"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -82,7 +95,7 @@ def workspace_settings(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("read")
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: WorkspaceRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST":
         if not request.membership.can_manage:
@@ -116,7 +129,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required("manage")
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_revoke(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invitation = get_tenant_object_or_404(Invitation, request.workspace, pk=pk)
     services.invitation_revoke(invitation=invitation, actor=request.user)
     messages.info(request, f"Invitation to {invitation.email} withdrawn.")
@@ -125,7 +138,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("manage")
-def membership_change(request: HttpRequest, pk: int) -> HttpResponse:
+def membership_change(request: WorkspaceRequest, pk: int) -> HttpResponse:
     membership = get_tenant_object_or_404(Membership, request.workspace, pk=pk)
     try:
         if request.POST.get("action") == "remove":
@@ -161,7 +174,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: SignedInRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=request.user, full_name=form.cleaned_data["full_name"])
@@ -171,14 +184,22 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenForm(request.POST or None)
+def api_tokens(request: SignedInRequest) -> HttpResponse:
+    form = ApiTokenForm(request.POST or None, user=request.user)
     new_key = None
     if request.method == "POST" and form.is_valid():
-        _, new_key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
-        messages.success(request, "Token created. Copy it now: it will not be shown again.")
-        form = ApiTokenForm()
-    tokens = ApiToken.objects.filter(user=request.user)
+        try:
+            _, new_key = services.api_token_create(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                workspace=form.cleaned_data["workspace"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "Token created. Copy it now: it will not be shown again.")
+            form = ApiTokenForm(user=request.user)
+    tokens = ApiToken.objects.filter(user=request.user).select_related("workspace")
     return render(
         request, "accounts/api_tokens.html", {"form": form, "tokens": tokens, "new_key": new_key}
     )
@@ -186,10 +207,8 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def api_token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def api_token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
     # Tokens are the user's own: another user's token id is a 404.
-    from django.shortcuts import get_object_or_404
-
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     services.api_token_revoke(token=token)
     messages.info(request, f"Token “{token.name}” revoked.")

@@ -98,6 +98,11 @@ def register_tenant_kind(kind: TenantKind) -> TenantKind:
     return kind
 
 
+def unregister_tenant_kind(name: str) -> None:
+    """Forget a kind: for tests that register one of their own, in their teardown."""
+    _KINDS.pop(name, None)
+
+
 def tenant_kinds() -> list[TenantKind]:
     return list(_KINDS.values())
 
@@ -116,12 +121,14 @@ def kind_of(tenant: models.Model) -> TenantKind:
 
 
 def owning_kind(model: type[models.Model]) -> TenantKind | None:
-    """The kind a model belongs to: the one whose tenant it has a direct foreign key to,
-    named after the kind. None for models no tenant owns (users, tokens, tenants)."""
+    """The kind a model belongs to: the one whose tenant it has a direct, required foreign
+    key to, named after the kind. None for models no tenant owns (users, tenants, and API
+    tokens, whose optional `workspace` is a limit, not an owner)."""
     for kind in _KINDS.values():
         field = next((f for f in model._meta.get_fields() if f.name == kind.name), None)
         remote = getattr(field, "related_model", None)
-        if remote is not None and remote._meta.label == kind.model:
+        required = not getattr(field, "null", True)
+        if remote is not None and remote._meta.label == kind.model and required:
             return kind
     return None
 

@@ -523,91 +523,182 @@ def test_invitation_token_lookup_is_the_only_cross_tenant_read(personas):
     assert invitation_from_token(token="guess") is None
 
 
+# The cross-tenant tables by tenant kind: every page and endpoint under a kind's prefixes
+# must be in its kind's table (a second kind adds its own tables here, nothing else).
+CROSS_TENANT_PAGES = {"workspace": WORKSPACE_PAGES}
+CROSS_TENANT_API = {"workspace": WORKSPACE_API}
+
+
 def _bare(pattern) -> str:
     """A pattern as text without a regex's anchors, so routes join like paths."""
     return str(pattern).removeprefix("^").removesuffix("$")
 
 
-def _workspace_routes(prefix: str) -> set[str]:
-    """Names (with their namespace) of every URL pattern under `prefix` that takes a
-    `workspace` argument."""
+def _routes():
+    """(route, namespaced name, callback) of every URL pattern of the project."""
     from django.urls import get_resolver
-
-    names = set()
 
     def walk(patterns, route="", namespace=None):
         for p in patterns:
             if hasattr(p, "url_patterns"):
                 yield from walk(p.url_patterns, route + _bare(p.pattern), p.namespace or namespace)
-            elif p.name:
-                yield route + _bare(p.pattern), f"{namespace}:{p.name}" if namespace else p.name
+            else:
+                name = f"{namespace}:{p.name}" if namespace and p.name else p.name
+                yield route + _bare(p.pattern), name, p.callback
 
-    for route, name in walk(get_resolver().url_patterns):
-        if route.startswith(prefix) and ("<slug:workspace>" in route or "(?P<workspace>" in route):
+    return list(walk(get_resolver().url_patterns))
+
+
+def _takes_tenant(route: str, kind) -> bool:
+    """Whether a route takes the kind's URL argument (`<slug:workspace>` or a router's
+    `(?P<workspace>…)`)."""
+    return f"<slug:{kind.name}>" in route or f"(?P<{kind.name}>" in route
+
+
+def _page_prefix(kind) -> str:
+    return f"{kind.page_prefix}/"
+
+
+def _api_prefix(kind) -> str:
+    from core.tenancy import API_ROOT
+
+    return f"{API_ROOT.removeprefix('/')}{kind.api_prefix}/"
+
+
+def _tenant_routes(kind, prefix: str) -> set[str]:
+    """Names of every URL pattern under `prefix` that takes the kind's argument; a route
+    without a name could not be in a table, so there is none."""
+    names = set()
+    for route, name, _ in _routes():
+        if route.startswith(prefix) and _takes_tenant(route, kind):
+            assert name, f"{route} has no name, so it cannot be in the cross-tenant table"
             names.add(name)
     return names
 
 
-def test_every_workspace_page_is_in_the_cross_tenant_table():
-    """A new page under /w/<workspace>/ must be added to WORKSPACE_PAGES above."""
-    assert _workspace_routes("w/") == {name for name, _ in WORKSPACE_PAGES}
+def _kinds():
+    from core.tenancy import tenant_kinds
+
+    kinds = tenant_kinds()
+    assert "workspace" in {k.name for k in kinds}  # the checks below are never vacuous
+    return kinds
 
 
-def test_every_workspace_endpoint_is_in_the_cross_tenant_table():
-    """A new endpoint under /api/v1/workspaces/<workspace>/ must be added to WORKSPACE_API."""
-    assert _workspace_routes("api/v1/workspaces/") == {name for name, _ in WORKSPACE_API}
+def test_every_tenant_page_is_in_the_cross_tenant_table():
+    """A new page under a kind's prefix (/w/<workspace>/…) must be added to its kind's
+    table above (WORKSPACE_PAGES for workspaces)."""
+    for kind in _kinds():
+        table = {name for name, _ in CROSS_TENANT_PAGES.get(kind.name, [])}
+        assert _tenant_routes(kind, _page_prefix(kind)) == table, kind.name
 
 
-def test_every_workspace_endpoint_uses_the_scoped_base():
-    """Each workspace API view subclasses WorkspaceViewSet (scoped queryset, 404 permission);
-    each of its serializers narrows related fields with WorkspaceSerializerMixin."""
-    from django.urls import get_resolver
+def test_every_tenant_endpoint_is_in_the_cross_tenant_table():
+    """A new endpoint under a kind's prefix (/api/v1/workspaces/<workspace>/…) must be
+    added to its kind's table above (WORKSPACE_API for workspaces)."""
+    for kind in _kinds():
+        table = {name for name, _ in CROSS_TENANT_API.get(kind.name, [])}
+        assert _tenant_routes(kind, _api_prefix(kind)) == table, kind.name
 
-    from accounts.api.base import WorkspaceSerializerMixin, WorkspaceViewSet
-    from accounts.api.views import WorkspaceApiViewSet
 
-    def walk(patterns, prefix=""):
-        for p in patterns:
-            if hasattr(p, "url_patterns"):
-                yield from walk(p.url_patterns, prefix + str(p.pattern))
-            else:
-                yield prefix + str(p.pattern), p.callback
+def test_a_tenant_argument_appears_only_under_its_kinds_prefixes():
+    """The middleware resolves and scopes a tenant only under its kind's prefixes; a route
+    elsewhere taking the same argument would run unscoped and unchecked."""
+    for kind in _kinds():
+        for route, name, _ in _routes():
+            if _takes_tenant(route, kind):
+                assert route.startswith((_page_prefix(kind), _api_prefix(kind))), (name, route)
+
+
+def test_every_tenant_endpoint_uses_the_scoped_base():
+    """Each API view under a kind's prefix subclasses TenantViewSet (scoped queryset, 404
+    permission), and each of its serializers narrows related fields with
+    TenantSerializerMixin. The tenant's own route (/workspaces/<workspace>/) serves no
+    tenant-owned rows, but must still let members only in."""
+    from core.api.permissions import IsTenantMember
+    from core.api.serializers import TenantSerializerMixin
+    from core.api.viewsets import TenantViewSet
 
     checked = 0
-    for route, callback in walk(get_resolver().url_patterns):
-        cls = getattr(callback, "cls", None)
-        if not route.startswith("api/v1/workspaces/<slug:workspace>/") or cls is None:
-            continue
-        if cls is WorkspaceApiViewSet:  # the workspace itself, checked by membership
-            continue
-        assert issubclass(cls, WorkspaceViewSet), route
-        assert issubclass(cls.serializer_class, WorkspaceSerializerMixin), (
-            f"{cls.serializer_class.__name__} must narrow related fields to the workspace"
-        )
-        checked += 1
+    for kind in _kinds():
+        for route, _, callback in _routes():
+            cls = getattr(callback, "cls", None)
+            if cls is None or not route.startswith(_api_prefix(kind)):
+                continue
+            if not _takes_tenant(route, kind):
+                continue
+            if getattr(cls, "lookup_url_kwarg", None) == kind.name:  # the tenant itself
+                permissions = cls(kwargs={kind.name: "any"}).get_permissions()
+                assert any(isinstance(p, IsTenantMember) for p in permissions), route
+                continue
+            assert issubclass(cls, TenantViewSet), route
+            assert issubclass(cls.serializer_class, TenantSerializerMixin), (
+                f"{cls.serializer_class.__name__} must narrow related fields to the tenant"
+            )
+            checked += 1
     assert checked >= 3
 
 
+def _filters_on(queryset, field) -> bool:
+    return any(
+        getattr(getattr(child, "lhs", None), "target", None) == field
+        for child in queryset.query.where.children
+    )
+
+
 def test_every_tenant_model_has_a_scoped_default_manager():
-    """A model with a `workspace` foreign key is tenant-owned: its default manager must be
-    scoped, so an unscoped query fails loudly instead of returning every tenant's rows."""
+    """A model a kind owns (a required foreign key named after the kind, to its tenant) has
+    a default manager scoped on that kind's dimension: unscoped, a query fails loudly
+    instead of returning every tenant's rows; in a scope, it filters on that foreign key.
+    The workspace kind's models share `TenantModel`."""
     from django.apps import apps
     from django_scopes.manager import DisabledQuerySet
 
-    tenant_models = [
-        m
-        for m in apps.get_models()
-        if any(f.name == "workspace" and f.is_relation for f in m._meta.fields)
-    ]
-    assert len(tenant_models) >= 4
-    for model in tenant_models:
-        assert isinstance(model._default_manager.get_queryset(), DisabledQuerySet), (
+    from accounts.tenancy import TenantModel
+    from core.tenancy import owning_kind
+
+    owned = {model: owning_kind(model) for model in apps.get_models()}
+    owned = {model: kind for model, kind in owned.items() if kind is not None}
+    assert sum(kind.name == "workspace" for kind in owned.values()) >= 4
+    for model, kind in owned.items():
+        manager = model._default_manager
+        assert isinstance(manager.get_queryset(), DisabledQuerySet), (
             f"{model.__name__} is tenant-owned but its default manager is not scoped"
         )
-        if model._meta.app_label in ("accounts", "engagements"):
-            from accounts.tenancy import TenantModel
-
+        with scope(**{kind.name: -1}):
+            assert _filters_on(manager.get_queryset(), model._meta.get_field(kind.name)), (
+                f"{model.__name__}'s default manager is not scoped on {kind.name!r}"
+            )
+        if kind.name == "workspace":
             assert issubclass(model, TenantModel), model
+
+
+# Foreign keys to a tenant that do not make their row tenant-owned, and why.
+TENANT_REFERENCES = {
+    ("accounts.User", "last_workspace"): "a hint where to open; membership is checked on use",
+    ("accounts.ApiToken", "workspace"): "optional limit of a user's token; null = unlimited",
+}
+
+
+def test_no_model_reaches_a_tenant_under_another_name_only():
+    """A row pointing at a tenant through a differently named (or optional) key only would
+    escape the kind's scope: `owning_kind` would not see it. Every such key is either on a
+    model that also has the direct one, or a listed reference."""
+    from django.apps import apps
+
+    from core.tenancy import owning_kind
+
+    tenant_models = {kind.model: kind for kind in _kinds()}
+    for model in apps.get_models():
+        for field in model._meta.get_fields():
+            if not (field.is_relation and field.concrete and field.related_model):
+                continue
+            kind = tenant_models.get(field.related_model._meta.label)
+            if kind is None or owning_kind(model) == kind:
+                continue
+            assert (model._meta.label, field.name) in TENANT_REFERENCES, (
+                f"{model._meta.label}.{field.name} points at a {kind.name} without "
+                f"{model.__name__} having the direct, required `{kind.name}` foreign key"
+            )
 
 
 def test_a_scope_without_a_workspace_is_refused():

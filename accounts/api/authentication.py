@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, User
 from core.tokens import hash_token
 
 
@@ -11,14 +14,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     keyword = "Bearer"
 
-    def authenticate(self, request):
+    def authenticate(self, request: Request) -> tuple[User, ApiToken] | None:
         header = authentication.get_authorization_header(request).decode("latin-1").split()
         if not header or header[0].lower() not in ("bearer", "token"):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header.")
         token = (
-            ApiToken.objects.select_related("user")
+            ApiToken.objects.select_related("user", "workspace")
             .filter(key_hash=hash_token(header[1]), revoked_at__isnull=True)
             .first()
         )
@@ -30,7 +33,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token
 
-    def authenticate_header(self, request) -> str:
+    def authenticate_header(self, request: Request) -> str:
         return self.keyword
 
 
@@ -38,5 +41,5 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.api.authentication.BearerTokenAuthentication"
     name = "bearerAuth"
 
-    def get_security_definition(self, auto_schema):
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "http", "scheme": "bearer", "bearerFormat": "pf_…"}

@@ -1,3 +1,5 @@
+from typing import Any, cast
+
 from django.contrib.auth import authenticate
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
@@ -23,8 +25,15 @@ class TokenRequestSerializer(serializers.Serializer):
         default="API token",
         help_text="A label to recognise the token by in your account settings.",
     )
+    workspace = serializers.SlugField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        help_text="Limit the token to this workspace (its slug): it then reaches that "
+        "workspace's endpoints only. Leave out for a token that reaches all of yours.",
+    )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from allauth.mfa.models import Authenticator
 
         user = authenticate(
@@ -47,6 +56,14 @@ class TokenRequestSerializer(serializers.Serializer):
                     {"otp_code": "This code is not valid."}, code="otp_invalid"
                 )
         attrs["user"] = user
+        # Membership is the service's check; an unknown slug gets the same answer, so the
+        # error does not tell which workspaces exist.
+        slug = attrs.get("workspace") or None
+        attrs["workspace"] = Workspace.objects.filter(slug=slug).first() if slug else None
+        if slug and attrs["workspace"] is None:
+            raise serializers.ValidationError(
+                {"workspace": "Choose one of your workspaces."}, code="invalid"
+            )
         return attrs
 
 
@@ -54,19 +71,31 @@ class TokenCreatedSerializer(serializers.Serializer):
     token = serializers.CharField(help_text="The secret. Shown once; store it now.")
     id = serializers.IntegerField()
     name = serializers.CharField()
+    workspace = serializers.CharField(
+        allow_null=True, help_text="The workspace the token is limited to; null for all."
+    )
     created_at = serializers.DateTimeField()
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
+    workspace: "serializers.SlugRelatedField[Workspace]" = serializers.SlugRelatedField(
+        slug_field="slug",
+        read_only=True,
+        help_text="The workspace the token is limited to; null for all of yours.",
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "key_hint", "created_at", "last_used_at", "revoked_at"]
+        fields = [
+            "id",
+            "name",
+            "key_hint",
+            "workspace",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
         read_only_fields = fields
-
-
-class Meta:
-    model = Membership
-    fields = ["workspace", "role"]
 
 
 class MyWorkspaceSerializer(serializers.Serializer):
@@ -85,13 +114,14 @@ class MeSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "email", "date_joined", "two_factor_enabled", "workspaces"]
 
     @extend_schema_field(MyWorkspaceSerializer(many=True))
-    def get_workspaces(self, user) -> list[dict]:
-        return MyWorkspaceSerializer(workspaces_for_user(user=user), many=True).data
+    def get_workspaces(self, user: User) -> list[dict[str, Any]]:
+        data = MyWorkspaceSerializer(workspaces_for_user(user=user), many=True).data
+        return cast(list[dict[str, Any]], data)  # many=True: a list, whatever the stubs say
 
-    def get_two_factor_enabled(self, user) -> bool:
+    def get_two_factor_enabled(self, user: User) -> bool:
         from allauth.mfa.utils import is_mfa_enabled
 
-        return is_mfa_enabled(user)
+        return bool(is_mfa_enabled(user))
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -115,7 +145,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "role"]
 
-    def get_role(self, workspace) -> str | None:
+    def get_role(self, workspace: Workspace) -> str | None:
         return getattr(workspace, "my_role", None)
 
 

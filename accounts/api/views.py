@@ -1,22 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import selectors, services
 from accounts.api import serializers as s
 from accounts.api.base import WorkspaceViewSet
-from accounts.models import ApiToken, Invitation, Membership
+from accounts.models import ApiToken, Invitation, Membership, User, Workspace
 from core.api.errors import as_drf_error
-from core.api.permissions import IsTenantMember
+from core.api.permissions import IsNotTenantLimited, IsTenantMember
+
+
+def _user(request: Request) -> User:
+    """The caller: every view here but the token exchange requires authentication."""
+    return cast(User, request.user)
 
 
 class TokenCreateView(APIView):
     """Exchange email + password (+ TOTP code when two-factor is on) for an API token."""
 
-    authentication_classes: list = []
+    authentication_classes: list[type[Any]] = []
     permission_classes = [permissions.AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth_token"
@@ -27,40 +40,58 @@ class TokenCreateView(APIView):
         auth=[],
         tags=["auth"],
     )
-    def post(self, request):
+    def post(self, request: Request) -> Response:
         serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, key = services.api_token_create(
-            user=serializer.validated_data["user"], name=serializer.validated_data["name"]
-        )
-        body = {"token": key, "id": token.pk, "name": token.name, "created_at": token.created_at}
+        data = serializer.validated_data
+        try:
+            token, key = services.api_token_create(
+                user=data["user"], name=data["name"], workspace=data["workspace"]
+            )
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        body = {
+            "token": key,
+            "id": token.pk,
+            "name": token.name,
+            "workspace": token.workspace.slug if token.workspace else None,
+            "created_at": token.created_at,
+        }
         return Response(s.TokenCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["auth"])
-class ApiTokenViewSet(mixins.ListModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
-    """Your API tokens. DELETE revokes one (it stops working at once)."""
+class ApiTokenViewSet(
+    mixins.ListModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your API tokens. DELETE revokes one (it stops working at once). Not with a token
+    limited to one workspace."""
 
     serializer_class = s.ApiTokenSerializer
+    permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=self.request.user)
+        return ApiToken.objects.filter(user=_user(self.request)).select_related("workspace")
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: ApiToken) -> None:
         services.api_token_revoke(token=instance)
 
 
 @extend_schema(tags=["me"])
 class MeView(generics.RetrieveUpdateAPIView):
-    """The signed-in user and the workspaces they belong to."""
+    """The signed-in user and the workspaces they belong to. Not with a token limited to
+    one workspace."""
 
     serializer_class = s.MeSerializer
+    permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
     http_method_names = ["get", "patch", "head", "options"]
 
-    def get_object(self):
-        return self.request.user
+    def get_object(self) -> User:
+        return _user(self.request)
 
 
 @extend_schema(tags=["workspaces"])
@@ -72,9 +103,11 @@ class WorkspaceApiViewSet(
     viewsets.GenericViewSet,
 ):
     """Workspaces you belong to. Creating one makes you its owner; owners and admins may
-    change its settings."""
+    change its settings. A token limited to one workspace reaches only that one's detail."""
 
     serializer_class = s.WorkspaceSerializer
+    # The list and create are account-level; /workspaces/<slug>/ is the tenant's own.
+    permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
     lookup_field = "slug"
     lookup_url_kwarg = "workspace"
     http_method_names = ["get", "post", "patch", "head", "options"]
@@ -82,20 +115,20 @@ class WorkspaceApiViewSet(
     # Settings change only for owners and admins (IsTenantMember reads this).
     required_role = "manage"
 
-    def get_permissions(self):
+    def get_permissions(self) -> Sequence[Any]:
         if "workspace" in self.kwargs:  # /workspaces/<slug>/: a member's, or 404
             return [permissions.IsAuthenticated(), IsTenantMember()]
         return super().get_permissions()
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Workspace]:
         # Only the caller's own workspaces: anyone else's slug is a 404.
-        return selectors.workspaces_for_user(user=self.request.user)
+        return selectors.workspaces_for_user(user=_user(self.request))
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Workspace]) -> None:
         data = serializer.validated_data
         try:
             serializer.instance = services.workspace_create(
-                user=self.request.user,
+                user=_user(self.request),
                 name=data["name"],
                 slug=data.get("slug", ""),
                 country=str(data["country"]),
@@ -106,17 +139,26 @@ class WorkspaceApiViewSet(
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
-        serializer.instance.my_role = "owner"
+        # The response's `role`: what workspaces_for_user annotates on listed workspaces.
+        serializer.instance.my_role = "owner"  # type: ignore[attr-defined]
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Workspace]) -> None:
         workspace = serializer.instance
-        fields = dict(serializer.validated_data)
-        if fields.pop("slug", workspace.slug) != workspace.slug:
+        assert workspace is not None  # an update: DRF fetched it
+        data = serializer.validated_data
+        if data.get("slug", workspace.slug) != workspace.slug:
             raise exceptions.ValidationError({"slug": "The address cannot be changed."})
-        if "country" in fields:
-            fields["country"] = str(fields["country"])
         try:
-            services.workspace_update(workspace=workspace, actor=self.request.user, **fields)
+            services.workspace_update(
+                workspace=workspace,
+                actor=_user(self.request),
+                name=data.get("name"),
+                country=str(data["country"]) if "country" in data else None,
+                base_currency=data.get("base_currency"),
+                timezone_name=data.get("timezone"),
+                invoice_prefix=data.get("invoice_prefix"),
+                payment_terms_days=data.get("payment_terms_days"),
+            )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
 
@@ -138,22 +180,24 @@ class MembershipViewSet(
     ordering_fields = ["created_at", "role"]
     filterset_fields = ["role"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Membership]:
         return super().get_queryset().select_related("user")
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Membership]) -> None:
+        membership = serializer.instance
+        assert membership is not None  # an update: DRF fetched it
         try:
             serializer.instance = services.membership_update_role(
-                membership=serializer.instance,
-                actor=self.request.user,
-                role=serializer.validated_data.get("role", serializer.instance.role),
+                membership=membership,
+                actor=_user(self.request),
+                role=serializer.validated_data.get("role", membership.role),
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Membership) -> None:
         try:
-            services.membership_remove(membership=instance, actor=self.request.user)
+            services.membership_remove(membership=instance, actor=_user(self.request))
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
 
@@ -173,19 +217,19 @@ class InvitationViewSet(
     required_role = "manage"
     filterset_fields = ["status"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Invitation]:
         return super().get_queryset().select_related("invited_by")
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Invitation]) -> None:
         try:
             serializer.instance = services.invitation_create(
-                workspace=self.request.workspace,
-                actor=self.request.user,
+                workspace=self.request.workspace,  # type: ignore[attr-defined]  # the middleware's
+                actor=_user(self.request),
                 email=serializer.validated_data["email"],
                 role=serializer.validated_data["role"],
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc
 
-    def perform_destroy(self, instance):
-        services.invitation_revoke(invitation=instance, actor=self.request.user)
+    def perform_destroy(self, instance: Invitation) -> None:
+        services.invitation_revoke(invitation=instance, actor=_user(self.request))

@@ -293,6 +293,71 @@ def test_settings_page_is_for_managers(client, personas):
     assert (personas.a.name, personas.a.base_currency) == ("Alice & Co", "EUR")
 
 
+def _png() -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_settings_page_uploads_keeps_and_clears_the_logo(client, personas, settings, tmp_path):
+    """A save without a file keeps the logo; the form's "clear" box removes it."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    url = reverse("accounts:workspace_settings", args=["alice-studio"])
+    form = {
+        "name": "Alice Studio",
+        "country": "US",
+        "base_currency": "USD",
+        "timezone": "UTC",
+        "invoice_prefix": "INV-",
+        "payment_terms_days": 30,
+    }
+    client.force_login(personas.alice)
+
+    logo = SimpleUploadedFile("logo.png", _png(), content_type="image/png")
+    response = client.post(url, {**form, "logo": logo})
+    assert response.status_code == 302, response.context["form"].errors
+    personas.a.refresh_from_db()
+    assert personas.a.logo.name.startswith("logos/logo")
+
+    assert client.post(url, {**form, "payment_terms_days": 14}).status_code == 302
+    personas.a.refresh_from_db()
+    assert personas.a.logo.name.startswith("logos/logo")
+    assert personas.a.payment_terms_days == 14
+
+    assert client.post(url, {**form, "logo-clear": "on"}).status_code == 302
+    personas.a.refresh_from_db()
+    assert not personas.a.logo
+
+
+def test_api_settings_change_names_only_what_changed(api_as, personas):
+    response = api_as(personas.alice).patch(
+        "/api/v1/workspaces/alice-studio/",
+        {"name": "Alice & Co", "country": "FR", "timezone": "Europe/Paris"},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    personas.a.refresh_from_db()
+    assert (personas.a.name, personas.a.country, personas.a.timezone) == (
+        "Alice & Co",
+        "FR",
+        "Europe/Paris",
+    )
+    assert personas.a.payment_terms_days == 30
+    with scopes_disabled():
+        entry = AuditEntry.objects.filter(action="workspace.update").get()
+    assert entry.data["changed"] == {
+        "name": "Alice & Co",
+        "country": "FR",
+        "timezone": "Europe/Paris",
+    }
+
+
 def test_members_page_invite_and_role_change(client, personas):
     client.force_login(personas.alice)
     url = reverse("accounts:members", args=["alice-studio"])
