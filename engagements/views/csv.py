@@ -12,21 +12,23 @@ from django.utils import timezone
 
 from core import csvtools
 from core.pages import role_required
-from engagements import csv_io
+from engagements import csv_import
+from engagements.csv_columns import CLIENT_COLUMNS, TIME_COLUMNS
+from engagements.csv_export import EXPORTS
 from engagements.models import Engagement, EngagementStatus
 
 IMPORTS = {
     "clients": {
         "title": "Clients",
-        "columns": csv_io.CLIENT_COLUMNS,
-        "run": csv_io.clients_import,
+        "columns": CLIENT_COLUMNS,
+        "run": csv_import.clients_import,
         "noun": ("client", "clients"),
         "template_url": "engagements:csv_template_clients",
     },
     "time-entries": {
         "title": "Time entries",
-        "columns": csv_io.TIME_COLUMNS,
-        "run": csv_io.time_entries_import,
+        "columns": TIME_COLUMNS,
+        "run": csv_import.time_entries_import,
         "noun": ("time entry", "time entries"),
         "template_url": "engagements:csv_template_time_entries",
     },
@@ -77,7 +79,7 @@ def import_export(request: HttpRequest) -> HttpResponse:
                 outcome = spec["run"](
                     workspace=request.workspace, actor=request.user, upload=upload
                 )
-            except csv_io.ImportRejected as exc:
+            except csv_import.ImportRejected as exc:
                 result = {
                     "kind": kind,
                     "title": spec["title"],
@@ -98,15 +100,15 @@ def import_export(request: HttpRequest) -> HttpResponse:
                 "kind": kind,
                 "title": IMPORTS.get(kind, {}).get("title", "Import"),
                 "file": "",
-                "errors": [csv_io.RowError(0, "", "Choose a CSV file to import.")],
+                "errors": [csv_import.RowError(0, "", "Choose a CSV file to import.")],
                 "total": 1,
             }
     context = {
         "imports": [{"kind": kind, **spec} for kind, spec in IMPORTS.items()],
         "exports": EXPORT_LABELS,
         "result": result,
-        "max_rows": csv_io.MAX_ROWS,
-        "max_mb": csv_io.MAX_BYTES // (1024 * 1024),
+        "max_rows": csv_import.MAX_ROWS,
+        "max_mb": csv_import.MAX_BYTES // (1024 * 1024),
     }
     return render(request, "engagements/csv/import_export.html", context)
 
@@ -119,7 +121,7 @@ def _filename(request: HttpRequest, kind: str) -> str:
 def csv_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
     """Stream one export. The queryset is built here, inside the request's workspace scope,
     and filtered by the workspace explicitly; the rows are read as the response streams."""
-    export = csv_io.EXPORTS[kind](request.workspace)
+    export = EXPORTS[kind](request.workspace)
     response = StreamingHttpResponse(
         csvtools.csv_stream(export.header, export.rows), content_type="text/csv; charset=utf-8"
     )
@@ -144,7 +146,7 @@ def csv_template(request: HttpRequest, kind: str) -> HttpResponse:
             "user": request.user.email,
             **({"engagement": engagement} if engagement else {}),
         }
-    body = csv_io.template_csv(IMPORTS[kind]["columns"], example)
+    body = csv_import.template_csv(IMPORTS[kind]["columns"], example)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     return response

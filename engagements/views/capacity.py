@@ -25,7 +25,7 @@ from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.capacity import Week, capacity_weeks, monday_of
-from engagements.forms_capacity import WEEKDAY_LABELS, AvailabilityForm, BlockedTimeForm
+from engagements.forms.capacity import WEEKDAY_LABELS, AvailabilityForm, BlockedTimeForm
 from engagements.models import Availability, BlockedTime
 
 WEEKS = 12

@@ -30,7 +30,7 @@ from core.pages import form_errors_from, role_required
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 from core.tenancy import get_tenant_object_or_404, membership_for
 from engagements import services
-from engagements.forms_proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
+from engagements.forms.proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
 from engagements.models import Engagement, PayModel, Proposal
 
 

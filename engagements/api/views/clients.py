@@ -1,0 +1,112 @@
+"""API for clients and their contacts."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from accounts.api.base import WorkspaceViewSet
+from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from engagements import services
+from engagements.api import filters
+from engagements.api import serializers as s
+from engagements.models import (
+    Client,
+    Contact,
+)
+
+
+@extend_schema(tags=["clients"])
+class ClientViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceViewSet,
+):
+    """Clients of the workspace. A client with engagements cannot be deleted: archive it."""
+
+    model = Client
+    serializer_class = s.ClientSerializer
+    filterset_class = filters.ClientFilter
+    ordering_fields = ["name", "created_at"]
+    http_method_names = WRITE_METHODS
+
+    @staticmethod
+    def _fields(data) -> dict:
+        return {k: str(v) if k == "country" else v for k, v in data.items()}
+
+    def perform_create(self, serializer):
+        with service_errors():
+            serializer.instance = services.client_create(
+                workspace=self.request.workspace,
+                actor=self.request.user,
+                **self._fields(serializer.validated_data),
+            )
+
+    def perform_update(self, serializer):
+        with service_errors():
+            serializer.instance = services.client_update(
+                client=serializer.instance,
+                actor=self.request.user,
+                **self._fields(serializer.validated_data),
+            )
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.client_delete(client=instance, actor=self.request.user)
+
+    @extend_schema(request=None, responses=s.ClientSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, *args, **kwargs):
+        """Hide the client from current work; everything recorded for it stays."""
+        client = services.client_archive(client=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(client).data)
+
+    @extend_schema(request=None, responses=s.ClientSerializer)
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, *args, **kwargs):
+        client = services.client_archive(
+            client=self.get_object(), actor=request.user, archived=False
+        )
+        return Response(self.get_serializer(client).data)
+
+
+@extend_schema(tags=["clients"])
+class ContactViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceViewSet,
+):
+    """People at the workspace's clients. Filter by `client` for one client's contacts."""
+
+    model = Contact
+    serializer_class = s.ContactSerializer
+    filterset_class = filters.ContactFilter
+    ordering_fields = ["name"]
+    http_method_names = WRITE_METHODS
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        with service_errors():
+            serializer.instance = services.contact_save(
+                client=data.pop("client"), actor=self.request.user, **data
+            )
+
+    def perform_update(self, serializer):
+        contact = serializer.instance
+        data = dict(serializer.validated_data)
+        refuse_change(contact, data, "client")
+        with service_errors():
+            serializer.instance = services.contact_save(
+                client=contact.client, actor=self.request.user, contact=contact, **data
+            )
+
+    def perform_destroy(self, instance):
+        services.contact_delete(contact=instance, actor=self.request.user)

@@ -1,0 +1,223 @@
+"""API for the work an engagement records: time, milestones, outcomes, revenue reports,
+expenses. Frozen once invoiced."""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from accounts.api.base import WorkspaceViewSet
+from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from engagements import services
+from engagements.api import filters
+from engagements.api import serializers as s
+from engagements.models import (
+    BillingClaim,
+    Expense,
+    Milestone,
+    Outcome,
+    RevenueReport,
+    TimeEntry,
+)
+
+
+def _invoiced(kind: str) -> Exists:
+    return Exists(
+        BillingClaim.objects.filter(kind=kind, source_id=OuterRef("pk"), released_at__isnull=True)
+    )
+
+
+class _EngagementRecordViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    WorkspaceViewSet,
+):
+    """A record on one engagement, written by `services.<kind>_save(engagement=…,
+    <kind>=…)` and deleted by `services.record_delete`; frozen once invoiced."""
+
+    http_method_names = WRITE_METHODS
+    claim_kind: str
+    record_arg: str  # the service's keyword for the record being edited
+
+    def get_queryset(self):
+        return super().get_queryset().annotate(invoiced=_invoiced(self.claim_kind))
+
+    def save_record(self, **kwargs):
+        raise NotImplementedError
+
+    def transition(self, request, body_serializer, service) -> Response:
+        """A state change on one record (deliver, accept): parse the body, call the
+        service with the record and the acting user, answer with the record."""
+        body = body_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            record = service(
+                **{self.record_arg: self.get_object()},
+                actor=request.user,
+                **body.validated_data,
+            )
+        return Response(self.serializer_class(record).data)
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        with service_errors():
+            serializer.instance = self.save_record(
+                engagement=data.pop("engagement"), actor=self.request.user, **data
+            )
+
+    def perform_update(self, serializer):
+        record = serializer.instance
+        data = dict(serializer.validated_data)
+        refuse_change(record, data, "engagement")
+        with service_errors():
+            serializer.instance = self.save_record(
+                engagement=record.engagement,
+                actor=self.request.user,
+                **{self.record_arg: record},
+                **data,
+            )
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.record_delete(record=instance, kind=self.claim_kind, actor=self.request.user)
+
+
+_written = extend_schema(responses=s.TimeEntryWrittenSerializer)
+
+
+@extend_schema(tags=["time"])
+@extend_schema_view(create=_written, partial_update=_written)
+class TimeEntryViewSet(_EngagementRecordViewSet):
+    """Time logged on engagements. Writes answer `weekly_cap_exceeded` so a client can
+    warn when an hourly engagement's weekly cap is passed (the entry is saved anyway)."""
+
+    model = TimeEntry
+    serializer_class = s.TimeEntrySerializer
+    filterset_class = filters.TimeEntryFilter
+    ordering_fields = ["date", "minutes", "created_at"]
+    claim_kind = BillingClaim.Kind.TIME
+
+    def get_serializer_class(self):
+        if self.action in ("create", "partial_update", "update"):
+            return s.TimeEntryWrittenSerializer
+        return super().get_serializer_class()
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self._flag_cap(serializer.instance)
+
+    def perform_update(self, serializer):
+        entry = serializer.instance
+        data = dict(serializer.validated_data)
+        # The service moves an entry between engagements itself.
+        with service_errors():
+            serializer.instance = services.time_entry_save(
+                engagement=data.pop("engagement", entry.engagement),
+                actor=self.request.user,
+                entry=entry,
+                **data,
+            )
+        self._flag_cap(serializer.instance)
+
+    def perform_destroy(self, instance):
+        with service_errors():
+            services.time_entry_delete(entry=instance, actor=self.request.user)
+
+    def save_record(self, **kwargs):
+        return services.time_entry_save(**kwargs)
+
+    @staticmethod
+    def _flag_cap(entry: TimeEntry) -> None:
+        entry.weekly_cap_exceeded = services.weekly_cap_exceeded(entry.engagement, entry.date)
+
+
+@extend_schema(tags=["fixed fee"])
+class MilestoneViewSet(_EngagementRecordViewSet):
+    """Fixed-fee milestones: pending → delivered → accepted (billable once accepted)."""
+
+    model = Milestone
+    serializer_class = s.MilestoneSerializer
+    filterset_class = filters.MilestoneFilter
+    ordering_fields = ["due_date", "amount"]
+    claim_kind = BillingClaim.Kind.MILESTONE
+    record_arg = "milestone"
+
+    def save_record(self, **kwargs):
+        return services.milestone_save(**kwargs)
+
+    @extend_schema(request=s.MilestoneDeliverSerializer, responses=s.MilestoneSerializer)
+    @action(detail=True, methods=["post"])
+    def deliver(self, request, *args, **kwargs):
+        return self.transition(request, s.MilestoneDeliverSerializer, services.milestone_deliver)
+
+    @extend_schema(request=s.MilestoneAcceptSerializer, responses=s.MilestoneSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        """Record the client's acceptance, on their word (who, and when). Repeating it
+        changes nothing."""
+        return self.transition(request, s.MilestoneAcceptSerializer, services.milestone_accept)
+
+
+@extend_schema(tags=["outcome bounties"])
+class OutcomeViewSet(_EngagementRecordViewSet):
+    """Outcome bounties: a fee owed once the outcome is accepted."""
+
+    model = Outcome
+    serializer_class = s.OutcomeSerializer
+    filterset_class = filters.OutcomeFilter
+    ordering_fields = ["accepted_at", "fee"]
+    claim_kind = BillingClaim.Kind.OUTCOME
+    record_arg = "outcome"
+
+    def save_record(self, **kwargs):
+        return services.outcome_save(**kwargs)
+
+    @extend_schema(request=s.OutcomeAcceptSerializer, responses=s.OutcomeSerializer)
+    @action(detail=True, methods=["post"])
+    def accept(self, request, *args, **kwargs):
+        """Record that the outcome was reached. Repeating it changes nothing."""
+        return self.transition(request, s.OutcomeAcceptSerializer, services.outcome_accept)
+
+
+@extend_schema(tags=["revenue share"])
+class RevenueReportViewSet(_EngagementRecordViewSet):
+    """Revenue a client reports per period of a revenue-share engagement, with the share
+    owed for it."""
+
+    model = RevenueReport
+    serializer_class = s.RevenueReportSerializer
+    filterset_class = filters.RevenueReportFilter
+    ordering_fields = ["period_start", "reported_at"]
+    claim_kind = BillingClaim.Kind.REVENUE_SHARE
+    record_arg = "report"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("engagement")
+
+    def save_record(self, **kwargs):
+        return services.revenue_report_save(**kwargs)
+
+
+@extend_schema(tags=["expenses"])
+class ExpenseViewSet(_EngagementRecordViewSet):
+    """Expenses on engagements. Send `multipart/form-data` to upload a receipt."""
+
+    model = Expense
+    serializer_class = s.ExpenseSerializer
+    filterset_class = filters.ExpenseFilter
+    ordering_fields = ["date", "amount", "created_at"]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    claim_kind = BillingClaim.Kind.EXPENSE
+    record_arg = "expense"
+
+    def save_record(self, **kwargs):
+        if "receipt" in kwargs and kwargs["receipt"] is None:
+            kwargs["receipt"] = ""  # cleared: the column stores an empty name, never NULL
+        return services.expense_save(**kwargs)
