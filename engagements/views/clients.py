@@ -7,6 +7,8 @@ ValidationError is shown on the form it came from, with a 200, never a 500."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -42,11 +44,18 @@ def client_list(request: HttpRequest) -> HttpResponse:
         active=Count("pk", filter=Q(archived_at__isnull=True)),
         archived=Count("pk", filter=Q(archived_at__isnull=False)),
     )
-    return render(
-        request,
-        "engagements/client_list.html",
-        {"page": page, "query": query, "archived": archived, "counts": counts},
-    )
+    # The filters the page links keep (as the `urlencode` filter writes them).
+    kept = ["archived=1"] if archived else []
+    if query:
+        kept.append(f"q={quote(query, safe='/')}")
+    context = {
+        "page": page,
+        "query": query,
+        "archived": archived,
+        "counts": counts,
+        "querystring": "&".join(kept),
+    }
+    return render(request, "engagements/client_list.html", context)
 
 
 @role_required("write")

@@ -185,7 +185,13 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "engagements/proposals/list.html",
-        {"page": page, "rows": rows, "status": status, "status_filters": STATUS_FILTERS},
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "status_filters": STATUS_FILTERS,
+            "querystring": f"status={status}" if status else "",
+        },
     )
 
 
