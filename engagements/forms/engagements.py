@@ -95,13 +95,6 @@ class EngagementForm(forms.ModelForm):
                     data[name] = unused_term_value(name)
         return data
 
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data.pop("client", None)
-        if not data.get("currency"):
-            data.pop("currency", None)  # the service defaults it to the client's
-        return data
-
 
 class EngagementFilterForm(forms.Form):
     """The list's filters; unknown values are ignored rather than an error page."""

@@ -7,6 +7,7 @@ One concept per module; this package re-exports the public services, so callers 
 keyword-only typed arguments: a field not given is left as it is (or takes the model's
 default on create)."""
 
+from engagements.services._base import UNSET, Unset
 from engagements.services.capacity import availability_set, blocked_time_delete, blocked_time_save
 from engagements.services.claims import (
     AlreadyBilled,
@@ -52,6 +53,8 @@ from engagements.services.records import (
 )
 
 __all__ = [
+    "UNSET",
+    "Unset",
     "AlreadyBilled",
     "availability_set",
     "billing_claim",

@@ -322,13 +322,20 @@ def blocked_time_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def _save_blocked(request: HttpRequest, blocked: BlockedTime | None) -> HttpResponse:
     form = BlockedTimeForm(request.POST)
     if form.is_valid():
+        data = form.fields_for_service()
         try:
             services.blocked_time_save(
                 workspace=request.workspace,
                 user=request.user,
                 actor=request.user,
                 blocked=blocked,
-                **form.fields_for_service(),
+                title=data["title"],
+                kind=data["kind"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                hours_per_day=data["hours_per_day"],
+                recurring=data["recurring"],
+                weekdays=data["weekdays"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)

@@ -28,10 +28,6 @@ from engagements.models import (
 )
 
 
-def _form_data(form: ClientForm) -> dict:
-    return {k: (str(v) if k == "country" else v) for k, v in form.cleaned_data.items()}
-
-
 @role_required("read")
 def client_list(request: HttpRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
@@ -63,8 +59,19 @@ def client_create(request: HttpRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, initial={"currency": request.workspace.base_currency})
     if request.method == "POST" and form.is_valid():
         try:
+            data = form.cleaned_data
             client = services.client_create(
-                workspace=request.workspace, actor=request.user, **_form_data(form)
+                workspace=request.workspace,
+                actor=request.user,
+                name=data["name"],
+                email=data["email"],
+                contact_name=data["contact_name"],
+                currency=data["currency"],
+                payment_terms_days=data["payment_terms_days"],
+                billing_address=data["billing_address"],
+                country=str(data["country"]),  # a Country object from the form field
+                tax_id=data["tax_id"],
+                notes=data["notes"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -108,7 +115,20 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = ClientForm(request.POST, instance=Client.objects.get(pk=client.pk))
     if form.is_valid():
         try:
-            services.client_update(client=client, actor=request.user, **_form_data(form))
+            data = form.cleaned_data
+            services.client_update(
+                client=client,
+                actor=request.user,
+                name=data["name"],
+                email=data["email"],
+                contact_name=data["contact_name"],
+                currency=data["currency"],
+                payment_terms_days=data["payment_terms_days"],
+                billing_address=data["billing_address"],
+                country=str(data["country"]),  # a Country object from the form field
+                tax_id=data["tax_id"],
+                notes=data["notes"],
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -132,8 +152,16 @@ def client_contact_save(request: HttpRequest, pk: int) -> HttpResponse:
     form = ContactForm(request.POST, instance=contact, prefix="contact")
     if form.is_valid():
         try:
+            data = form.cleaned_data
             saved = services.contact_save(
-                client=client, actor=request.user, contact=contact, **form.cleaned_data
+                client=client,
+                actor=request.user,
+                contact=contact,
+                name=data["name"],
+                role=data["role"],
+                email=data["email"],
+                phone=data["phone"],
+                is_billing=data["is_billing"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)

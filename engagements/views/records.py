@@ -72,7 +72,13 @@ def time_entry_save(request: HttpRequest, pk: int) -> HttpResponse:
 
     def save(data):
         saved = services.time_entry_save(
-            engagement=engagement, actor=request.user, entry=entry, **data
+            engagement=engagement,
+            actor=request.user,
+            entry=entry,
+            date=data["date"],
+            minutes=data["minutes"],
+            description=data["description"],
+            billable=data["billable"],
         )
         if services.weekly_cap_exceeded(engagement, saved.date):
             messages.warning(
@@ -109,7 +115,12 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         form_key="milestone_form",
         save=lambda data: services.milestone_save(
-            engagement=engagement, actor=request.user, **data
+            engagement=engagement,
+            actor=request.user,
+            title=data["title"],
+            amount=data["amount"],
+            due_date=data["due_date"],
+            acceptance_criteria=data["acceptance_criteria"],
         ),
         success="Milestone added.",
         anchor="milestones",
@@ -168,7 +179,12 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
         engagement,
         form,
         form_key="outcome_form",
-        save=lambda data: services.outcome_save(engagement=engagement, actor=request.user, **data),
+        save=lambda data: services.outcome_save(
+            engagement=engagement,
+            actor=request.user,
+            description=data["description"],
+            fee=data["fee"],
+        ),
         success="Outcome added.",
         anchor="outcomes",
     )
@@ -209,7 +225,14 @@ def revenue_report_add(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         form_key="report_form",
         save=lambda data: services.revenue_report_save(
-            engagement=engagement, actor=request.user, **data
+            engagement=engagement,
+            actor=request.user,
+            period_start=data["period_start"],
+            period_end=data["period_end"],
+            revenue=data["revenue"],
+            reported_by=data["reported_by"],
+            reported_at=data["reported_at"],
+            note=data["note"],
         ),
         success="Revenue report recorded.",
         anchor="revenue",
@@ -226,7 +249,17 @@ def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
         engagement,
         form,
         form_key="expense_form",
-        save=lambda data: services.expense_save(engagement=engagement, actor=request.user, **data),
+        save=lambda data: services.expense_save(
+            engagement=engagement,
+            actor=request.user,
+            date=data["date"],
+            amount=data["amount"],
+            category=data["category"],
+            description=data["description"],
+            receipt=data["receipt"],
+            rebillable=data["rebillable"],
+            markup_percent=data["markup_percent"],
+        ),
         success="Expense added.",
         anchor="expenses",
     )
