@@ -16,6 +16,7 @@ from engagements.models import (
     Availability,
     BlockedTime,
 )
+from engagements.services import UNSET
 
 
 class _OwnRowsViewSet(WorkspaceViewSet):
@@ -74,7 +75,13 @@ class BlockedTimeViewSet(
                 workspace=self.request.workspace,
                 user=self.request.user,
                 actor=self.request.user,
-                **serializer.validated_data,
+                title=serializer.validated_data.get("title", UNSET),
+                kind=serializer.validated_data.get("kind", UNSET),
+                start_date=serializer.validated_data.get("start_date", UNSET),
+                end_date=serializer.validated_data.get("end_date", UNSET),
+                hours_per_day=serializer.validated_data.get("hours_per_day", UNSET),
+                recurring=serializer.validated_data.get("recurring", UNSET),
+                weekdays=serializer.validated_data.get("weekdays", UNSET),
             )
 
     def perform_update(self, serializer):
@@ -85,7 +92,13 @@ class BlockedTimeViewSet(
                 user=blocked.user,
                 actor=self.request.user,
                 blocked=blocked,
-                **serializer.validated_data,
+                title=serializer.validated_data.get("title", UNSET),
+                kind=serializer.validated_data.get("kind", UNSET),
+                start_date=serializer.validated_data.get("start_date", UNSET),
+                end_date=serializer.validated_data.get("end_date", UNSET),
+                hours_per_day=serializer.validated_data.get("hours_per_day", UNSET),
+                recurring=serializer.validated_data.get("recurring", UNSET),
+                weekdays=serializer.validated_data.get("weekdays", UNSET),
             )
 
     def perform_destroy(self, instance):

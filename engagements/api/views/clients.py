@@ -16,6 +16,7 @@ from engagements.models import (
     Client,
     Contact,
 )
+from engagements.services import UNSET, Unset
 
 
 @extend_schema(tags=["clients"])
@@ -36,23 +37,42 @@ class ClientViewSet(
     http_method_names = WRITE_METHODS
 
     @staticmethod
-    def _fields(data) -> dict:
-        return {k: str(v) if k == "country" else v for k, v in data.items()}
+    def _country(data) -> str | Unset:
+        country = data.get("country", UNSET)
+        return country if isinstance(country, Unset) else str(country)
 
     def perform_create(self, serializer):
+        data = serializer.validated_data
         with service_errors():
             serializer.instance = services.client_create(
                 workspace=self.request.workspace,
                 actor=self.request.user,
-                **self._fields(serializer.validated_data),
+                country=self._country(data),
+                name=data.get("name", UNSET),
+                email=data.get("email", UNSET),
+                contact_name=data.get("contact_name", UNSET),
+                currency=data.get("currency", UNSET),
+                payment_terms_days=data.get("payment_terms_days", UNSET),
+                billing_address=data.get("billing_address", UNSET),
+                tax_id=data.get("tax_id", UNSET),
+                notes=data.get("notes", UNSET),
             )
 
     def perform_update(self, serializer):
+        data = serializer.validated_data
         with service_errors():
             serializer.instance = services.client_update(
                 client=serializer.instance,
                 actor=self.request.user,
-                **self._fields(serializer.validated_data),
+                country=self._country(data),
+                name=data.get("name", UNSET),
+                email=data.get("email", UNSET),
+                contact_name=data.get("contact_name", UNSET),
+                currency=data.get("currency", UNSET),
+                payment_terms_days=data.get("payment_terms_days", UNSET),
+                billing_address=data.get("billing_address", UNSET),
+                tax_id=data.get("tax_id", UNSET),
+                notes=data.get("notes", UNSET),
             )
 
     def perform_destroy(self, instance):
@@ -96,7 +116,13 @@ class ContactViewSet(
         data = dict(serializer.validated_data)
         with service_errors():
             serializer.instance = services.contact_save(
-                client=data.pop("client"), actor=self.request.user, **data
+                client=data["client"],
+                actor=self.request.user,
+                name=data.get("name", UNSET),
+                email=data.get("email", UNSET),
+                phone=data.get("phone", UNSET),
+                role=data.get("role", UNSET),
+                is_billing=data.get("is_billing", UNSET),
             )
 
     def perform_update(self, serializer):
@@ -105,7 +131,14 @@ class ContactViewSet(
         refuse_change(contact, data, "client")
         with service_errors():
             serializer.instance = services.contact_save(
-                client=contact.client, actor=self.request.user, contact=contact, **data
+                client=contact.client,
+                actor=self.request.user,
+                contact=contact,
+                name=data.get("name", UNSET),
+                email=data.get("email", UNSET),
+                phone=data.get("phone", UNSET),
+                role=data.get("role", UNSET),
+                is_billing=data.get("is_billing", UNSET),
             )
 
     def perform_destroy(self, instance):

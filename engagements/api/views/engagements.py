@@ -16,6 +16,7 @@ from engagements.models import (
     Engagement,
     PayModel,
 )
+from engagements.services import UNSET
 
 
 @extend_schema(tags=["engagements"])
@@ -37,21 +38,65 @@ class EngagementViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
+        data = serializer.validated_data
         with service_errors():
             serializer.instance = services.engagement_create(
                 workspace=self.request.workspace,
                 actor=self.request.user,
-                client=data.pop("client"),
-                **data,
+                client=data["client"],
+                name=data.get("name", UNSET),
+                description=data.get("description", UNSET),
+                pay_model=data.get("pay_model", UNSET),
+                status=data.get("status", UNSET),
+                currency=data.get("currency", UNSET),
+                start_date=data.get("start_date", UNSET),
+                end_date=data.get("end_date", UNSET),
+                benefits_contribution_percent=data.get("benefits_contribution_percent", UNSET),
+                estimated_hours_per_week=data.get("estimated_hours_per_week", UNSET),
+                hourly_rate=data.get("hourly_rate", UNSET),
+                weekly_hour_cap=data.get("weekly_hour_cap", UNSET),
+                retainer_fee=data.get("retainer_fee", UNSET),
+                retainer_included_hours=data.get("retainer_included_hours", UNSET),
+                retainer_overage_rate=data.get("retainer_overage_rate", UNSET),
+                rollover_cap_hours=data.get("rollover_cap_hours", UNSET),
+                rollover_expiry_months=data.get("rollover_expiry_months", UNSET),
+                billing_day=data.get("billing_day", UNSET),
+                revenue_share_percent=data.get("revenue_share_percent", UNSET),
+                revenue_share_floor=data.get("revenue_share_floor", UNSET),
+                revenue_share_cap=data.get("revenue_share_cap", UNSET),
+                revenue_period=data.get("revenue_period", UNSET),
+                revenue_basis=data.get("revenue_basis", UNSET),
             )
 
     def perform_update(self, serializer):
+        data = serializer.validated_data  # a PATCH: only what was sent
         with service_errors():
             serializer.instance = services.engagement_update(
                 engagement=serializer.instance,
                 actor=self.request.user,
-                **serializer.validated_data,
+                client=data.get("client", UNSET),
+                name=data.get("name", UNSET),
+                description=data.get("description", UNSET),
+                pay_model=data.get("pay_model", UNSET),
+                status=data.get("status", UNSET),
+                currency=data.get("currency", UNSET),
+                start_date=data.get("start_date", UNSET),
+                end_date=data.get("end_date", UNSET),
+                benefits_contribution_percent=data.get("benefits_contribution_percent", UNSET),
+                estimated_hours_per_week=data.get("estimated_hours_per_week", UNSET),
+                hourly_rate=data.get("hourly_rate", UNSET),
+                weekly_hour_cap=data.get("weekly_hour_cap", UNSET),
+                retainer_fee=data.get("retainer_fee", UNSET),
+                retainer_included_hours=data.get("retainer_included_hours", UNSET),
+                retainer_overage_rate=data.get("retainer_overage_rate", UNSET),
+                rollover_cap_hours=data.get("rollover_cap_hours", UNSET),
+                rollover_expiry_months=data.get("rollover_expiry_months", UNSET),
+                billing_day=data.get("billing_day", UNSET),
+                revenue_share_percent=data.get("revenue_share_percent", UNSET),
+                revenue_share_floor=data.get("revenue_share_floor", UNSET),
+                revenue_share_cap=data.get("revenue_share_cap", UNSET),
+                revenue_period=data.get("revenue_period", UNSET),
+                revenue_basis=data.get("revenue_basis", UNSET),
             )
 
     @extend_schema(parameters=[s.UnbilledQuerySerializer], responses=s.UnbilledSerializer)

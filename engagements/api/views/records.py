@@ -23,6 +23,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
+from engagements.services import UNSET
 
 
 def _invoiced(kind: str) -> Exists:
@@ -40,36 +41,33 @@ class _EngagementRecordViewSet(
     WorkspaceViewSet,
 ):
     """A record on one engagement, written by `services.<kind>_save(engagement=…,
-    <kind>=…)` and deleted by `services.record_delete`; frozen once invoiced."""
+    <kind>=…)` and deleted by `services.record_delete`; frozen once invoiced. A PATCH
+    passes on only the fields sent (the others are UNSET: unchanged)."""
 
     http_method_names = WRITE_METHODS
     claim_kind: str
-    record_arg: str  # the service's keyword for the record being edited
 
     def get_queryset(self):
         return super().get_queryset().annotate(invoiced=_invoiced(self.claim_kind))
 
-    def save_record(self, **kwargs):
+    def save_record(self, *, engagement, record, data):
+        """Call the kind's service: `record` is None on create."""
         raise NotImplementedError
 
-    def transition(self, request, body_serializer, service) -> Response:
-        """A state change on one record (deliver, accept): parse the body, call the
-        service with the record and the acting user, answer with the record."""
+    def transition(self, request, body_serializer, change) -> Response:
+        """A state change on one record (deliver, accept): parse the body, call
+        `change(record, body)` (the service), answer with the record."""
         body = body_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
-            record = service(
-                **{self.record_arg: self.get_object()},
-                actor=request.user,
-                **body.validated_data,
-            )
+            record = change(self.get_object(), body.validated_data)
         return Response(self.serializer_class(record).data)
 
     def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
+        data = serializer.validated_data
         with service_errors():
             serializer.instance = self.save_record(
-                engagement=data.pop("engagement"), actor=self.request.user, **data
+                engagement=data["engagement"], record=None, data=data
             )
 
     def perform_update(self, serializer):
@@ -78,10 +76,7 @@ class _EngagementRecordViewSet(
         refuse_change(record, data, "engagement")
         with service_errors():
             serializer.instance = self.save_record(
-                engagement=record.engagement,
-                actor=self.request.user,
-                **{self.record_arg: record},
-                **data,
+                engagement=record.engagement, record=record, data=data
             )
 
     def perform_destroy(self, instance):
@@ -115,14 +110,11 @@ class TimeEntryViewSet(_EngagementRecordViewSet):
 
     def perform_update(self, serializer):
         entry = serializer.instance
-        data = dict(serializer.validated_data)
+        data = serializer.validated_data
         # The service moves an entry between engagements itself.
         with service_errors():
-            serializer.instance = services.time_entry_save(
-                engagement=data.pop("engagement", entry.engagement),
-                actor=self.request.user,
-                entry=entry,
-                **data,
+            serializer.instance = self.save_record(
+                engagement=data.get("engagement", entry.engagement), record=entry, data=data
             )
         self._flag_cap(serializer.instance)
 
@@ -130,8 +122,16 @@ class TimeEntryViewSet(_EngagementRecordViewSet):
         with service_errors():
             services.time_entry_delete(entry=instance, actor=self.request.user)
 
-    def save_record(self, **kwargs):
-        return services.time_entry_save(**kwargs)
+    def save_record(self, *, engagement, record, data):
+        return services.time_entry_save(
+            engagement=engagement,
+            actor=self.request.user,
+            entry=record,
+            date=data.get("date", UNSET),
+            minutes=data.get("minutes", UNSET),
+            description=data.get("description", UNSET),
+            billable=data.get("billable", UNSET),
+        )
 
     @staticmethod
     def _flag_cap(entry: TimeEntry) -> None:
@@ -147,22 +147,44 @@ class MilestoneViewSet(_EngagementRecordViewSet):
     filterset_class = filters.MilestoneFilter
     ordering_fields = ["due_date", "amount"]
     claim_kind = BillingClaim.Kind.MILESTONE
-    record_arg = "milestone"
 
-    def save_record(self, **kwargs):
-        return services.milestone_save(**kwargs)
+    def save_record(self, *, engagement, record, data):
+        return services.milestone_save(
+            engagement=engagement,
+            actor=self.request.user,
+            milestone=record,
+            title=data.get("title", UNSET),
+            amount=data.get("amount", UNSET),
+            due_date=data.get("due_date", UNSET),
+            acceptance_criteria=data.get("acceptance_criteria", UNSET),
+        )
 
     @extend_schema(request=s.MilestoneDeliverSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
     def deliver(self, request, *args, **kwargs):
-        return self.transition(request, s.MilestoneDeliverSerializer, services.milestone_deliver)
+        return self.transition(
+            request,
+            s.MilestoneDeliverSerializer,
+            lambda milestone, body: services.milestone_deliver(
+                milestone=milestone, actor=request.user, on=body["on"]
+            ),
+        )
 
     @extend_schema(request=s.MilestoneAcceptSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
         """Record the client's acceptance, on their word (who, and when). Repeating it
         changes nothing."""
-        return self.transition(request, s.MilestoneAcceptSerializer, services.milestone_accept)
+        return self.transition(
+            request,
+            s.MilestoneAcceptSerializer,
+            lambda milestone, body: services.milestone_accept(
+                milestone=milestone,
+                actor=request.user,
+                on=body["on"],
+                on_word_of=body["on_word_of"],
+            ),
+        )
 
 
 @extend_schema(tags=["outcome bounties"])
@@ -174,16 +196,31 @@ class OutcomeViewSet(_EngagementRecordViewSet):
     filterset_class = filters.OutcomeFilter
     ordering_fields = ["accepted_at", "fee"]
     claim_kind = BillingClaim.Kind.OUTCOME
-    record_arg = "outcome"
 
-    def save_record(self, **kwargs):
-        return services.outcome_save(**kwargs)
+    def save_record(self, *, engagement, record, data):
+        return services.outcome_save(
+            engagement=engagement,
+            actor=self.request.user,
+            outcome=record,
+            description=data.get("description", UNSET),
+            fee=data.get("fee", UNSET),
+            evidence_note=data.get("evidence_note", UNSET),
+        )
 
     @extend_schema(request=s.OutcomeAcceptSerializer, responses=s.OutcomeSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, *args, **kwargs):
         """Record that the outcome was reached. Repeating it changes nothing."""
-        return self.transition(request, s.OutcomeAcceptSerializer, services.outcome_accept)
+        return self.transition(
+            request,
+            s.OutcomeAcceptSerializer,
+            lambda outcome, body: services.outcome_accept(
+                outcome=outcome,
+                actor=request.user,
+                on=body["on"],
+                evidence_note=body["evidence_note"],
+            ),
+        )
 
 
 @extend_schema(tags=["revenue share"])
@@ -196,13 +233,22 @@ class RevenueReportViewSet(_EngagementRecordViewSet):
     filterset_class = filters.RevenueReportFilter
     ordering_fields = ["period_start", "reported_at"]
     claim_kind = BillingClaim.Kind.REVENUE_SHARE
-    record_arg = "report"
 
     def get_queryset(self):
         return super().get_queryset().select_related("engagement")
 
-    def save_record(self, **kwargs):
-        return services.revenue_report_save(**kwargs)
+    def save_record(self, *, engagement, record, data):
+        return services.revenue_report_save(
+            engagement=engagement,
+            actor=self.request.user,
+            report=record,
+            period_start=data.get("period_start", UNSET),
+            period_end=data.get("period_end", UNSET),
+            revenue=data.get("revenue", UNSET),
+            reported_by=data.get("reported_by", UNSET),
+            reported_at=data.get("reported_at", UNSET),
+            note=data.get("note", UNSET),
+        )
 
 
 @extend_schema(tags=["expenses"])
@@ -215,9 +261,20 @@ class ExpenseViewSet(_EngagementRecordViewSet):
     ordering_fields = ["date", "amount", "created_at"]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     claim_kind = BillingClaim.Kind.EXPENSE
-    record_arg = "expense"
 
-    def save_record(self, **kwargs):
-        if "receipt" in kwargs and kwargs["receipt"] is None:
-            kwargs["receipt"] = ""  # cleared: the column stores an empty name, never NULL
-        return services.expense_save(**kwargs)
+    def save_record(self, *, engagement, record, data):
+        receipt = data.get("receipt", UNSET)
+        if receipt is None:
+            receipt = ""  # cleared: the column stores an empty name, never NULL
+        return services.expense_save(
+            engagement=engagement,
+            actor=self.request.user,
+            expense=record,
+            receipt=receipt,
+            date=data.get("date", UNSET),
+            amount=data.get("amount", UNSET),
+            category=data.get("category", UNSET),
+            description=data.get("description", UNSET),
+            rebillable=data.get("rebillable", UNSET),
+            markup_percent=data.get("markup_percent", UNSET),
+        )
