@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import Workspace
 from engagements.forms.widgets import DATE
 from engagements.models import Client, Engagement, EngagementStatus, PayModel
 from engagements.pay_models import ALL_TERMS, TERMS, unused_term_value
@@ -55,7 +58,7 @@ class EngagementForm(forms.ModelForm):
             "weekly_hour_cap": "You are warned when a week goes over it.",
         }
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # An archived client stays selectable on its own engagements, no others.
         current = Q(pk=self.instance.client_id) if self.instance.client_id else Q(pk__in=[])
@@ -103,7 +106,7 @@ class EngagementFilterForm(forms.Form):
     pay_model = forms.ChoiceField(required=False)
     client = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", "Any status"), *EngagementStatus.choices]
         self.fields["pay_model"].choices = [("", "Any pay model"), *PayModel.choices]

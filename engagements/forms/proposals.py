@@ -3,6 +3,8 @@ proposes) and the client's answer on the public page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from accounts.models import Workspace
@@ -37,7 +39,7 @@ class ProposalForm(forms.Form):
         help_text="After this day the client can no longer accept.",
     )
 
-    def __init__(self, *args, workspace: Workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from this workspace only; the service checks the client again.
         self.fields["client"].queryset = Client.objects.filter(

@@ -3,6 +3,8 @@ expenses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 
@@ -24,7 +26,7 @@ class TimeEntryForm(forms.ModelForm):
         }
         help_texts = {"minutes": "Or use the timer above."}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("date", timezone.localdate())
 
@@ -45,7 +47,7 @@ class MilestoneAcceptForm(forms.Form):
         help_text="Who at the client accepted it.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("accepted_at", timezone.localdate())
 
@@ -65,7 +67,7 @@ class OutcomeAcceptForm(forms.Form):
         help_text="What shows the outcome was reached.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("accepted_at", timezone.localdate())
 
@@ -82,7 +84,7 @@ class RevenueReportForm(forms.ModelForm):
         }
         labels = {"reported_at": "Reported on"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("reported_at", timezone.localdate())
 
@@ -105,6 +107,6 @@ class ExpenseForm(forms.ModelForm):
         }
         labels = {"markup_percent": "Markup (%)", "rebillable": "Rebill to the client"}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("date", timezone.localdate())

@@ -13,11 +13,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
@@ -29,7 +30,7 @@ from engagements.models import (
 
 
 @role_required("read")
-def client_list(request: HttpRequest) -> HttpResponse:
+def client_list(request: WorkspaceRequest) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     clients = Client.objects.filter(archived_at__isnull=not archived)
     query = request.GET.get("q", "").strip()
@@ -55,7 +56,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("write")
-def client_create(request: HttpRequest) -> HttpResponse:
+def client_create(request: WorkspaceRequest) -> HttpResponse:
     form = ClientForm(request.POST or None, initial={"currency": request.workspace.base_currency})
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,7 +84,14 @@ def client_create(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/client_form.html", {"form": form})
 
 
-def _client_page(request, client: Client, *, form=None, contact_form=None, status=200):
+def _client_page(
+    request: WorkspaceRequest,
+    client: Client,
+    *,
+    form: ClientForm | None = None,
+    contact_form: ContactForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     editing = None
     if contact_form is None:
         contact_id = request.GET.get("contact", "")
@@ -105,7 +113,7 @@ def _client_page(request, client: Client, *, form=None, contact_form=None, statu
 
 
 @role_required("read")
-def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def client_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     client = get_tenant_object_or_404(Client, request.workspace, pk=pk)
     if request.method != "POST":
         return _client_page(request, client)
@@ -141,7 +149,7 @@ def client_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def client_contact_save(request: HttpRequest, pk: int) -> HttpResponse:
+def client_contact_save(request: WorkspaceRequest, pk: int) -> HttpResponse:
     client = get_tenant_object_or_404(Client, request.workspace, pk=pk)
     contact = None
     contact_id = request.POST.get("contact_id", "")
@@ -176,7 +184,7 @@ def client_contact_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def client_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def client_archive(request: WorkspaceRequest, pk: int) -> HttpResponse:
     client = get_tenant_object_or_404(Client, request.workspace, pk=pk)
     archived = request.POST.get("archived", "1") == "1"
     services.client_archive(client=client, actor=request.user, archived=archived)

@@ -6,10 +6,11 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts.tenancy import WorkspaceRequest
 from core import csvtools
 from core.pages import role_required
 from engagements import csv_import
@@ -63,7 +64,7 @@ class ImportForm(forms.Form):
 
 
 @role_required("read")
-def import_export(request: HttpRequest) -> HttpResponse:
+def import_export(request: WorkspaceRequest) -> HttpResponse:
     """GET: the page. POST: run one import; on success redirect with a message, otherwise
     show the row errors (nothing was saved)."""
     result = None
@@ -113,12 +114,12 @@ def import_export(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/csv/import_export.html", context)
 
 
-def _filename(request: HttpRequest, kind: str) -> str:
+def _filename(request: WorkspaceRequest, kind: str) -> str:
     return f"{request.workspace.slug}-{kind}-{timezone.localdate():%Y-%m-%d}.csv"
 
 
 @role_required("read")
-def csv_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def csv_export(request: WorkspaceRequest, kind: str) -> StreamingHttpResponse:
     """Stream one export. The queryset is built here, inside the request's workspace scope,
     and filtered by the workspace explicitly; the rows are read as the response streams."""
     export = EXPORTS[kind](request.workspace)
@@ -131,7 +132,7 @@ def csv_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
 
 
 @role_required("read")
-def csv_template(request: HttpRequest, kind: str) -> HttpResponse:
+def csv_template(request: WorkspaceRequest, kind: str) -> HttpResponse:
     example = None
     if kind == "time-entries":
         # A real engagement name makes the example row importable as it is.

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.tenancy import WorkspaceRequest
 from core.money import ZERO
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
@@ -60,7 +62,7 @@ def _client_currencies() -> dict[str, str]:
 
 
 @role_required("read")
-def engagement_list(request: HttpRequest) -> HttpResponse:
+def engagement_list(request: WorkspaceRequest) -> HttpResponse:
     filters = EngagementFilterForm(request.GET or None, workspace=request.workspace)
     engagements = Engagement.objects.select_related("client")
     chosen = filters.cleaned_data if filters.is_valid() else {}
@@ -92,7 +94,7 @@ def engagement_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("write")
-def engagement_create(request: HttpRequest) -> HttpResponse:
+def engagement_create(request: WorkspaceRequest) -> HttpResponse:
     initial = {}
     if request.GET.get("client", "").isdigit():
         initial["client"] = int(request.GET["client"])
@@ -141,7 +143,7 @@ def engagement_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("write")
-def engagement_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def engagement_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = get_tenant_object_or_404(
         Engagement.objects.select_related("client"), request.workspace, pk=pk
     )
@@ -224,7 +226,9 @@ def _week_groups(entries, cap_hours, time_locked) -> list[dict]:
 WEEKS_SHOWN = 8
 
 
-def engagement_page(request, engagement: Engagement, *, status: int = 200, **forms):
+def engagement_page(
+    request: WorkspaceRequest, engagement: Engagement, *, status: int = 200, **forms: Any
+) -> HttpResponse:
     """The engagement page, with any bound form that failed passed in by keyword."""
     today = timezone.localdate()
     pay_model = engagement.pay_model
@@ -364,7 +368,7 @@ def engagement_page(request, engagement: Engagement, *, status: int = 200, **for
     return render(request, "engagements/engagement_detail.html", context, status=status)
 
 
-def engagement_for(request, pk: int) -> Engagement:
+def engagement_for(request: WorkspaceRequest, pk: int) -> Engagement:
     return get_tenant_object_or_404(
         Engagement.objects.select_related("client"), request.workspace, pk=pk
     )
@@ -376,7 +380,7 @@ def to_detail(engagement: Engagement, anchor: str = "") -> HttpResponse:
 
 
 @role_required("read")
-def engagement_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def engagement_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     editing = None
     if request.GET.get("entry", "").isdigit():

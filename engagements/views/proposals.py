@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry
-from accounts.tenancy import workspace_scope
+from accounts.tenancy import WorkspaceRequest, workspace_scope
 from core.money import format_money
 from core.pages import form_errors_from, role_required
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
@@ -173,7 +173,7 @@ STATUS_FILTERS = ["draft", "sent", "accepted", "declined", "withdrawn"]
 
 
 @role_required("read")
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: WorkspaceRequest) -> HttpResponse:
     proposals = Proposal.objects.select_related("engagement__client").order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
     if status in STATUS_FILTERS:
@@ -196,7 +196,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("write")
-def proposal_create(request: HttpRequest) -> HttpResponse:
+def proposal_create(request: WorkspaceRequest) -> HttpResponse:
     form = ProposalForm(
         request.POST or None,
         workspace=request.workspace,
@@ -248,7 +248,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/proposals/form.html", {"form": form})
 
 
-def _detail(request: HttpRequest, proposal: Proposal, *, new_link: str | None = None):
+def _detail(request: WorkspaceRequest, proposal: Proposal, *, new_link: str | None = None):
     key, label = display_status(proposal)
     return render(
         request,
@@ -267,7 +267,7 @@ def _detail(request: HttpRequest, proposal: Proposal, *, new_link: str | None = 
     )
 
 
-def _get_proposal(request: HttpRequest, pk: int) -> Proposal:
+def _get_proposal(request: WorkspaceRequest, pk: int) -> Proposal:
     return get_tenant_object_or_404(
         Proposal.objects.select_related("engagement__client", "created_by"),
         request.workspace,
@@ -276,13 +276,13 @@ def _get_proposal(request: HttpRequest, pk: int) -> Proposal:
 
 
 @role_required("read")
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     return _detail(request, _get_proposal(request, pk))
 
 
 @require_POST
 @role_required("write")
-def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_send(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Issue the link and show it once, on this response (like a new API token): the
     token is not stored, so a reload cannot show it again."""
     proposal = _get_proposal(request, pk)
@@ -302,7 +302,7 @@ def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_withdraw(request: WorkspaceRequest, pk: int) -> HttpResponse:
     proposal = _get_proposal(request, pk)
     try:
         services.proposal_withdraw(proposal=proposal, actor=request.user)

@@ -9,14 +9,18 @@ ValidationError is shown on the form it came from, with a 200, never a 500."""
 from __future__ import annotations
 
 import mimetypes
+from collections.abc import Callable
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
@@ -30,6 +34,7 @@ from engagements.forms.records import (
     TimeEntryForm,
 )
 from engagements.models import (
+    Engagement,
     Expense,
     Milestone,
     Outcome,
@@ -40,7 +45,16 @@ from engagements.models import (
 from engagements.views.engagements import engagement_for, engagement_page, to_detail
 
 
-def _record_form(request, engagement, form, *, form_key: str, save, success: str, anchor: str):
+def _record_form(
+    request: WorkspaceRequest,
+    engagement: Engagement,
+    form: forms.BaseForm,
+    *,
+    form_key: str,
+    save: Callable[[dict[str, Any]], object],
+    success: str,
+    anchor: str,
+) -> HttpResponse:
     """Validate, call the service, and either redirect or show the form's errors."""
     if form.is_valid():
         try:
@@ -50,12 +64,13 @@ def _record_form(request, engagement, form, *, form_key: str, save, success: str
         else:
             messages.success(request, success)
             return to_detail(engagement, anchor)
-    return engagement_page(request, engagement, **{form_key: form})
+    failed: dict[str, Any] = {form_key: form}
+    return engagement_page(request, engagement, **failed)
 
 
 @require_POST
 @role_required("write")
-def time_entry_save(request: HttpRequest, pk: int) -> HttpResponse:
+def time_entry_save(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     if engagement.pay_model not in (PayModel.HOURLY, PayModel.RETAINER):
         raise Http404("This engagement does not record time.")
@@ -104,7 +119,7 @@ def time_entry_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
+def milestone_add(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     if engagement.pay_model != PayModel.FIXED_FEE:
         raise Http404("Milestones belong to fixed-fee engagements.")
@@ -129,7 +144,7 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def milestone_deliver(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+def milestone_deliver(request: WorkspaceRequest, pk: int, milestone_pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     milestone = get_tenant_object_or_404(
         Milestone, request.workspace, pk=milestone_pk, engagement=engagement
@@ -145,7 +160,7 @@ def milestone_deliver(request: HttpRequest, pk: int, milestone_pk: int) -> HttpR
 
 @require_POST
 @role_required("write")
-def milestone_accept(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
+def milestone_accept(request: WorkspaceRequest, pk: int, milestone_pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     milestone = get_tenant_object_or_404(
         Milestone, request.workspace, pk=milestone_pk, engagement=engagement
@@ -169,7 +184,7 @@ def milestone_accept(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
 
 @require_POST
 @role_required("write")
-def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
+def outcome_add(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     if engagement.pay_model != PayModel.BOUNTY:
         raise Http404("Outcomes belong to bounty engagements.")
@@ -192,7 +207,7 @@ def outcome_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def outcome_accept(request: HttpRequest, pk: int, outcome_pk: int) -> HttpResponse:
+def outcome_accept(request: WorkspaceRequest, pk: int, outcome_pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     outcome = get_tenant_object_or_404(
         Outcome, request.workspace, pk=outcome_pk, engagement=engagement
@@ -216,7 +231,7 @@ def outcome_accept(request: HttpRequest, pk: int, outcome_pk: int) -> HttpRespon
 
 @require_POST
 @role_required("write")
-def revenue_report_add(request: HttpRequest, pk: int) -> HttpResponse:
+def revenue_report_add(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     form = RevenueReportForm(request.POST)
     return _record_form(
@@ -241,7 +256,7 @@ def revenue_report_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
+def expense_add(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     form = ExpenseForm(request.POST, request.FILES)
     return _record_form(
@@ -266,7 +281,7 @@ def expense_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("read")
-def expense_receipt(request: HttpRequest, pk: int, expense_pk: int) -> HttpResponse:
+def expense_receipt(request: WorkspaceRequest, pk: int, expense_pk: int) -> HttpResponse:
     """Receipts are served through this tenant check, never from a public media URL; as an
     attachment, so an uploaded file never renders as a page of this site."""
     engagement = engagement_for(request, pk)
@@ -299,7 +314,7 @@ DELETABLE = {
 
 @require_POST
 @role_required("write")
-def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def record_delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
     engagement = engagement_for(request, pk)
     kind = request.POST.get("kind", "")
     record_id = request.POST.get("id", "")
