@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, service_errors
@@ -22,7 +27,7 @@ from engagements.services import UNSET
 class _OwnRowsViewSet(WorkspaceViewSet):
     """Capacity is personal: each person sees and edits only their own rows."""
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):
             return queryset
@@ -38,7 +43,7 @@ class AvailabilityViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, _OwnRo
     serializer_class = s.AvailabilitySerializer
     ordering_fields = ["effective_from"]
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         effective_from = data.pop("effective_from")
         with service_errors():
@@ -69,7 +74,7 @@ class BlockedTimeViewSet(
     ordering_fields = ["start_date"]
     http_method_names = WRITE_METHODS
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         with service_errors():
             serializer.instance = services.blocked_time_save(
                 workspace=self.request.workspace,
@@ -84,7 +89,7 @@ class BlockedTimeViewSet(
                 weekdays=serializer.validated_data.get("weekdays", UNSET),
             )
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         blocked = serializer.instance
         with service_errors():
             serializer.instance = services.blocked_time_save(
@@ -101,7 +106,7 @@ class BlockedTimeViewSet(
                 weekdays=serializer.validated_data.get("weekdays", UNSET),
             )
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         services.blocked_time_delete(blocked=instance, actor=self.request.user)
 
 
@@ -119,7 +124,7 @@ class CapacityViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     @extend_schema(
         parameters=[s.CapacityQuerySerializer], responses=s.CapacityWeekSerializer(many=True)
     )
-    def list(self, request, *args, **kwargs):
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = s.CapacityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start = query.validated_data.get("start") or request.workspace.today()

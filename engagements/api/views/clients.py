@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
@@ -41,7 +45,7 @@ class ClientViewSet(
         country = data.get("country", UNSET)
         return country if isinstance(country, Unset) else str(country)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         with service_errors():
             serializer.instance = services.client_create(
@@ -58,7 +62,7 @@ class ClientViewSet(
                 notes=data.get("notes", UNSET),
             )
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         with service_errors():
             serializer.instance = services.client_update(
@@ -75,20 +79,20 @@ class ClientViewSet(
                 notes=data.get("notes", UNSET),
             )
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         with service_errors():
             services.client_delete(client=instance, actor=self.request.user)
 
     @extend_schema(request=None, responses=s.ClientSerializer)
     @action(detail=True, methods=["post"])
-    def archive(self, request, *args, **kwargs):
+    def archive(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Hide the client from current work; everything recorded for it stays."""
         client = services.client_archive(client=self.get_object(), actor=request.user)
         return Response(self.get_serializer(client).data)
 
     @extend_schema(request=None, responses=s.ClientSerializer)
     @action(detail=True, methods=["post"])
-    def unarchive(self, request, *args, **kwargs):
+    def unarchive(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         client = services.client_archive(
             client=self.get_object(), actor=request.user, archived=False
         )
@@ -112,7 +116,7 @@ class ContactViewSet(
     ordering_fields = ["name"]
     http_method_names = WRITE_METHODS
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         with service_errors():
             serializer.instance = services.contact_save(
@@ -125,7 +129,7 @@ class ContactViewSet(
                 is_billing=data.get("is_billing", UNSET),
             )
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         contact = serializer.instance
         data = dict(serializer.validated_data)
         refuse_change(contact, data, "client")
@@ -141,5 +145,5 @@ class ContactViewSet(
                 is_billing=data.get("is_billing", UNSET),
             )
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         services.contact_delete(contact=instance, actor=self.request.user)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import service_errors
@@ -37,7 +41,7 @@ class EngagementViewSet(
     ordering_fields = ["start_date", "name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         with service_errors():
             serializer.instance = services.engagement_create(
@@ -68,7 +72,7 @@ class EngagementViewSet(
                 revenue_basis=data.get("revenue_basis", UNSET),
             )
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data  # a PATCH: only what was sent
         with service_errors():
             serializer.instance = services.engagement_update(
@@ -101,7 +105,7 @@ class EngagementViewSet(
 
     @extend_schema(parameters=[s.UnbilledQuerySerializer], responses=s.UnbilledSerializer)
     @action(detail=True, methods=["get"])
-    def unbilled(self, request, *args, **kwargs):
+    def unbilled(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """What is billable and not yet invoiced, up to `as_of` and within the period when
         given: the items an invoice would take, and their total."""
         engagement = self.get_object()
@@ -130,7 +134,7 @@ class EngagementViewSet(
         },
     )
     @action(detail=True, methods=["get"], url_path="retainer-statements")
-    def retainer_statements(self, request, *args, **kwargs):
+    def retainer_statements(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """One statement per retainer period up to `until`: included, used, rolled over,
         expired, forfeited and overage hours, the fee and the overage amount."""
         engagement = self.get_object()

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.api.base import WorkspaceViewSet
@@ -34,11 +38,11 @@ class ProposalViewSet(
     filterset_class = filters.ProposalFilter
     ordering_fields = ["created_at", "valid_until"]
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("engagement")
 
     @extend_schema(request=s.ProposalCreateSerializer, responses={201: s.ProposalSerializer})
-    def create(self, request, *args, **kwargs):
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = s.ProposalCreateSerializer(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -76,7 +80,7 @@ class ProposalViewSet(
 
     @extend_schema(request=None, responses=s.ProposalSentSerializer)
     @action(detail=True, methods=["post"])
-    def send(self, request, *args, **kwargs):
+    def send(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Issue the client's link and mark the proposal sent. The link is in this answer
         only; sending again issues a new one and the earlier link stops working."""
         with service_errors():
@@ -90,7 +94,7 @@ class ProposalViewSet(
 
     @extend_schema(request=None, responses=s.ProposalSerializer)
     @action(detail=True, methods=["post"])
-    def withdraw(self, request, *args, **kwargs):
+    def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Withdraw the proposal: its link stops working and a still-proposed engagement
         ends."""
         with service_errors():

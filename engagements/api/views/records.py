@@ -3,12 +3,17 @@ expenses. Frozen once invoiced."""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer, Serializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
@@ -17,6 +22,7 @@ from engagements.api import filters
 from engagements.api import serializers as s
 from engagements.models import (
     BillingClaim,
+    Engagement,
     Expense,
     Milestone,
     Outcome,
@@ -47,14 +53,19 @@ class _EngagementRecordViewSet(
     http_method_names = WRITE_METHODS
     claim_kind: str
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().annotate(invoiced=_invoiced(self.claim_kind))
 
-    def save_record(self, *, engagement, record, data):
+    def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         """Call the kind's service: `record` is None on create."""
         raise NotImplementedError
 
-    def transition(self, request, body_serializer, change) -> Response:
+    def transition(
+        self,
+        request: Request,
+        body_serializer: type[Serializer[Any]],
+        change: Callable[[Any, dict[str, Any]], Any],
+    ) -> Response:
         """A state change on one record (deliver, accept): parse the body, call
         `change(record, body)` (the service), answer with the record."""
         body = body_serializer(data=request.data)
@@ -63,14 +74,14 @@ class _EngagementRecordViewSet(
             record = change(self.get_object(), body.validated_data)
         return Response(self.serializer_class(record).data)
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         with service_errors():
             serializer.instance = self.save_record(
                 engagement=data["engagement"], record=None, data=data
             )
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         record = serializer.instance
         data = dict(serializer.validated_data)
         refuse_change(record, data, "engagement")
@@ -79,7 +90,7 @@ class _EngagementRecordViewSet(
                 engagement=record.engagement, record=record, data=data
             )
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         with service_errors():
             services.record_delete(record=instance, kind=self.claim_kind, actor=self.request.user)
 
@@ -99,16 +110,16 @@ class TimeEntryViewSet(_EngagementRecordViewSet):
     ordering_fields = ["date", "minutes", "created_at"]
     claim_kind = BillingClaim.Kind.TIME
 
-    def get_serializer_class(self):
+    def get_serializer_class(self) -> type[BaseSerializer[Any]]:
         if self.action in ("create", "partial_update", "update"):
             return s.TimeEntryWrittenSerializer
         return super().get_serializer_class()
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         super().perform_create(serializer)
         self._flag_cap(serializer.instance)
 
-    def perform_update(self, serializer):
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         entry = serializer.instance
         data = serializer.validated_data
         # The service moves an entry between engagements itself.
@@ -118,11 +129,11 @@ class TimeEntryViewSet(_EngagementRecordViewSet):
             )
         self._flag_cap(serializer.instance)
 
-    def perform_destroy(self, instance):
+    def perform_destroy(self, instance: Any) -> None:
         with service_errors():
             services.time_entry_delete(entry=instance, actor=self.request.user)
 
-    def save_record(self, *, engagement, record, data):
+    def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         return services.time_entry_save(
             engagement=engagement,
             actor=self.request.user,
@@ -148,7 +159,7 @@ class MilestoneViewSet(_EngagementRecordViewSet):
     ordering_fields = ["due_date", "amount"]
     claim_kind = BillingClaim.Kind.MILESTONE
 
-    def save_record(self, *, engagement, record, data):
+    def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         return services.milestone_save(
             engagement=engagement,
             actor=self.request.user,
@@ -161,7 +172,7 @@ class MilestoneViewSet(_EngagementRecordViewSet):
 
     @extend_schema(request=s.MilestoneDeliverSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
-    def deliver(self, request, *args, **kwargs):
+    def deliver(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return self.transition(
             request,
             s.MilestoneDeliverSerializer,
@@ -172,7 +183,7 @@ class MilestoneViewSet(_EngagementRecordViewSet):
 
     @extend_schema(request=s.MilestoneAcceptSerializer, responses=s.MilestoneSerializer)
     @action(detail=True, methods=["post"])
-    def accept(self, request, *args, **kwargs):
+    def accept(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record the client's acceptance, on their word (who, and when). Repeating it
         changes nothing."""
         return self.transition(
@@ -197,7 +208,7 @@ class OutcomeViewSet(_EngagementRecordViewSet):
     ordering_fields = ["accepted_at", "fee"]
     claim_kind = BillingClaim.Kind.OUTCOME
 
-    def save_record(self, *, engagement, record, data):
+    def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         return services.outcome_save(
             engagement=engagement,
             actor=self.request.user,
@@ -209,7 +220,7 @@ class OutcomeViewSet(_EngagementRecordViewSet):
 
     @extend_schema(request=s.OutcomeAcceptSerializer, responses=s.OutcomeSerializer)
     @action(detail=True, methods=["post"])
-    def accept(self, request, *args, **kwargs):
+    def accept(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Record that the outcome was reached. Repeating it changes nothing."""
         return self.transition(
             request,
@@ -234,10 +245,10 @@ class RevenueReportViewSet(_EngagementRecordViewSet):
     ordering_fields = ["period_start", "reported_at"]
     claim_kind = BillingClaim.Kind.REVENUE_SHARE
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("engagement")
 
-    def save_record(self, *, engagement, record, data):
+    def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         return services.revenue_report_save(
             engagement=engagement,
             actor=self.request.user,
@@ -262,7 +273,7 @@ class ExpenseViewSet(_EngagementRecordViewSet):
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     claim_kind = BillingClaim.Kind.EXPENSE
 
-    def save_record(self, *, engagement, record, data):
+    def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         receipt = data.get("receipt", UNSET)
         if receipt is None:
             receipt = ""  # cleared: the column stores an empty name, never NULL
