@@ -24,7 +24,7 @@ def _money(value: Decimal | None, currency: str) -> str:
     return "" if value is None else str(quantize(value, currency))
 
 
-def _plain(value) -> object:
+def _plain(value: object) -> object:
     """Decimals without trailing zeros (150.0000 → 150, 12.50 → 12.5); None as empty."""
     if value is None:
         return ""
@@ -36,7 +36,7 @@ def _plain(value) -> object:
 @dataclass(frozen=True)
 class Export:
     header: list[str]
-    rows: Iterator[list]
+    rows: Iterator[list[object]]
 
 
 def export_clients(workspace: Workspace) -> Export:
@@ -89,7 +89,7 @@ def export_engagements(workspace: Workspace) -> Export:
         .iterator(chunk_size=2000)
     )
 
-    def rows():
+    def rows() -> Iterator[list[object]]:
         for e in queryset:
             terms = [
                 _money(e[t], e["currency"]) if t in MONEY_TERMS else _plain(e[t]) for t in ALL_TERMS
@@ -133,7 +133,7 @@ def export_time_entries(workspace: Workspace) -> Export:
         .iterator(chunk_size=5000)
     )
 
-    def rows():
+    def rows() -> Iterator[list[object]]:
         for pk, day, eid, ename, cname, minutes, description, billable, email in queryset:
             hours = hours_text(minutes)
             yield [
@@ -188,7 +188,7 @@ def export_expenses(workspace: Workspace) -> Export:
         .iterator(chunk_size=5000)
     )
 
-    def rows():
+    def rows() -> Iterator[list[object]]:
         for (pk, day, eid, ename, cname, category, description, amount, currency,
              rebillable, markup, receipt) in queryset:  # fmt: skip
             rebill = amount * (100 + markup) / 100 if rebillable else None
@@ -211,7 +211,7 @@ def export_expenses(workspace: Workspace) -> Export:
     return Export(header, rows())
 
 
-def _iso(value) -> object:
+def _iso(value: object) -> object:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if value is None:

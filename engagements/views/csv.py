@@ -3,6 +3,8 @@ CSV downloads of everything (any member, accountants included)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -18,7 +20,7 @@ from engagements.csv_columns import CLIENT_COLUMNS, TIME_COLUMNS
 from engagements.csv_export import EXPORTS
 from engagements.models import Engagement, EngagementStatus
 
-IMPORTS = {
+IMPORTS: dict[str, dict[str, Any]] = {
     "clients": {
         "title": "Clients",
         "columns": CLIENT_COLUMNS,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
@@ -198,8 +200,12 @@ def engagement_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     )
 
 
-def _week_groups(entries, cap_hours, time_locked) -> list[dict]:
-    weeks: OrderedDict[dt.date, dict] = OrderedDict()
+def _week_groups(
+    entries: list[TimeEntry],
+    cap_hours: Decimal | None,
+    time_locked: Callable[[TimeEntry], bool],
+) -> list[dict[str, Any]]:
+    weeks: OrderedDict[dt.date, dict[str, Any]] = OrderedDict()
     for entry in entries:
         monday = entry.date - dt.timedelta(days=entry.date.weekday())
         week = weeks.setdefault(
@@ -238,7 +244,7 @@ def engagement_page(
         )
     )
     claimed = {(kind, source_id) for kind, source_id, _ in claims if source_id is not None}
-    context: dict = {
+    context: dict[str, Any] = {
         "engagement": engagement,
         "today": today,
         "expense_form": forms.get("expense_form") or ExpenseForm(),
@@ -284,7 +290,7 @@ def engagement_page(
             if start in overage_locked
         ]
 
-        def time_locked(entry) -> bool:
+        def time_locked(entry: TimeEntry) -> bool:
             return (BillingClaim.Kind.TIME, entry.pk) in claimed or any(
                 start <= entry.date <= end for start, end in locked_periods
             )
