@@ -5,22 +5,22 @@ WORKSPACE_API table."""
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from engagements.api import views
+from engagements.api.views import capacity, clients, engagements, proposals, records
 
 app_name = "engagements_api"
 
 router = SimpleRouter()
-router.register("clients", views.ClientViewSet, basename="client")
-router.register("contacts", views.ContactViewSet, basename="contact")
-router.register("engagements", views.EngagementViewSet, basename="engagement")
-router.register("time-entries", views.TimeEntryViewSet, basename="time-entry")
-router.register("milestones", views.MilestoneViewSet, basename="milestone")
-router.register("outcomes", views.OutcomeViewSet, basename="outcome")
-router.register("revenue-reports", views.RevenueReportViewSet, basename="revenue-report")
-router.register("expenses", views.ExpenseViewSet, basename="expense")
-router.register("proposals", views.ProposalViewSet, basename="proposal")
-router.register("availability", views.AvailabilityViewSet, basename="availability")
-router.register("blocked-time", views.BlockedTimeViewSet, basename="blocked-time")
-router.register("capacity", views.CapacityViewSet, basename="capacity")
+router.register("clients", clients.ClientViewSet, basename="client")
+router.register("contacts", clients.ContactViewSet, basename="contact")
+router.register("engagements", engagements.EngagementViewSet, basename="engagement")
+router.register("time-entries", records.TimeEntryViewSet, basename="time-entry")
+router.register("milestones", records.MilestoneViewSet, basename="milestone")
+router.register("outcomes", records.OutcomeViewSet, basename="outcome")
+router.register("revenue-reports", records.RevenueReportViewSet, basename="revenue-report")
+router.register("expenses", records.ExpenseViewSet, basename="expense")
+router.register("proposals", proposals.ProposalViewSet, basename="proposal")
+router.register("availability", capacity.AvailabilityViewSet, basename="availability")
+router.register("blocked-time", capacity.BlockedTimeViewSet, basename="blocked-time")
+router.register("capacity", capacity.CapacityViewSet, basename="capacity")
 
 urlpatterns = [path("workspaces/<slug:workspace>/", include(router.urls))]

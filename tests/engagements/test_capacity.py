@@ -14,7 +14,7 @@ from django_scopes import scope, scopes_disabled
 from engagements import services
 from engagements.capacity import capacity_weeks, weekly_commitment
 from engagements.models import Availability, BlockedTime, Engagement, EngagementStatus
-from engagements.views_capacity import build_chart
+from engagements.views.capacity import build_chart
 from tests.factories import ClientFactory
 
 MON = dt.date(2030, 1, 7)  # a Monday
@@ -389,7 +389,7 @@ def test_page_costs_the_same_queries_for_5_or_50_engagements(
 
 
 def test_commitments_count_same_named_engagements_instead_of_merging_weeks(personas):
-    from engagements.views_capacity import commitments
+    from engagements.views.capacity import commitments
 
     for _ in range(2):
         engagement(personas, name="Twin", pay_model="fixed_fee", estimated_hours_per_week=H(3))

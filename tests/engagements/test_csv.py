@@ -13,7 +13,7 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from accounts.models import AuditEntry
-from engagements import csv_io
+from engagements import csv_import
 from engagements.models import (
     BillingClaim,
     Client,
@@ -58,20 +58,20 @@ def make_engagement(workspace, name="Website", pay_model=PayModel.HOURLY, **term
 
 def import_clients(personas, text, **kw):
     with scope(workspace=personas.a):
-        return csv_io.clients_import(
+        return csv_import.clients_import(
             workspace=personas.a, actor=personas.alice, upload=upload(text, **kw)
         )
 
 
 def import_time(personas, text, **kw):
     with scope(workspace=personas.a):
-        return csv_io.time_entries_import(
+        return csv_import.time_entries_import(
             workspace=personas.a, actor=personas.alice, upload=upload(text, **kw)
         )
 
 
 def rejected(call, *args, **kwargs) -> list[str]:
-    with pytest.raises(csv_io.ImportRejected) as info:
+    with pytest.raises(csv_import.ImportRejected) as info:
         call(*args, **kwargs)
     return [str(e) for e in info.value.row_errors]
 
@@ -161,25 +161,25 @@ def test_file_level_problems(personas):
     with scope(workspace=personas.a):
         latin1 = SimpleUploadedFile("x.csv", "name\nCafé\n".encode("latin-1"))
         errors = rejected(
-            csv_io.clients_import, workspace=personas.a, actor=personas.alice, upload=latin1
+            csv_import.clients_import, workspace=personas.a, actor=personas.alice, upload=latin1
         )
     assert "not UTF-8" in errors[0]
 
 
 def test_size_and_row_caps(personas, monkeypatch):
-    monkeypatch.setattr(csv_io, "MAX_ROWS", 3)
+    monkeypatch.setattr(csv_import, "MAX_ROWS", 3)
     assert rejected(import_clients, personas, "name\na\nb\nc\nd\n") == [
         "file: The file has more than 3 rows: split it up."
     ]
     assert import_clients(personas, "name\na\nb\nc\n").created == 3
-    monkeypatch.setattr(csv_io, "MAX_BYTES", 100)
+    monkeypatch.setattr(csv_import, "MAX_BYTES", 100)
     errors = rejected(import_clients, personas, "name\n" + "x" * 200 + "\n")
     assert len(errors) == 1 and "The file is larger than" in errors[0]
 
 
 def test_real_caps_are_5_mb_and_10000_rows():
-    assert csv_io.MAX_BYTES == 5 * 1024 * 1024
-    assert csv_io.MAX_ROWS == 10_000
+    assert csv_import.MAX_BYTES == 5 * 1024 * 1024
+    assert csv_import.MAX_ROWS == 10_000
 
 
 def test_formula_guard_round_trips(personas):

@@ -16,7 +16,7 @@ from django_scopes import scope, scopes_disabled
 from core.ratelimit import PUBLIC_RATE_LIMIT
 from engagements import services
 from engagements.models import Engagement, EngagementStatus, Proposal
-from engagements.views_proposals import terms_in_words
+from engagements.views.proposals import terms_in_words
 from tests.factories import ClientFactory
 
 LINK = re.compile(r"/p/([A-Za-z0-9_-]{20,})/")

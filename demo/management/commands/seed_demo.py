@@ -169,11 +169,6 @@ class DemoHistory:
         self.proposal()
         self.invoicing()
 
-    def _engagement(self, client: str, **fields) -> Engagement:
-        return work.engagement_create(
-            workspace=self.workspace, actor=self.user, client=self.clients[client], **fields
-        )
-
     def _log(self, engagement: Engagement, day: dt.date, hours: Decimal, note: str) -> None:
         if day < self.today:  # history only: nothing logged ahead of today
             work.time_entry_save(
@@ -188,8 +183,10 @@ class DemoHistory:
     def hourly(self, name: str) -> None:
         """$150/h capped at 15 h a week, ten weeks of time; week 7 ran over the cap."""
         start = _monday(self.today) - dt.timedelta(weeks=10)
-        engagement = self._engagement(
-            "Northwind",
+        engagement = work.engagement_create(
+            workspace=self.workspace,
+            actor=self.user,
+            client=self.clients["Northwind"],
             name=name,
             pay_model=PayModel.HOURLY,
             description="Modernising Northwind's analytics stack: dbt, Airflow, cost control.",
@@ -217,8 +214,10 @@ class DemoHistory:
     def fixed_fee(self, name: str) -> None:
         """EUR, three milestones: one accepted, one delivered, one pending."""
         start = _monday(self.today) - dt.timedelta(weeks=8)
-        engagement = self._engagement(
-            "Helios",
+        engagement = work.engagement_create(
+            workspace=self.workspace,
+            actor=self.user,
+            client=self.clients["Helios"],
             name=name,
             pay_model=PayModel.FIXED_FEE,
             description="A dashboard of grid load and solar output for the operations team.",
@@ -266,8 +265,10 @@ class DemoHistory:
         """$4,000 a month for 20 h, $175/h over; unused hours roll over (at most 10 h,
         for 2 periods). Three closed months and this one; the second ran over."""
         start = _month_start(self.today, 3)
-        engagement = self._engagement(
-            "Bluebird",
+        engagement = work.engagement_create(
+            workspace=self.workspace,
+            actor=self.user,
+            client=self.clients["Bluebird"],
             name=name,
             pay_model=PayModel.RETAINER,
             description="Fractional product and compliance lead.",
@@ -300,8 +301,10 @@ class DemoHistory:
 
     def bounty(self, name: str) -> None:
         """JPY: one outcome accepted, one open."""
-        engagement = self._engagement(
-            "Kumo",
+        engagement = work.engagement_create(
+            workspace=self.workspace,
+            actor=self.user,
+            client=self.clients["Kumo"],
             name=name,
             pay_model=PayModel.BOUNTY,
             description="Fees owed when the launch reaches named outcomes.",
@@ -330,8 +333,10 @@ class DemoHistory:
     def revenue_share(self, name: str) -> None:
         """10 % of monthly revenue, at least $500 and at most $5,000 a month; the three
         reports show the floor, a plain share and the cap."""
-        engagement = self._engagement(
-            "Open",
+        engagement = work.engagement_create(
+            workspace=self.workspace,
+            actor=self.user,
+            client=self.clients["Open"],
             name=name,
             pay_model=PayModel.REVENUE_SHARE,
             description="Built and runs the online donation platform for a share of it.",

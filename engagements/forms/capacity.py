@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,7 +30,7 @@ class AvailabilityForm(forms.Form):
         help_text="Weeks before this day keep the hours they had.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, label in zip(Availability.WEEKDAYS, WEEKDAY_LABELS, strict=True):
             self.fields[name] = _hours_field(label)

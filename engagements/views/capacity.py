@@ -15,17 +15,18 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.capacity import Week, capacity_weeks, monday_of
-from engagements.forms_capacity import WEEKDAY_LABELS, AvailabilityForm, BlockedTimeForm
+from engagements.forms.capacity import WEEKDAY_LABELS, AvailabilityForm, BlockedTimeForm
 from engagements.models import Availability, BlockedTime
 
 WEEKS = 12
@@ -180,7 +181,7 @@ def commitments(weeks: list[Week]) -> list[tuple[str, Decimal, int, int]]:
     )
 
 
-def _start_from(request: HttpRequest) -> dt.date:
+def _start_from(request: WorkspaceRequest) -> dt.date:
     today = timezone.localdate()
     try:
         start = dt.date.fromisoformat(request.GET.get("start", ""))
@@ -190,7 +191,7 @@ def _start_from(request: HttpRequest) -> dt.date:
 
 
 def _render(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     *,
     availability_form: AvailabilityForm | None = None,
     blocked_form: BlockedTimeForm | None = None,
@@ -271,18 +272,18 @@ def _render(
     )
 
 
-def _back(request: HttpRequest) -> HttpResponse:
+def _back(request: WorkspaceRequest) -> HttpResponse:
     return redirect(reverse("engagements:capacity", kwargs={"workspace": request.workspace.slug}))
 
 
 @role_required("read")
-def capacity(request: HttpRequest) -> HttpResponse:
+def capacity(request: WorkspaceRequest) -> HttpResponse:
     return _render(request)
 
 
 @require_POST
 @role_required("write")
-def capacity_availability(request: HttpRequest) -> HttpResponse:
+def capacity_availability(request: WorkspaceRequest) -> HttpResponse:
     form = AvailabilityForm(request.POST)
     if form.is_valid():
         try:
@@ -306,12 +307,12 @@ def capacity_availability(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def blocked_time_create(request: HttpRequest) -> HttpResponse:
+def blocked_time_create(request: WorkspaceRequest) -> HttpResponse:
     return _save_blocked(request, None)
 
 
 @role_required("write")
-def blocked_time_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def blocked_time_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     # Only one's own blocked time: another member's (or workspace's) id is a 404.
     blocked = get_tenant_object_or_404(BlockedTime, request.workspace, pk=pk, user=request.user)
     if request.method != "POST":
@@ -319,16 +320,23 @@ def blocked_time_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _save_blocked(request, blocked)
 
 
-def _save_blocked(request: HttpRequest, blocked: BlockedTime | None) -> HttpResponse:
+def _save_blocked(request: WorkspaceRequest, blocked: BlockedTime | None) -> HttpResponse:
     form = BlockedTimeForm(request.POST)
     if form.is_valid():
+        data = form.fields_for_service()
         try:
             services.blocked_time_save(
                 workspace=request.workspace,
                 user=request.user,
                 actor=request.user,
                 blocked=blocked,
-                **form.fields_for_service(),
+                title=data["title"],
+                kind=data["kind"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                hours_per_day=data["hours_per_day"],
+                recurring=data["recurring"],
+                weekdays=data["weekdays"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -340,7 +348,7 @@ def _save_blocked(request: HttpRequest, blocked: BlockedTime | None) -> HttpResp
 
 @require_POST
 @role_required("write")
-def blocked_time_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def blocked_time_delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
     blocked = get_tenant_object_or_404(BlockedTime, request.workspace, pk=pk, user=request.user)
     services.blocked_time_delete(blocked=blocked, actor=request.user)
     messages.info(request, f"“{blocked.title}” removed.")

@@ -3,30 +3,35 @@ CSV downloads of everything (any member, accountants included)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from accounts.tenancy import WorkspaceRequest
 from core import csvtools
 from core.pages import role_required
-from engagements import csv_io
+from engagements import csv_import
+from engagements.csv_columns import CLIENT_COLUMNS, TIME_COLUMNS
+from engagements.csv_export import EXPORTS
 from engagements.models import Engagement, EngagementStatus
 
-IMPORTS = {
+IMPORTS: dict[str, dict[str, Any]] = {
     "clients": {
         "title": "Clients",
-        "columns": csv_io.CLIENT_COLUMNS,
-        "run": csv_io.clients_import,
+        "columns": CLIENT_COLUMNS,
+        "run": csv_import.clients_import,
         "noun": ("client", "clients"),
         "template_url": "engagements:csv_template_clients",
     },
     "time-entries": {
         "title": "Time entries",
-        "columns": csv_io.TIME_COLUMNS,
-        "run": csv_io.time_entries_import,
+        "columns": TIME_COLUMNS,
+        "run": csv_import.time_entries_import,
         "noun": ("time entry", "time entries"),
         "template_url": "engagements:csv_template_time_entries",
     },
@@ -61,7 +66,7 @@ class ImportForm(forms.Form):
 
 
 @role_required("read")
-def import_export(request: HttpRequest) -> HttpResponse:
+def import_export(request: WorkspaceRequest) -> HttpResponse:
     """GET: the page. POST: run one import; on success redirect with a message, otherwise
     show the row errors (nothing was saved)."""
     result = None
@@ -77,7 +82,7 @@ def import_export(request: HttpRequest) -> HttpResponse:
                 outcome = spec["run"](
                     workspace=request.workspace, actor=request.user, upload=upload
                 )
-            except csv_io.ImportRejected as exc:
+            except csv_import.ImportRejected as exc:
                 result = {
                     "kind": kind,
                     "title": spec["title"],
@@ -98,28 +103,28 @@ def import_export(request: HttpRequest) -> HttpResponse:
                 "kind": kind,
                 "title": IMPORTS.get(kind, {}).get("title", "Import"),
                 "file": "",
-                "errors": [csv_io.RowError(0, "", "Choose a CSV file to import.")],
+                "errors": [csv_import.RowError(0, "", "Choose a CSV file to import.")],
                 "total": 1,
             }
     context = {
         "imports": [{"kind": kind, **spec} for kind, spec in IMPORTS.items()],
         "exports": EXPORT_LABELS,
         "result": result,
-        "max_rows": csv_io.MAX_ROWS,
-        "max_mb": csv_io.MAX_BYTES // (1024 * 1024),
+        "max_rows": csv_import.MAX_ROWS,
+        "max_mb": csv_import.MAX_BYTES // (1024 * 1024),
     }
     return render(request, "engagements/csv/import_export.html", context)
 
 
-def _filename(request: HttpRequest, kind: str) -> str:
+def _filename(request: WorkspaceRequest, kind: str) -> str:
     return f"{request.workspace.slug}-{kind}-{timezone.localdate():%Y-%m-%d}.csv"
 
 
 @role_required("read")
-def csv_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
+def csv_export(request: WorkspaceRequest, kind: str) -> StreamingHttpResponse:
     """Stream one export. The queryset is built here, inside the request's workspace scope,
     and filtered by the workspace explicitly; the rows are read as the response streams."""
-    export = csv_io.EXPORTS[kind](request.workspace)
+    export = EXPORTS[kind](request.workspace)
     response = StreamingHttpResponse(
         csvtools.csv_stream(export.header, export.rows), content_type="text/csv; charset=utf-8"
     )
@@ -129,7 +134,7 @@ def csv_export(request: HttpRequest, kind: str) -> StreamingHttpResponse:
 
 
 @role_required("read")
-def csv_template(request: HttpRequest, kind: str) -> HttpResponse:
+def csv_template(request: WorkspaceRequest, kind: str) -> HttpResponse:
     example = None
     if kind == "time-entries":
         # A real engagement name makes the example row importable as it is.
@@ -144,7 +149,7 @@ def csv_template(request: HttpRequest, kind: str) -> HttpResponse:
             "user": request.user.email,
             **({"engagement": engagement} if engagement else {}),
         }
-    body = csv_io.template_csv(IMPORTS[kind]["columns"], example)
+    body = csv_import.template_csv(IMPORTS[kind]["columns"], example)
     response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
     return response

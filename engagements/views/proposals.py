@@ -24,13 +24,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry
-from accounts.tenancy import workspace_scope
+from accounts.tenancy import WorkspaceRequest, workspace_scope
 from core.money import format_money
 from core.pages import form_errors_from, role_required
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 from core.tenancy import get_tenant_object_or_404, membership_for
 from engagements import services
-from engagements.forms_proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
+from engagements.forms.proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
 from engagements.models import Engagement, PayModel, Proposal
 
 
@@ -173,7 +173,7 @@ STATUS_FILTERS = ["draft", "sent", "accepted", "declined", "withdrawn"]
 
 
 @role_required("read")
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: WorkspaceRequest) -> HttpResponse:
     proposals = Proposal.objects.select_related("engagement__client").order_by("-created_at", "-pk")
     status = request.GET.get("status", "")
     if status in STATUS_FILTERS:
@@ -185,12 +185,18 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "engagements/proposals/list.html",
-        {"page": page, "rows": rows, "status": status, "status_filters": STATUS_FILTERS},
+        {
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "status_filters": STATUS_FILTERS,
+            "querystring": f"status={status}" if status else "",
+        },
     )
 
 
 @role_required("write")
-def proposal_create(request: HttpRequest) -> HttpResponse:
+def proposal_create(request: WorkspaceRequest) -> HttpResponse:
     form = ProposalForm(
         request.POST or None,
         workspace=request.workspace,
@@ -202,6 +208,9 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        # The chosen pay model's terms that were filled in; the rest take the defaults.
+        terms = form.engagement_terms()
+        unset = services.UNSET
         try:
             proposal = services.proposal_create(
                 workspace=request.workspace,
@@ -210,7 +219,24 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
                 title=data["title"],
                 scope=data["scope"],
                 valid_until=data["valid_until"],
-                **form.engagement_terms(),
+                pay_model=terms.get("pay_model", unset),
+                currency=terms.get("currency", unset),
+                start_date=terms.get("start_date", unset),
+                end_date=terms.get("end_date", unset),
+                estimated_hours_per_week=terms.get("estimated_hours_per_week", unset),
+                hourly_rate=terms.get("hourly_rate", unset),
+                weekly_hour_cap=terms.get("weekly_hour_cap", unset),
+                retainer_fee=terms.get("retainer_fee", unset),
+                retainer_included_hours=terms.get("retainer_included_hours", unset),
+                retainer_overage_rate=terms.get("retainer_overage_rate", unset),
+                rollover_cap_hours=terms.get("rollover_cap_hours", unset),
+                rollover_expiry_months=terms.get("rollover_expiry_months", unset),
+                billing_day=terms.get("billing_day", unset),
+                revenue_share_percent=terms.get("revenue_share_percent", unset),
+                revenue_share_floor=terms.get("revenue_share_floor", unset),
+                revenue_share_cap=terms.get("revenue_share_cap", unset),
+                revenue_period=terms.get("revenue_period", unset),
+                revenue_basis=terms.get("revenue_basis", unset),
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -222,7 +248,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
     return render(request, "engagements/proposals/form.html", {"form": form})
 
 
-def _detail(request: HttpRequest, proposal: Proposal, *, new_link: str | None = None):
+def _detail(request: WorkspaceRequest, proposal: Proposal, *, new_link: str | None = None):
     key, label = display_status(proposal)
     return render(
         request,
@@ -241,7 +267,7 @@ def _detail(request: HttpRequest, proposal: Proposal, *, new_link: str | None = 
     )
 
 
-def _get_proposal(request: HttpRequest, pk: int) -> Proposal:
+def _get_proposal(request: WorkspaceRequest, pk: int) -> Proposal:
     return get_tenant_object_or_404(
         Proposal.objects.select_related("engagement__client", "created_by"),
         request.workspace,
@@ -250,13 +276,13 @@ def _get_proposal(request: HttpRequest, pk: int) -> Proposal:
 
 
 @role_required("read")
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     return _detail(request, _get_proposal(request, pk))
 
 
 @require_POST
 @role_required("write")
-def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_send(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """Issue the link and show it once, on this response (like a new API token): the
     token is not stored, so a reload cannot show it again."""
     proposal = _get_proposal(request, pk)
@@ -276,7 +302,7 @@ def proposal_send(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def proposal_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_withdraw(request: WorkspaceRequest, pk: int) -> HttpResponse:
     proposal = _get_proposal(request, pk)
     try:
         services.proposal_withdraw(proposal=proposal, actor=request.user)

@@ -3,40 +3,27 @@ proposes) and the client's answer on the public page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from accounts.models import Workspace
-from engagements.forms import PAY_MODEL_TERMS, EngagementForm
+from engagements.forms.engagements import EngagementForm
 from engagements.models import Client, Engagement
+from engagements.pay_models import ALL_TERMS, TERMS, terms_used
 
 # The engagement terms a proposal sets, in the order the form shows them. They are passed
-# through to `services.proposal_create`, which validates them like any engagement.
+# through to `services.proposal_create`, which validates them like any engagement. The
+# pay-model terms are `engagements.pay_models`' (those of other pay models are dropped, so a
+# stray value of another model is never saved), with the engagement form's labels.
 TERMS_FIELDS = [
     "pay_model",
     "currency",
     "start_date",
     "end_date",
     "estimated_hours_per_week",
-    "hourly_rate",
-    "weekly_hour_cap",
-    "retainer_fee",
-    "retainer_included_hours",
-    "retainer_overage_rate",
-    "rollover_cap_hours",
-    "rollover_expiry_months",
-    "billing_day",
-    "revenue_share_percent",
-    "revenue_share_floor",
-    "revenue_share_cap",
-    "revenue_period",
-    "revenue_basis",
+    *ALL_TERMS,
 ]
-
-# Which terms belong to which pay model: the engagement form's table, so a proposal and an
-# engagement ask for the same terms with the same labels. The others are dropped so a stray
-# value of another model is never saved.
-TERMS_BY_PAY_MODEL = PAY_MODEL_TERMS
-MODEL_SPECIFIC = {name for names in TERMS_BY_PAY_MODEL.values() for name in names}
 
 
 class ProposalForm(forms.Form):
@@ -52,7 +39,7 @@ class ProposalForm(forms.Form):
         help_text="After this day the client can no longer accept.",
     )
 
-    def __init__(self, *args, workspace: Workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from this workspace only; the service checks the client again.
         self.fields["client"].queryset = Client.objects.filter(
@@ -86,10 +73,10 @@ class ProposalForm(forms.Form):
     def engagement_terms(self) -> dict:
         """The terms to pass on: those of the chosen pay model, and the shared ones."""
         data = self.cleaned_data
-        keep = set(TERMS_BY_PAY_MODEL.get(data.get("pay_model"), []))
+        keep = set(terms_used(data.get("pay_model")))
         terms = {}
         for name in TERMS_FIELDS:
-            if name in MODEL_SPECIFIC and name not in keep:
+            if name in ALL_TERMS and name not in keep:
                 continue
             value = data.get(name)
             if value not in (None, ""):  # empty: the model's default
@@ -99,9 +86,9 @@ class ProposalForm(forms.Form):
     def groups(self):
         """Bound fields per pay model, for the template's sections."""
         return [
-            (model, [self[name] for name in names])
-            for model, names in TERMS_BY_PAY_MODEL.items()
-            if names
+            (model, [self[name] for name in terms.uses])
+            for model, terms in TERMS.items()
+            if terms.uses
         ]
 
 

@@ -1,5 +1,4 @@
-"""CSV import of clients and time entries, CSV export of clients, engagements, time entries
-and expenses.
+"""CSV import of clients and time entries, and the templates people fill in.
 
 Imports are all or nothing: every row is parsed and validated first (the same model
 validation the forms and `engagements.services` apply), every problem is reported by row
@@ -11,10 +10,8 @@ Set-based on purpose: lookups that a per-row service call would repeat (existing
 names, the workspace's engagements and members, invoiced retainer periods) are read once
 per file, so 10,000 rows cost a handful of queries, not tens of thousands.
 
-Exports stream (`csv_stream`) from one `values()` query each, with `.iterator()`, so the
-number of queries does not grow with the rows. Text a person typed is guarded against
-spreadsheet formula injection: a cell starting with = + - @ (or tab/CR) gets a leading
-single quote, which the import strips again so a round trip is lossless."""
+A cell the export guarded against formula injection (a leading single quote, see
+`engagements.csv_export`) is unguarded here, so a round trip is lossless."""
 
 from __future__ import annotations
 
@@ -22,7 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
@@ -35,14 +32,13 @@ from accounts.services import audit_record
 from core import csvtools
 from core.csvtools import unguard_cell
 from core.currencies import CURRENCY_CHOICES
-from core.money import quantize
 from engagements import services
 from engagements.billing import retainer_periods
+from engagements.csv_columns import CLIENT_COLUMNS, HEADER_ALIASES, TIME_COLUMNS, Column, hours_text
 from engagements.models import (
     BillingClaim,
     Client,
     Engagement,
-    Expense,
     PayModel,
     TimeEntry,
 )
@@ -54,49 +50,6 @@ MAX_REPORTED_ERRORS = 500  # past this, the file is clearly not what was meant
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
 CURRENCIES = {code for code, _ in CURRENCY_CHOICES}
-
-
-@dataclass(frozen=True)
-class Column:
-    name: str
-    required: bool
-    help: str
-    example: str = ""
-
-
-CLIENT_COLUMNS = [
-    Column("name", True, "The organisation's name; unique in the workspace.", "Acme Ltd"),
-    Column("email", False, "Where invoices are sent.", "ap@acme.example"),
-    Column("contact_name", False, "Your contact there.", "Jo Smith"),
-    Column("currency", False, "ISO code (USD, EUR, JPY…). Empty: the workspace's currency.", "EUR"),
-    Column("payment_terms_days", False, "Whole days. Empty: the workspace's payment terms.", "30"),
-    Column("billing_address", False, "Several lines inside one quoted cell.", "1 Main St\nDublin"),
-    Column("country", False, "Two-letter code (IE) or English name (Ireland).", "IE"),
-    Column("tax_id", False, "VAT or tax number.", "IE1234567T"),
-    Column("notes", False, "Anything else.", ""),
-]
-
-TIME_COLUMNS = [
-    Column(
-        "engagement", True, "The engagement's name (or its id, from the export).", "Website rebuild"
-    ),
-    Column("date", True, "YYYY-MM-DD.", "2026-11-02"),
-    Column("minutes", False, "Whole minutes, 1–1440. Give minutes or hours.", "90"),
-    Column("hours", False, "Decimal hours (1.5) or h:mm (1:30). Give minutes or hours.", ""),
-    Column("description", False, "What you did (up to 500 characters).", "Kick-off workshop"),
-    Column("billable", False, "yes/no, true/false or 1/0. Empty: yes.", "yes"),
-    Column("user", False, "A member's email. Empty: you.", ""),
-]
-# Accepted spellings of a header, beyond the column's own name (compared case-insensitively,
-# with spaces and hyphens read as underscores).
-HEADER_ALIASES = {
-    "user_email": "user",
-    "email_of_user": "user",
-    "engagement_id": "engagement",
-    "engagement_name": "engagement",
-    "payment_terms": "payment_terms_days",
-    "contact": "contact_name",
-}
 
 
 @dataclass(frozen=True)
@@ -338,7 +291,7 @@ def _parse_minutes(values: dict, row: int, errors: _Collector) -> int | None:
             errors.add(row, "minutes", f"'{minutes}' is not a whole number of minutes.")
             return None
         # Both given (as the export writes them): fine when they agree, to the hundredth.
-        if hours and _hours_text(int(minutes)) != _hours_text_of(hours):
+        if hours and hours_text(int(minutes)) != _hours_text_of(hours):
             errors.add(row, "hours", f"{hours} hours is not {minutes} minutes: give one of them.")
             return None
         return int(minutes)
@@ -353,10 +306,6 @@ def _parse_minutes(values: dict, row: int, errors: _Collector) -> int | None:
         errors.add(row, "hours", f"'{hours}' is not a number of hours (1.5 or 1:30).")
         return None
     return int((amount * 60).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def _hours_text(minutes: int) -> str:
-    return str((Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def _hours_text_of(hours: str) -> str | None:
@@ -520,230 +469,3 @@ def template_csv(columns: list[Column], example: dict[str, str] | None = None) -
     return csvtools.template_csv(
         [c.name for c in columns], [(example or {}).get(c.name, c.example) for c in columns]
     )
-
-
-# --- Export ---------------------------------------------------------------------------------
-def _money(value: Decimal | None, currency: str) -> str:
-    return "" if value is None else str(quantize(value, currency))
-
-
-def _plain(value) -> object:
-    """Decimals without trailing zeros (150.0000 → 150, 12.50 → 12.5); None as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    return value
-
-
-@dataclass(frozen=True)
-class Export:
-    header: list[str]
-    rows: Iterator[list]
-
-
-def export_clients(workspace: Workspace) -> Export:
-    fields = [c.name for c in CLIENT_COLUMNS]
-    header = ["id", *fields, "archived_at", "created_at"]
-    rows = (
-        Client.objects.filter(workspace=workspace)
-        .order_by("name", "pk")
-        .values_list("pk", *fields, "archived_at", "created_at")
-        .iterator(chunk_size=2000)
-    )
-    return Export(header, ([_iso(v) for v in row] for row in rows))
-
-
-ENGAGEMENT_TERMS = [
-    "hourly_rate",
-    "weekly_hour_cap",
-    "retainer_fee",
-    "retainer_included_hours",
-    "retainer_overage_rate",
-    "rollover_cap_hours",
-    "rollover_expiry_months",
-    "billing_day",
-    "revenue_share_percent",
-    "revenue_share_floor",
-    "revenue_share_cap",
-    "revenue_period",
-    "revenue_basis",
-]
-MONEY_TERMS = {"retainer_fee", "revenue_share_floor", "revenue_share_cap"}
-
-
-def export_engagements(workspace: Workspace) -> Export:
-    """One row per engagement; the pay-model terms are columns, empty where the pay model
-    does not use them."""
-    base = [
-        "pk",
-        "name",
-        "client_id",
-        "client__name",
-        "pay_model",
-        "status",
-        "currency",
-        "start_date",
-        "end_date",
-        "benefits_contribution_percent",
-        "estimated_hours_per_week",
-    ]
-    header = [
-        "id",
-        "name",
-        "client_id",
-        "client",
-        "pay_model",
-        "status",
-        "currency",
-        "start_date",
-        "end_date",
-        "benefits_contribution_percent",
-        "estimated_hours_per_week",
-        *ENGAGEMENT_TERMS,
-        "description",
-    ]
-    queryset = (
-        Engagement.objects.filter(workspace=workspace)
-        .order_by("client__name", "name", "pk")
-        .values(*base, *ENGAGEMENT_TERMS, "description")
-        .iterator(chunk_size=2000)
-    )
-
-    def rows():
-        for e in queryset:
-            terms = [
-                _money(e[t], e["currency"]) if t in MONEY_TERMS else _plain(e[t])
-                for t in ENGAGEMENT_TERMS
-            ]
-            yield [
-                *(_iso(_plain(e[f])) for f in base),
-                *terms,
-                e["description"],
-            ]
-
-    return Export(header, rows())
-
-
-def export_time_entries(workspace: Workspace) -> Export:
-    header = [
-        "id",
-        "date",
-        "engagement_id",
-        "engagement",
-        "client",
-        "minutes",
-        "hours",
-        "description",
-        "billable",
-        "user",
-    ]
-    queryset = (
-        TimeEntry.objects.filter(workspace=workspace)
-        .order_by("date", "pk")
-        .values_list(
-            "pk",
-            "date",
-            "engagement_id",
-            "engagement__name",
-            "engagement__client__name",
-            "minutes",
-            "description",
-            "billable",
-            "user__email",
-        )
-        .iterator(chunk_size=5000)
-    )
-
-    def rows():
-        for pk, day, eid, ename, cname, minutes, description, billable, email in queryset:
-            hours = _hours_text(minutes)
-            yield [
-                pk,
-                day.isoformat(),
-                eid,
-                ename,
-                cname,
-                minutes,
-                hours,
-                description,
-                "yes" if billable else "no",
-                email or "",
-            ]
-
-    return Export(header, rows())
-
-
-def export_expenses(workspace: Workspace) -> Export:
-    header = [
-        "id",
-        "date",
-        "engagement_id",
-        "engagement",
-        "client",
-        "category",
-        "description",
-        "amount",
-        "currency",
-        "rebillable",
-        "markup_percent",
-        "rebill_amount",
-        "receipt",
-    ]
-    queryset = (
-        Expense.objects.filter(workspace=workspace)
-        .order_by("date", "pk")
-        .values_list(
-            "pk",
-            "date",
-            "engagement_id",
-            "engagement__name",
-            "engagement__client__name",
-            "category",
-            "description",
-            "amount",
-            "engagement__currency",
-            "rebillable",
-            "markup_percent",
-            "receipt",
-        )
-        .iterator(chunk_size=5000)
-    )
-
-    def rows():
-        for (pk, day, eid, ename, cname, category, description, amount, currency,
-             rebillable, markup, receipt) in queryset:  # fmt: skip
-            rebill = amount * (100 + markup) / 100 if rebillable else None
-            yield [
-                pk,
-                day.isoformat(),
-                eid,
-                ename,
-                cname,
-                category,
-                description,
-                _money(amount, currency),
-                currency,
-                "yes" if rebillable else "no",
-                _plain(markup),
-                _money(rebill, currency),
-                receipt.rsplit("/", 1)[-1] if receipt else "",
-            ]
-
-    return Export(header, rows())
-
-
-def _iso(value) -> object:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if value is None:
-        return ""
-    return value
-
-
-EXPORTS = {
-    "clients": export_clients,
-    "engagements": export_engagements,
-    "time-entries": export_time_entries,
-    "expenses": export_expenses,
-}

@@ -1,0 +1,88 @@
+"""Serializers for proposals, and the flat body that creates one with its engagement."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from accounts.api.base import WorkspaceSerializerMixin
+from core.currencies import currency_choices
+from engagements.api.serializers.engagements import EngagementSerializer
+from engagements.models import (
+    Client,
+    Engagement,
+    PayModel,
+    Proposal,
+)
+
+
+class ProposalSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
+    client = serializers.IntegerField(source="engagement.client_id", read_only=True)
+    pay_model = serializers.ChoiceField(
+        source="engagement.pay_model", choices=PayModel.choices, read_only=True
+    )
+
+    class Meta:
+        model = Proposal
+        fields = [
+            "id",
+            "engagement",
+            "client",
+            "pay_model",
+            "title",
+            "scope",
+            "status",
+            "valid_until",
+            "sent_at",
+            "viewed_at",
+            "responded_at",
+            "accepted_name",
+            "accepted_email",
+            "decline_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+        extra_kwargs = {
+            "engagement": {
+                "help_text": (
+                    "The proposed engagement (status proposed; active once accepted). "
+                    "Change its terms through the engagements endpoint."
+                )
+            }
+        }
+
+
+# The engagement terms a proposal may set; the rest (status, client) it decides itself.
+PROPOSAL_ENGAGEMENT_FIELDS = [
+    name
+    for name in EngagementSerializer.Meta.fields
+    if name not in ("id", "client", "status", "created_at", "weekly_commitment_hours")
+]
+
+
+class ProposalCreateSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
+    """A proposal and the engagement it proposes, in one flat body: the proposal's
+    `client`, `title`, `scope`, `valid_until`, and the engagement's pay model and terms
+    (its name defaults to the title)."""
+
+    client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
+    title = serializers.CharField(max_length=200)
+    scope = serializers.CharField()
+    valid_until = serializers.DateField(required=False, allow_null=True)
+    currency = serializers.ChoiceField(
+        choices=currency_choices(), required=False, help_text="Defaults to the client's."
+    )
+
+    class Meta:
+        model = Engagement
+        fields = ["client", "title", "scope", "valid_until", *PROPOSAL_ENGAGEMENT_FIELDS]
+        extra_kwargs = {"name": {"required": False, "help_text": "Defaults to the title."}}
+
+
+class ProposalSentSerializer(WorkspaceSerializerMixin, serializers.Serializer):
+    url = serializers.URLField(
+        help_text=(
+            "The client's link. Shown this once (only a hash is kept); sending again "
+            "issues a new link and the old one stops working."
+        ),
+    )
+    proposal = ProposalSerializer()

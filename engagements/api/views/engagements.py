@@ -1,0 +1,149 @@
+"""API for engagements, what is unbilled on one, and retainer statements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
+
+from accounts.api.base import WorkspaceViewSet
+from core.api.errors import service_errors
+from engagements import billing, services
+from engagements.api import filters
+from engagements.api import serializers as s
+from engagements.models import (
+    Engagement,
+    PayModel,
+)
+from engagements.services import UNSET
+
+
+@extend_schema(tags=["engagements"])
+class EngagementViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    WorkspaceViewSet,
+):
+    """Engagements under one pay model each, with the terms of that model. Terms that
+    decided an invoice are frozen once it exists: end the engagement and start a new one.
+    Engagements are not deleted; set `status` to `ended`."""
+
+    model = Engagement
+    serializer_class = s.EngagementSerializer
+    filterset_class = filters.EngagementFilter
+    ordering_fields = ["start_date", "name", "created_at"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        data = serializer.validated_data
+        with service_errors():
+            serializer.instance = services.engagement_create(
+                workspace=self.request.workspace,
+                actor=self.request.user,
+                client=data["client"],
+                name=data.get("name", UNSET),
+                description=data.get("description", UNSET),
+                pay_model=data.get("pay_model", UNSET),
+                status=data.get("status", UNSET),
+                currency=data.get("currency", UNSET),
+                start_date=data.get("start_date", UNSET),
+                end_date=data.get("end_date", UNSET),
+                benefits_contribution_percent=data.get("benefits_contribution_percent", UNSET),
+                estimated_hours_per_week=data.get("estimated_hours_per_week", UNSET),
+                hourly_rate=data.get("hourly_rate", UNSET),
+                weekly_hour_cap=data.get("weekly_hour_cap", UNSET),
+                retainer_fee=data.get("retainer_fee", UNSET),
+                retainer_included_hours=data.get("retainer_included_hours", UNSET),
+                retainer_overage_rate=data.get("retainer_overage_rate", UNSET),
+                rollover_cap_hours=data.get("rollover_cap_hours", UNSET),
+                rollover_expiry_months=data.get("rollover_expiry_months", UNSET),
+                billing_day=data.get("billing_day", UNSET),
+                revenue_share_percent=data.get("revenue_share_percent", UNSET),
+                revenue_share_floor=data.get("revenue_share_floor", UNSET),
+                revenue_share_cap=data.get("revenue_share_cap", UNSET),
+                revenue_period=data.get("revenue_period", UNSET),
+                revenue_basis=data.get("revenue_basis", UNSET),
+            )
+
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        data = serializer.validated_data  # a PATCH: only what was sent
+        with service_errors():
+            serializer.instance = services.engagement_update(
+                engagement=serializer.instance,
+                actor=self.request.user,
+                client=data.get("client", UNSET),
+                name=data.get("name", UNSET),
+                description=data.get("description", UNSET),
+                pay_model=data.get("pay_model", UNSET),
+                status=data.get("status", UNSET),
+                currency=data.get("currency", UNSET),
+                start_date=data.get("start_date", UNSET),
+                end_date=data.get("end_date", UNSET),
+                benefits_contribution_percent=data.get("benefits_contribution_percent", UNSET),
+                estimated_hours_per_week=data.get("estimated_hours_per_week", UNSET),
+                hourly_rate=data.get("hourly_rate", UNSET),
+                weekly_hour_cap=data.get("weekly_hour_cap", UNSET),
+                retainer_fee=data.get("retainer_fee", UNSET),
+                retainer_included_hours=data.get("retainer_included_hours", UNSET),
+                retainer_overage_rate=data.get("retainer_overage_rate", UNSET),
+                rollover_cap_hours=data.get("rollover_cap_hours", UNSET),
+                rollover_expiry_months=data.get("rollover_expiry_months", UNSET),
+                billing_day=data.get("billing_day", UNSET),
+                revenue_share_percent=data.get("revenue_share_percent", UNSET),
+                revenue_share_floor=data.get("revenue_share_floor", UNSET),
+                revenue_share_cap=data.get("revenue_share_cap", UNSET),
+                revenue_period=data.get("revenue_period", UNSET),
+                revenue_basis=data.get("revenue_basis", UNSET),
+            )
+
+    @extend_schema(parameters=[s.UnbilledQuerySerializer], responses=s.UnbilledSerializer)
+    @action(detail=True, methods=["get"])
+    def unbilled(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """What is billable and not yet invoiced, up to `as_of` and within the period when
+        given: the items an invoice would take, and their total."""
+        engagement = self.get_object()
+        query = s.UnbilledQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        as_of = query.validated_data.get("as_of") or request.workspace.today()
+        start = query.validated_data.get("period_start")
+        end = query.validated_data.get("period_end")
+        items = billing.unbilled_items(engagement, as_of=as_of, period_start=start, period_end=end)
+        body = {
+            "engagement": engagement.pk,
+            "currency": engagement.currency,
+            "as_of": as_of,
+            "period_start": start,
+            "period_end": end,
+            "total": billing.unbilled_total(items, engagement.currency),
+            "items": items,
+        }
+        return Response(s.UnbilledSerializer(body).data)
+
+    @extend_schema(
+        parameters=[s.RetainerStatementsQuerySerializer],
+        responses={
+            200: s.RetainerStatementSerializer(many=True),
+            400: OpenApiResponse(description="Not a retainer, or a bad date."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="retainer-statements")
+    def retainer_statements(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One statement per retainer period up to `until`: included, used, rolled over,
+        expired, forfeited and overage hours, the fee and the overage amount."""
+        engagement = self.get_object()
+        if engagement.pay_model != PayModel.RETAINER:
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["Statements are for retainer engagements only."]}
+            )
+        query = s.RetainerStatementsQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        until = query.validated_data.get("until") or request.workspace.today()
+        statements = billing.retainer_statements(engagement, until)
+        return Response(s.RetainerStatementSerializer(statements, many=True).data)

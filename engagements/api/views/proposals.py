@@ -1,0 +1,102 @@
+"""API for proposals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.api.base import WorkspaceViewSet
+from core.api.errors import service_errors
+from engagements import services
+from engagements.api import filters
+from engagements.api import serializers as s
+from engagements.models import (
+    Proposal,
+)
+from engagements.services import UNSET
+
+
+@extend_schema(tags=["proposals"])
+class ProposalViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    WorkspaceViewSet,
+):
+    """Proposals: each proposes an engagement (status `proposed`) that becomes active
+    when the client accepts through the link `send` returns."""
+
+    model = Proposal
+    serializer_class = s.ProposalSerializer
+    filterset_class = filters.ProposalFilter
+    ordering_fields = ["created_at", "valid_until"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return super().get_queryset().select_related("engagement")
+
+    @extend_schema(request=s.ProposalCreateSerializer, responses={201: s.ProposalSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        body = s.ProposalCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with service_errors():
+            proposal = services.proposal_create(
+                workspace=request.workspace,
+                actor=request.user,
+                client=data["client"],
+                title=data["title"],
+                scope=data["scope"],
+                valid_until=data.get("valid_until"),
+                name=data.get("name", UNSET),
+                description=data.get("description", UNSET),
+                pay_model=data.get("pay_model", UNSET),
+                currency=data.get("currency", UNSET),
+                start_date=data.get("start_date", UNSET),
+                end_date=data.get("end_date", UNSET),
+                benefits_contribution_percent=data.get("benefits_contribution_percent", UNSET),
+                estimated_hours_per_week=data.get("estimated_hours_per_week", UNSET),
+                hourly_rate=data.get("hourly_rate", UNSET),
+                weekly_hour_cap=data.get("weekly_hour_cap", UNSET),
+                retainer_fee=data.get("retainer_fee", UNSET),
+                retainer_included_hours=data.get("retainer_included_hours", UNSET),
+                retainer_overage_rate=data.get("retainer_overage_rate", UNSET),
+                rollover_cap_hours=data.get("rollover_cap_hours", UNSET),
+                rollover_expiry_months=data.get("rollover_expiry_months", UNSET),
+                billing_day=data.get("billing_day", UNSET),
+                revenue_share_percent=data.get("revenue_share_percent", UNSET),
+                revenue_share_floor=data.get("revenue_share_floor", UNSET),
+                revenue_share_cap=data.get("revenue_share_cap", UNSET),
+                revenue_period=data.get("revenue_period", UNSET),
+                revenue_basis=data.get("revenue_basis", UNSET),
+            )
+        return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.ProposalSentSerializer)
+    @action(detail=True, methods=["post"])
+    def send(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Issue the client's link and mark the proposal sent. The link is in this answer
+        only; sending again issues a new one and the earlier link stops working."""
+        with service_errors():
+            proposal, token = services.proposal_send(proposal=self.get_object(), actor=request.user)
+        # The client's public page, /p/<token>/: the token is the credential.
+        url = request.build_absolute_uri(reverse("engagements:proposal_public", args=[token]))
+        proposal = self.get_queryset().get(pk=proposal.pk)
+        return Response(
+            s.ProposalSentSerializer({"url": url, "proposal": proposal}).data,
+        )
+
+    @extend_schema(request=None, responses=s.ProposalSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Withdraw the proposal: its link stops working and a still-proposed engagement
+        ends."""
+        with service_errors():
+            proposal = services.proposal_withdraw(proposal=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)

@@ -1,0 +1,33 @@
+"""Forms for clients and their contacts."""
+
+from __future__ import annotations
+
+from django import forms
+
+from engagements.models import Client, Contact
+
+
+class ClientForm(forms.ModelForm):
+    class Meta:
+        model = Client
+        fields = [
+            "name",
+            "email",
+            "contact_name",
+            "currency",
+            "payment_terms_days",
+            "billing_address",
+            "country",
+            "tax_id",
+            "notes",
+        ]
+        widgets = {
+            "billing_address": forms.Textarea(attrs={"rows": 3}),
+            "notes": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class ContactForm(forms.ModelForm):
+    class Meta:
+        model = Contact
+        fields = ["name", "role", "email", "phone", "is_billing"]

@@ -1,0 +1,93 @@
+"""Writes for clients, engagements and the work they record. Each is one transaction,
+takes the acting user, writes an audit entry; anything already claimed by an invoice is
+frozen (changing it would change an issued invoice).
+
+One concept per module; this package re-exports the public services, so callers write
+`from engagements import services` and `services.client_create(...)`. Every service takes
+keyword-only typed arguments: a field not given is left as it is (or takes the model's
+default on create)."""
+
+from engagements.services._base import UNSET, Unset
+from engagements.services.capacity import availability_set, blocked_time_delete, blocked_time_save
+from engagements.services.claims import (
+    AlreadyBilled,
+    billing_claim,
+    billing_release,
+    billing_release_sources,
+)
+from engagements.services.clients import (
+    client_archive,
+    client_create,
+    client_delete,
+    client_update,
+    contact_delete,
+    contact_save,
+)
+from engagements.services.engagements import (
+    engagement_create,
+    engagement_update,
+    engagement_validate_terms,
+)
+from engagements.services.proposals import (
+    proposal_create,
+    proposal_from_token,
+    proposal_mark_viewed,
+    proposal_respond,
+    proposal_send,
+    proposal_withdraw,
+)
+from engagements.services.records import (
+    ensure_date_within_engagement,
+    expense_save,
+    milestone_accept,
+    milestone_deliver,
+    milestone_save,
+    outcome_accept,
+    outcome_save,
+    record_delete,
+    revenue_report_save,
+    time_entry_delete,
+    time_entry_save,
+    week_minutes,
+    weekly_cap_exceeded,
+)
+
+__all__ = [
+    "UNSET",
+    "Unset",
+    "AlreadyBilled",
+    "availability_set",
+    "billing_claim",
+    "billing_release",
+    "billing_release_sources",
+    "blocked_time_delete",
+    "blocked_time_save",
+    "client_archive",
+    "client_create",
+    "client_delete",
+    "client_update",
+    "contact_delete",
+    "contact_save",
+    "engagement_create",
+    "engagement_update",
+    "engagement_validate_terms",
+    "ensure_date_within_engagement",
+    "expense_save",
+    "milestone_accept",
+    "milestone_deliver",
+    "milestone_save",
+    "outcome_accept",
+    "outcome_save",
+    "proposal_create",
+    "proposal_from_token",
+    "proposal_mark_viewed",
+    "proposal_respond",
+    "proposal_send",
+    "proposal_withdraw",
+    "record_delete",
+    "revenue_report_save",
+    "time_entry_delete",
+    "time_entry_save",
+    "week_minutes",
+    "weekly_cap_exceeded",
+]

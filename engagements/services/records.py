@@ -1,0 +1,357 @@
+"""The work an engagement records: time, milestones, outcomes, revenue reports and
+expenses. Anything already claimed by an invoice is frozen (changing it would change an
+issued invoice)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Sum
+
+from accounts.models import User
+from accounts.services import audit_record
+from engagements.billing import retainer_periods
+from engagements.models import (
+    BillingClaim,
+    Engagement,
+    Expense,
+    Milestone,
+    Outcome,
+    PayModel,
+    RevenueReport,
+    TimeEntry,
+)
+from engagements.services._base import (
+    UNSET,
+    Unset,
+    apply_changes,
+    delete_audited,
+    ensure_not_billed,
+    given,
+    save_validated,
+)
+
+# --- Time ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def time_entry_save(
+    *,
+    engagement: Engagement,
+    actor: User,
+    entry: TimeEntry | None = None,
+    date: dt.date | Unset = UNSET,
+    minutes: int | Unset = UNSET,
+    description: str | Unset = UNSET,
+    billable: bool | Unset = UNSET,
+) -> TimeEntry:
+    if entry is not None:
+        entry = TimeEntry.objects.select_for_update().select_related("engagement").get(pk=entry.pk)
+        ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
+        # Usage of a retainer period already invoiced for overage is frozen: the entry may
+        # neither leave that period (by date or by engagement) nor change there.
+        if entry.engagement.pay_model == PayModel.RETAINER:
+            _ensure_retainer_period_open(entry.engagement, entry.date)
+    day = date if not isinstance(date, Unset) else (entry.date if entry else None)
+    if engagement.pay_model == PayModel.RETAINER and day is not None:
+        _ensure_retainer_period_open(engagement, day)
+    entry = entry or TimeEntry(workspace=engagement.workspace, engagement=engagement, user=actor)
+    if entry.engagement_id != engagement.pk:
+        entry.engagement = engagement
+    apply_changes(
+        entry, given(date=date, minutes=minutes, description=description, billable=billable)
+    )
+    ensure_date_within_engagement(engagement, entry.date)
+    save_validated(entry)
+    audit_record(
+        workspace=engagement.workspace,
+        actor=actor,
+        action="time_entry.save",
+        obj=entry,
+        minutes=entry.minutes,
+    )
+    return entry
+
+
+def ensure_date_within_engagement(engagement: Engagement, day: dt.date | None) -> None:
+    """Time outside the engagement's dates would count toward no period and never bill."""
+    if day and (day < engagement.start_date or (engagement.end_date and day > engagement.end_date)):
+        raise ValidationError(
+            {"date": "This date is outside the engagement's start and end dates."}
+        )
+
+
+def _ensure_retainer_period_open(engagement: Engagement, day: dt.date) -> None:
+    for start, end in retainer_periods(engagement, day):
+        if (
+            start <= day <= end
+            and BillingClaim.objects.filter(
+                engagement=engagement,
+                kind=BillingClaim.Kind.RETAINER_OVERAGE,
+                period_start=start,
+                released_at__isnull=True,
+            ).exists()
+        ):
+            raise ValidationError({"date": "This retainer period is already invoiced."})
+
+
+@transaction.atomic
+def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
+    ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
+    if entry.engagement.pay_model == PayModel.RETAINER:
+        _ensure_retainer_period_open(entry.engagement, entry.date)
+    audit_record(
+        workspace=entry.workspace,
+        actor=actor,
+        action="time_entry.delete",
+        obj=entry,
+        minutes=entry.minutes,
+        date=str(entry.date),
+    )
+    entry.delete()
+
+
+def week_minutes(engagement: Engagement, day: dt.date) -> int:
+    """Billable minutes logged on the engagement in the Monday–Sunday week of `day`."""
+    monday = day - dt.timedelta(days=day.weekday())
+    minutes: int | None = TimeEntry.objects.filter(
+        engagement=engagement,
+        billable=True,
+        date__gte=monday,
+        date__lte=monday + dt.timedelta(days=6),
+    ).aggregate(m=Sum("minutes"))["m"]
+    return minutes or 0
+
+
+def weekly_cap_exceeded(engagement: Engagement, day: dt.date) -> bool:
+    cap = engagement.weekly_hour_cap
+    return cap is not None and week_minutes(engagement, day) > cap * 60
+
+
+# --- Milestones (fixed fee) -------------------------------------------------------------------
+
+
+@transaction.atomic
+def milestone_save(
+    *,
+    engagement: Engagement,
+    actor: User,
+    milestone: Milestone | None = None,
+    title: str | Unset = UNSET,
+    amount: Decimal | Unset = UNSET,
+    due_date: dt.date | None | Unset = UNSET,
+    acceptance_criteria: str | Unset = UNSET,
+) -> Milestone:
+    if engagement.pay_model != PayModel.FIXED_FEE:
+        raise ValidationError({"engagement": "Milestones belong to fixed-fee engagements."})
+    if milestone is not None:
+        ensure_not_billed(BillingClaim.Kind.MILESTONE, milestone.pk)
+    milestone = milestone or Milestone(workspace=engagement.workspace, engagement=engagement)
+    apply_changes(
+        milestone,
+        given(
+            title=title,
+            amount=amount,
+            due_date=due_date,
+            acceptance_criteria=acceptance_criteria,
+        ),
+    )
+    save_validated(milestone)
+    audit_record(
+        workspace=engagement.workspace, actor=actor, action="milestone.save", obj=milestone
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_deliver(*, milestone: Milestone, actor: User, on: dt.date) -> Milestone:
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.status != Milestone.Status.PENDING:
+        raise ValidationError("Only a pending milestone can be marked delivered.")
+    milestone.status = Milestone.Status.DELIVERED
+    milestone.delivered_at = on
+    milestone.save(update_fields=["status", "delivered_at"])
+    audit_record(
+        workspace=milestone.workspace,
+        actor=actor,
+        action="milestone.deliver",
+        obj=milestone,
+        on=str(on),
+    )
+    return milestone
+
+
+@transaction.atomic
+def milestone_accept(
+    *, milestone: Milestone, actor: User, on: dt.date, on_word_of: str = ""
+) -> Milestone:
+    """Record the client's acceptance (by the professional, on the client's word)."""
+    milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
+    if milestone.status == Milestone.Status.ACCEPTED:
+        return milestone  # already applied: idempotent
+    if milestone.status != Milestone.Status.DELIVERED:
+        raise ValidationError("Mark the milestone delivered before recording acceptance.")
+    if milestone.delivered_at and on < milestone.delivered_at:
+        raise ValidationError({"accepted_at": "Acceptance cannot come before delivery."})
+    milestone.status = Milestone.Status.ACCEPTED
+    milestone.accepted_at = on
+    milestone.accepted_by = actor
+    milestone.accepted_on_word_of = on_word_of
+    milestone.save(update_fields=["status", "accepted_at", "accepted_by", "accepted_on_word_of"])
+    audit_record(
+        workspace=milestone.workspace,
+        actor=actor,
+        action="milestone.accept",
+        obj=milestone,
+        on=str(on),
+        on_word_of=on_word_of,
+    )
+    return milestone
+
+
+# --- Outcomes (bounties) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def outcome_save(
+    *,
+    engagement: Engagement,
+    actor: User,
+    outcome: Outcome | None = None,
+    description: str | Unset = UNSET,
+    fee: Decimal | Unset = UNSET,
+    evidence_note: str | Unset = UNSET,
+) -> Outcome:
+    if engagement.pay_model != PayModel.BOUNTY:
+        raise ValidationError({"engagement": "Outcomes belong to outcome-bounty engagements."})
+    if outcome is not None:
+        ensure_not_billed(BillingClaim.Kind.OUTCOME, outcome.pk)
+    outcome = outcome or Outcome(workspace=engagement.workspace, engagement=engagement)
+    apply_changes(outcome, given(description=description, fee=fee, evidence_note=evidence_note))
+    save_validated(outcome)
+    audit_record(workspace=engagement.workspace, actor=actor, action="outcome.save", obj=outcome)
+    return outcome
+
+
+@transaction.atomic
+def outcome_accept(
+    *, outcome: Outcome, actor: User, on: dt.date, evidence_note: str = ""
+) -> Outcome:
+    outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
+    if outcome.accepted_at:
+        return outcome
+    outcome.accepted_at = on
+    outcome.accepted_by = actor
+    if evidence_note:
+        outcome.evidence_note = evidence_note
+    outcome.save(update_fields=["accepted_at", "accepted_by", "evidence_note"])
+    audit_record(
+        workspace=outcome.workspace, actor=actor, action="outcome.accept", obj=outcome, on=str(on)
+    )
+    return outcome
+
+
+# --- Revenue reports (revenue share) ----------------------------------------------------------
+
+
+@transaction.atomic
+def revenue_report_save(
+    *,
+    engagement: Engagement,
+    actor: User,
+    report: RevenueReport | None = None,
+    period_start: dt.date | Unset = UNSET,
+    period_end: dt.date | Unset = UNSET,
+    revenue: Decimal | Unset = UNSET,
+    reported_by: str | Unset = UNSET,
+    reported_at: dt.date | Unset = UNSET,
+    note: str | Unset = UNSET,
+) -> RevenueReport:
+    if engagement.pay_model != PayModel.REVENUE_SHARE:
+        raise ValidationError("Revenue reports belong to revenue-share engagements.")
+    if report is not None:
+        ensure_not_billed(BillingClaim.Kind.REVENUE_SHARE, report.pk)
+    report = report or RevenueReport(
+        workspace=engagement.workspace, engagement=engagement, recorded_by=actor
+    )
+    apply_changes(
+        report,
+        given(
+            period_start=period_start,
+            period_end=period_end,
+            revenue=revenue,
+            reported_by=reported_by,
+            reported_at=reported_at,
+            note=note,
+        ),
+    )
+    if report.period_end and report.period_start and report.period_end < report.period_start:
+        raise ValidationError({"period_end": "The period ends before it starts."})
+    save_validated(report)
+    audit_record(
+        workspace=engagement.workspace,
+        actor=actor,
+        action="revenue_report.save",
+        obj=report,
+        revenue=str(report.revenue),
+    )
+    return report
+
+
+# --- Expenses ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def expense_save(
+    *,
+    engagement: Engagement,
+    actor: User,
+    expense: Expense | None = None,
+    date: dt.date | Unset = UNSET,
+    amount: Decimal | Unset = UNSET,
+    category: str | Unset = UNSET,
+    description: str | Unset = UNSET,
+    receipt: File[bytes] | str | bool | None | Unset = UNSET,  # False or "": cleared (as forms say)
+    rebillable: bool | Unset = UNSET,
+    markup_percent: Decimal | Unset = UNSET,
+) -> Expense:
+    if expense is not None:
+        ensure_not_billed(BillingClaim.Kind.EXPENSE, expense.pk)
+    expense = expense or Expense(workspace=engagement.workspace, engagement=engagement)
+    apply_changes(
+        expense,
+        given(
+            date=date,
+            amount=amount,
+            category=category,
+            description=description,
+            receipt=receipt,
+            rebillable=rebillable,
+            markup_percent=markup_percent,
+        ),
+    )
+    save_validated(expense)
+    audit_record(
+        workspace=engagement.workspace,
+        actor=actor,
+        action="expense.save",
+        obj=expense,
+        amount=str(expense.amount),
+    )
+    return expense
+
+
+# --- Any record -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_delete(
+    *, record: Milestone | Outcome | RevenueReport | Expense, kind: str, actor: User
+) -> None:
+    """Delete a milestone, outcome, revenue report or expense that is not invoiced."""
+    ensure_not_billed(kind, record.pk)
+    delete_audited(record, actor=actor, action=f"{kind}.delete")
