@@ -79,9 +79,11 @@ def invoice_send(
         invoice,
         "sent",
         actor,
-        to=recipients,
-        message=message[:2000],
-        reply_to=actor.email if actor else "",
+        data={
+            "to": recipients,
+            "message": message[:2000],
+            "reply_to": actor.email if actor else "",
+        },
     )
     audit_record(
         workspace=invoice.workspace, actor=actor, action="invoice.send", obj=invoice, to=recipients

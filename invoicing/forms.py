@@ -131,14 +131,6 @@ class InvoiceLineForm(forms.Form):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = "From the recorded work."
 
-    def service_fields(self) -> dict:
-        data = dict(self.cleaned_data)
-        data["discount_percent"] = data.get("discount_percent") or Decimal("0")
-        if self.line is not None and self.line.kind != "manual":
-            data.pop("quantity", None)
-            data.pop("unit_price", None)
-        return data
-
 
 class AddUnbilledForm(forms.Form):
     engagement = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)

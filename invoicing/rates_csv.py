@@ -14,7 +14,7 @@ from django.db import transaction
 
 from accounts.models import User, Workspace
 from core.currencies import currency_choices
-from invoicing.services import exchange_rate_save
+from invoicing.services.exchange_rates import exchange_rate_save
 
 COLUMNS = ["date", "currency", "rate"]
 MAX_ROWS = 5000

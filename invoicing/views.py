@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import OrderedDict
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,7 +28,7 @@ from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements.billing import unbilled_items, unbilled_total
 from engagements.models import Engagement
-from invoicing import schedules, services, services_settings
+from invoicing import services
 from invoicing.forms import (
     AddUnbilledForm,
     CreditNoteForm,
@@ -45,6 +46,8 @@ from invoicing.forms import (
 )
 from invoicing.models import ExchangeRate, Invoice, InvoiceEvent, InvoiceLine, Payment, TaxRate
 from invoicing.rates_csv import exchange_rates_import
+from invoicing.services import late_fees
+from invoicing.services.state import UNSET
 
 Status = Invoice.Status
 OUTSTANDING = (Status.OPEN, Status.PARTIALLY_PAID)
@@ -421,7 +424,7 @@ def _invoice_page(request, invoice: Invoice, *, status: int = 200, **extra) -> H
             open_panel=extra.get("open_panel", ""),
             link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
             creditable=invoice.total - invoice.amount_credited,
-            late_fee=schedules.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
+            late_fee=late_fees.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
             send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),
             pdf_url=_optional_route("invoicing:invoice_pdf", workspace.slug, invoice.pk),
         )
@@ -440,7 +443,16 @@ def invoice_header_save(request: HttpRequest, pk: int) -> HttpResponse:
     form = InvoiceHeaderForm(request.POST)
     if form.is_valid():
         try:
-            services.invoice_update_draft(invoice=invoice, actor=request.user, **form.cleaned_data)
+            data = form.cleaned_data
+            services.invoice_update_draft(
+                invoice=invoice,
+                actor=request.user,
+                issue_date=data["issue_date"],
+                due_date=data["due_date"],
+                currency=data["currency"],
+                notes=data["notes"],
+                terms=data["terms"],
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -468,8 +480,18 @@ def invoice_line_save(request: HttpRequest, pk: int) -> HttpResponse:
         form.initial.update(quantity=line.quantity, unit_price=line.unit_price)
     if form.is_valid():
         try:
+            data = form.cleaned_data
+            billed = line is not None and line.kind != InvoiceLine.Kind.MANUAL
             services.invoice_line_save(
-                invoice=invoice, actor=request.user, line=line, **form.service_fields()
+                invoice=invoice,
+                actor=request.user,
+                line=line,
+                description=data["description"],
+                # Billed work keeps its quantity and price: not given, so not changed.
+                quantity=UNSET if billed else data["quantity"],
+                unit_price=UNSET if billed else data["unit_price"],
+                discount_percent=data.get("discount_percent") or Decimal("0"),
+                tax_rate=data["tax_rate"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -726,7 +748,7 @@ def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
     form = TaxRateForm(request.POST, instance=TaxRate.objects.get(pk=rate.pk) if rate else None)
     if form.is_valid():
         try:
-            saved = services_settings.tax_rate_save(
+            saved = services.tax_rate_save(
                 workspace=request.workspace, actor=request.user, tax_rate=rate, **form.cleaned_data
             )
         except ValidationError as exc:
@@ -742,7 +764,7 @@ def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
 def tax_rate_archive(request: HttpRequest, pk: int) -> HttpResponse:
     rate = get_tenant_object_or_404(TaxRate, request.workspace, pk=pk)
     archived = request.POST.get("archived", "1") == "1"
-    services_settings.tax_rate_archive(tax_rate=rate, actor=request.user, archived=archived)
+    services.tax_rate_archive(tax_rate=rate, actor=request.user, archived=archived)
     if archived:
         messages.info(request, f"“{rate.name}” archived: invoices that use it keep it.")
     else:

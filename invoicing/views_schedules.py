@@ -1,5 +1,5 @@
 """Pages for reminders and late fees (/invoices/reminders/) and recurring schedules
-(/invoices/recurring/). Thin: parse a form, call one service of invoicing.schedules,
+(/invoices/recurring/). Thin: parse a form, call one service of invoicing.services,
 render. Writes are gated by `role_required("write")` (accountants read only: 403);
 objects come through `get_tenant_object_or_404` (another workspace's id is a 404)."""
 
@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements.models import Client, Engagement, EngagementStatus
-from invoicing import schedules
 from invoicing.models import (
     Invoice,
     LateFeePolicy,
@@ -26,6 +25,7 @@ from invoicing.models import (
     ReminderSent,
     TaxRate,
 )
+from invoicing.services import late_fees, recurring, reminders, state
 
 DATE = forms.DateInput(attrs={"type": "date"})
 TEMPLATE_ROWS = 5
@@ -103,7 +103,7 @@ class ScheduleForm(forms.Form):
         ).select_related("client")
         self.fields["engagement"].label_from_instance = lambda e: f"{e.name} ({e.client.name})"
         self.fields["currency"].choices = [("", "—"), *currency_choices()]
-        if not schedules.auto_send_available():
+        if not recurring.auto_send_available():
             self.fields["auto_send"].disabled = True
             self.fields["auto_send"].help_text = "Available once invoices can be emailed."
         self.tax_rates = list(TaxRate.objects.filter(archived=False))
@@ -153,7 +153,7 @@ def _reminders_page(
     policy_form: LateFeePolicyForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    policy = schedules.late_fee_policy_for(request.workspace)
+    policy = late_fees.late_fee_policy_for(request.workspace)
     if policy_form is None:
         policy_form = LateFeePolicyForm(
             initial={
@@ -181,7 +181,7 @@ def _reminders_page(
             "policy_form": policy_form,
             "overdue": Invoice.objects.filter(
                 kind=Invoice.Kind.INVOICE,
-                status__in=schedules.REMINDABLE,
+                status__in=state.REMINDABLE,
                 due_date__lt=timezone.localdate(),
             ).count(),
         },
@@ -201,7 +201,7 @@ def _reminder_rule_create(request: HttpRequest) -> HttpResponse:
     form = ReminderRuleForm(request.POST)
     if form.is_valid():
         try:
-            rule = schedules.reminder_rule_save(
+            rule = reminders.reminder_rule_save(
                 workspace=request.workspace,
                 actor=request.user,
                 days_from_due=form.cleaned_data["days_from_due"],
@@ -219,7 +219,7 @@ def _reminder_rule_create(request: HttpRequest) -> HttpResponse:
 def reminder_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
     rule = get_tenant_object_or_404(ReminderRule, request.workspace, pk=pk)
     if request.POST.get("active") in ("0", "1"):
-        schedules.reminder_rule_save(
+        reminders.reminder_rule_save(
             workspace=request.workspace,
             actor=request.user,
             rule=rule,
@@ -228,7 +228,7 @@ def reminder_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
         )
         messages.info(request, f"“{rule}” {'turned on' if rule.active else 'paused'}.")
     else:
-        schedules.reminder_rule_delete(rule=rule, actor=request.user)
+        reminders.reminder_rule_delete(rule=rule, actor=request.user)
         messages.info(request, f"Reminder “{rule}” removed.")
     return redirect("invoicing:invoice_reminders", workspace=request.workspace.slug)
 
@@ -240,7 +240,7 @@ def late_fee_policy_save(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            schedules.late_fee_policy_save(
+            late_fees.late_fee_policy_save(
                 workspace=request.workspace,
                 actor=request.user,
                 kind=data["kind"],
@@ -261,7 +261,7 @@ def late_fee_policy_save(request: HttpRequest) -> HttpResponse:
 def invoice_late_fee_charge(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_tenant_object_or_404(Invoice, request.workspace, pk=pk)
     try:
-        fee = schedules.invoice_late_fee_charge(
+        fee = late_fees.invoice_late_fee_charge(
             invoice=invoice, actor=request.user, today=timezone.localdate()
         )
     except ValidationError as exc:
@@ -299,10 +299,10 @@ def _schedule_page(
     )
     upcoming = []
     if schedule and schedule.active:
-        upcoming = schedules._periods_from(
+        upcoming = recurring.periods_from(
             schedule,
             schedule.next_run,
-            schedules.period_start(
+            recurring.period_start(
                 start_date=schedule.next_run, interval=schedule.interval, every=1, index=3
             ),
         )[:3]
@@ -360,7 +360,7 @@ def _schedule_save(request: HttpRequest, schedule: RecurringSchedule | None) -> 
     if form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            saved = schedules.recurring_schedule_save(
+            saved = recurring.recurring_schedule_save(
                 workspace=request.workspace,
                 actor=request.user,
                 schedule=schedule,
@@ -383,7 +383,7 @@ def _schedule_save(request: HttpRequest, schedule: RecurringSchedule | None) -> 
 @role_required("write")
 def recurring_pause(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(RecurringSchedule, request.workspace, pk=pk)
-    schedule = schedules.recurring_schedule_pause(
+    schedule = recurring.recurring_schedule_pause(
         schedule=schedule, actor=request.user, active=not schedule.active
     )
     if schedule.active:
@@ -401,6 +401,6 @@ def recurring_pause(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required("write")
 def recurring_delete(request: HttpRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(RecurringSchedule, request.workspace, pk=pk)
-    schedules.recurring_schedule_delete(schedule=schedule, actor=request.user)
+    recurring.recurring_schedule_delete(schedule=schedule, actor=request.user)
     messages.info(request, f"“{schedule.name}” deleted. The invoices it made stay.")
     return redirect("invoicing:invoice_recurring_list", workspace=request.workspace.slug)

@@ -27,7 +27,7 @@ from rest_framework.response import Response
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
 from core.money import ZERO, quantize
-from invoicing import delivery, pdf, rates_csv, schedules, services, services_settings
+from invoicing import delivery, pdf, rates_csv, services
 from invoicing.api import filters
 from invoicing.api import serializers as s
 from invoicing.models import (
@@ -42,6 +42,8 @@ from invoicing.models import (
     ReminderRule,
     TaxRate,
 )
+from invoicing.services import late_fees, recurring, reminders
+from invoicing.services.state import UNSET
 
 APPEND_ONLY_METHODS = ["get", "post", "head", "options"]
 
@@ -106,10 +108,16 @@ class InvoiceViewSet(
 
     def perform_create(self, serializer):
         with service_errors():
+            data = serializer.validated_data
             invoice = services.invoice_create_draft(
                 workspace=self.request.workspace,
                 actor=self.request.user,
-                **serializer.validated_data,
+                client=data["client"],
+                currency=data.get("currency", ""),
+                notes=data.get("notes", ""),
+                terms=data.get("terms", ""),
+                issue_date=data.get("issue_date"),
+                due_date=data.get("due_date"),
             )
         serializer.instance = self.get_queryset().get(pk=invoice.pk)
 
@@ -118,7 +126,14 @@ class InvoiceViewSet(
         refuse_change(serializer.instance, data, "client")
         with service_errors():
             invoice = services.invoice_update_draft(
-                invoice=serializer.instance, actor=self.request.user, **data
+                invoice=serializer.instance,
+                actor=self.request.user,
+                client=data.get("client", UNSET),
+                currency=data.get("currency", UNSET),
+                issue_date=data.get("issue_date", UNSET),
+                due_date=data.get("due_date", UNSET),
+                notes=data.get("notes", UNSET),
+                terms=data.get("terms", UNSET),
             )
         serializer.instance = self.get_queryset().get(pk=invoice.pk)
 
@@ -280,12 +295,12 @@ class InvoiceViewSet(
         invoice = self.get_object()
         today = request.workspace.today()
         if request.method == "GET":
-            fee = schedules.invoice_late_fee(invoice=invoice, today=today)
+            fee = late_fees.invoice_late_fee(invoice=invoice, today=today)
             return Response(
                 s.LateFeeSerializer({"late_fee": fee, "currency": invoice.currency}).data
             )
         with service_errors():
-            fee_invoice = schedules.invoice_late_fee_charge(
+            fee_invoice = late_fees.invoice_late_fee_charge(
                 invoice=invoice, actor=request.user, today=today
             )
         return self._render(fee_invoice, status.HTTP_201_CREATED)
@@ -316,7 +331,13 @@ class InvoiceLineViewSet(
         data = dict(serializer.validated_data)
         with service_errors():
             line = services.invoice_line_save(
-                invoice=data.pop("invoice"), actor=self.request.user, **data
+                invoice=data["invoice"],
+                actor=self.request.user,
+                description=data.get("description", UNSET),
+                quantity=data.get("quantity", UNSET),
+                unit_price=data.get("unit_price", UNSET),
+                discount_percent=data.get("discount_percent", UNSET),
+                tax_rate=data.get("tax_rate", UNSET),
             )
         # The service computes the amounts on fresh rows: read them back.
         serializer.instance = self.get_queryset().get(pk=line.pk)
@@ -327,7 +348,14 @@ class InvoiceLineViewSet(
         refuse_change(line, data, "invoice")
         with service_errors():
             services.invoice_line_save(
-                invoice=line.invoice, actor=self.request.user, line=line, **data
+                invoice=line.invoice,
+                actor=self.request.user,
+                line=line,
+                description=data.get("description", UNSET),
+                quantity=data.get("quantity", UNSET),
+                unit_price=data.get("unit_price", UNSET),
+                discount_percent=data.get("discount_percent", UNSET),
+                tax_rate=data.get("tax_rate", UNSET),
             )
         serializer.instance = self.get_queryset().get(pk=line.pk)
 
@@ -430,13 +458,11 @@ class TaxRateViewSet(
         data = dict(serializer.validated_data)
         archived = data.pop("archived", False)
         with service_errors(), transaction.atomic():
-            tax_rate = services_settings.tax_rate_save(
+            tax_rate = services.tax_rate_save(
                 workspace=self.request.workspace, actor=self.request.user, **data
             )
             if archived:
-                tax_rate = services_settings.tax_rate_archive(
-                    tax_rate=tax_rate, actor=self.request.user
-                )
+                tax_rate = services.tax_rate_archive(tax_rate=tax_rate, actor=self.request.user)
         serializer.instance = tax_rate
 
     def perform_update(self, serializer):
@@ -445,7 +471,7 @@ class TaxRateViewSet(
         archived = data.pop("archived", None)
         with service_errors(), transaction.atomic():
             if data:
-                tax_rate = services_settings.tax_rate_save(
+                tax_rate = services.tax_rate_save(
                     workspace=self.request.workspace,
                     actor=self.request.user,
                     tax_rate=tax_rate,
@@ -454,7 +480,7 @@ class TaxRateViewSet(
                     inclusive=data.get("inclusive", tax_rate.inclusive),
                 )
             if archived is not None:
-                tax_rate = services_settings.tax_rate_archive(
+                tax_rate = services.tax_rate_archive(
                     tax_rate=tax_rate, actor=self.request.user, archived=archived
                 )
         serializer.instance = tax_rate
@@ -527,7 +553,7 @@ class ReminderRuleViewSet(
 
     def perform_create(self, serializer):
         with service_errors():
-            serializer.instance = schedules.reminder_rule_save(
+            serializer.instance = reminders.reminder_rule_save(
                 workspace=self.request.workspace,
                 actor=self.request.user,
                 **serializer.validated_data,
@@ -537,7 +563,7 @@ class ReminderRuleViewSet(
         rule = serializer.instance
         data = serializer.validated_data
         with service_errors():
-            serializer.instance = schedules.reminder_rule_save(
+            serializer.instance = reminders.reminder_rule_save(
                 workspace=self.request.workspace,
                 actor=self.request.user,
                 rule=rule,
@@ -547,7 +573,7 @@ class ReminderRuleViewSet(
 
     def perform_destroy(self, instance):
         with service_errors():
-            schedules.reminder_rule_delete(rule=instance, actor=self.request.user)
+            reminders.reminder_rule_delete(rule=instance, actor=self.request.user)
 
 
 # The fields `recurring_schedule_save` takes; a PATCH sends some, the rest are kept.
@@ -590,7 +616,7 @@ class RecurringScheduleViewSet(
 
     def perform_create(self, serializer):
         with service_errors():
-            serializer.instance = schedules.recurring_schedule_save(
+            serializer.instance = recurring.recurring_schedule_save(
                 workspace=self.request.workspace,
                 actor=self.request.user,
                 **serializer.validated_data,
@@ -601,7 +627,7 @@ class RecurringScheduleViewSet(
         fields = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
         fields.update(serializer.validated_data)
         with service_errors():
-            serializer.instance = schedules.recurring_schedule_save(
+            serializer.instance = recurring.recurring_schedule_save(
                 workspace=self.request.workspace,
                 actor=self.request.user,
                 schedule=schedule,
@@ -610,11 +636,11 @@ class RecurringScheduleViewSet(
 
     def perform_destroy(self, instance):
         with service_errors():
-            schedules.recurring_schedule_delete(schedule=instance, actor=self.request.user)
+            recurring.recurring_schedule_delete(schedule=instance, actor=self.request.user)
 
     def _set_active(self, request, active: bool) -> Response:
         with service_errors():
-            schedule = schedules.recurring_schedule_pause(
+            schedule = recurring.recurring_schedule_pause(
                 schedule=self.get_object(),
                 actor=request.user,
                 active=active,
@@ -654,7 +680,7 @@ class LateFeePolicyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Works
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
-            policy = schedules.late_fee_policy_save(
+            policy = late_fees.late_fee_policy_save(
                 workspace=request.workspace, actor=request.user, **body.validated_data
             )
         return Response(self.get_serializer(policy).data)

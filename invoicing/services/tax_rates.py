@@ -1,5 +1,6 @@
-"""Writes for the invoicing settings pages: tax rates. Exchange rates are saved through
-`invoicing.services.exchange_rate_save` (and imported in `invoicing.rates_csv`).
+"""Tax rates, the workspace's invoicing setting offered on each line. Exchange rates are
+invoicing.services.exchange_rates; reminder rules and the late fee policy live with their
+schedules (reminders, late_fees).
 
 A tax rate is never deleted: lines keep the rate they used (and a copy of its name and
 percent), so a rate that is no longer offered is archived instead."""
