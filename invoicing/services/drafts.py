@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -229,11 +230,11 @@ def invoice_update_draft(
     return invoice
 
 
-def group_items(items: list[UnbilledItem]) -> list[dict]:
+def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
     """Lines from unbilled items, grouped per engagement, kind and period: all time of one
     engagement is one line (hours × rate, rounded once); other items one line each."""
-    lines: list[dict] = []
-    time: dict[tuple, list[UnbilledItem]] = defaultdict(list)
+    lines: list[dict[str, Any]] = []
+    time: dict[tuple[Decimal | None], list[UnbilledItem]] = defaultdict(list)
     for item in items:
         if item.kind == "time":
             time[(item.unit_price,)].append(item)
@@ -265,7 +266,7 @@ def group_items(items: list[UnbilledItem]) -> list[dict]:
 def invoice_add_unbilled(
     *,
     invoice: Invoice,
-    actor: User,
+    actor: User | None,
     engagement: Engagement,
     as_of: dt.date,
     period_start: dt.date | None = None,

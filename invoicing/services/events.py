@@ -16,10 +16,11 @@ def event(
     data: Mapping[str, object] | None = None,
 ) -> InvoiceEvent:
     """Record `kind` on the timeline; `data` is what the page shows with it (JSON)."""
-    return InvoiceEvent.objects.create(
+    row: InvoiceEvent = InvoiceEvent.objects.create(
         workspace_id=invoice.workspace_id,
         invoice=invoice,
         kind=kind,
         actor=actor,
         data=dict(data or {}),
     )
+    return row

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
@@ -93,7 +94,7 @@ def invoice_late_fee(
     )
 
 
-def late_fee_invoices(invoice: Invoice):
+def late_fee_invoices(invoice: Invoice) -> QuerySet[Invoice]:
     """Late-fee invoices charged for `invoice` (voided ones included)."""
     return Invoice.objects.filter(
         lines__kind=InvoiceLine.Kind.LATE_FEE,
@@ -116,9 +117,10 @@ def invoice_late_fee_charge(*, invoice: Invoice, actor: User | None, today: dt.d
             "Void it first to charge again."
         )
     fee = invoice_late_fee(invoice=invoice, today=today)
-    if fee <= 0:
+    due_date = invoice.due_date
+    if fee <= 0 or due_date is None:  # no due date: never late, so no fee either
         raise ValidationError("This invoice has no late fee to charge (yet).")
-    days_late = (today - invoice.due_date).days
+    days_late = (today - due_date).days
     fee_invoice = invoice_create_draft(
         workspace=invoice.workspace,
         actor=actor,

@@ -51,7 +51,7 @@ def payment_record(
     applied = min(amount, invoice.amount_due)
     excess = amount - applied
     rate = rate_to_base(workspace=invoice.workspace, currency=invoice.currency, on=received_on)
-    payment = Payment.objects.create(
+    payment: Payment = Payment.objects.create(
         workspace=invoice.workspace,
         invoice=invoice,
         amount=applied,
@@ -101,7 +101,7 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
     if payment.amount <= 0 or Payment.objects.filter(reverses=payment).exists():
         raise ValidationError("This payment is already reversed.")
     invoice = lock_invoice(payment.invoice)
-    reversal = Payment.objects.create(
+    reversal: Payment = Payment.objects.create(
         workspace=payment.workspace,
         invoice=invoice,
         amount=-payment.amount,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,13 +22,16 @@ from invoicing.models import (
     RecurringSchedule,
     TaxRate,
 )
-from invoicing.totals import line_amounts, sum_lines
+from invoicing.totals import LineAmounts, line_amounts, sum_lines
 
 Interval = RecurringSchedule.Interval
+# A template line as a schedule stores it (JSON): description, quantity, unit_price,
+# discount_percent (Decimal strings) and tax_rate_id.
+TemplateLine = dict[str, Any]
 
 
 # --- Periods -------------------------------------------------------------------------------
-_MONTHS = {Interval.MONTHLY: 1, Interval.QUARTERLY: 3, Interval.YEARLY: 12}
+_MONTHS: dict[str, int] = {Interval.MONTHLY: 1, Interval.QUARTERLY: 3, Interval.YEARLY: 12}
 
 
 def period_start(*, start_date: dt.date, interval: str, every: int, index: int) -> dt.date:
@@ -40,7 +44,8 @@ def period_start(*, start_date: dt.date, interval: str, every: int, index: int) 
 
 def periods_from(schedule: RecurringSchedule, first: dt.date, until: dt.date) -> list[dt.date]:
     last = min(until, schedule.end_date) if schedule.end_date else until
-    days, index = [], 0
+    days: list[dt.date] = []
+    index = 0
     while True:
         day = period_start(
             start_date=schedule.start_date,
@@ -95,10 +100,13 @@ def auto_send_available() -> bool:
     return callable(getattr(delivery, "invoice_send", None))
 
 
-def _clean_lines(workspace: Workspace, lines: list[dict], currency: str) -> list[dict]:
+def _clean_lines(
+    workspace: Workspace, lines: list[TemplateLine], currency: str
+) -> list[TemplateLine]:
     """Template lines as stored: strings for the Decimals, a tax rate of the workspace."""
     rates = {r.pk: r for r in TaxRate.objects.filter(archived=False)}
-    cleaned, errors = [], []
+    cleaned: list[TemplateLine] = []
+    errors: list[str] = []
     for n, line in enumerate(lines, start=1):
         description = (line.get("description") or "").strip()
         if not description:
@@ -139,7 +147,10 @@ def _clean_lines(workspace: Workspace, lines: list[dict], currency: str) -> list
     return cleaned
 
 
-def template_line_amounts(line: dict, rates: dict[int, TaxRate], currency: str):
+def template_line_amounts(
+    line: TemplateLine, rates: dict[int, TaxRate], currency: str
+) -> LineAmounts:
+    """A template line's amounts at the tax rate it names (the rate as it is now)."""
     rate = rates.get(line["tax_rate_id"]) if line.get("tax_rate_id") else None
     return line_amounts(
         quantity=Decimal(line["quantity"]),
@@ -165,7 +176,7 @@ def recurring_schedule_save(
     start_date: dt.date,
     end_date: dt.date | None = None,
     currency: str = "",
-    lines: list[dict] | None = None,
+    lines: list[TemplateLine] | None = None,
     days_until_due: int | None = None,
     auto_finalize: bool = True,
     auto_send: bool = False,

@@ -14,6 +14,7 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -105,14 +106,15 @@ def recurring_schedule_run(
     baseline). Holds the schedule's row lock; a period that already has its invoice is
     skipped (the unique key stops a stray duplicate)."""
     result = RunResult(schedules=1)
-    schedule = (
+    locked: RecurringSchedule | None = (
         RecurringSchedule.objects.select_for_update(of=("self",))
         .select_related("client", "workspace", "engagement")
         .filter(pk=schedule.pk, active=True, next_run__lte=today)
         .first()
     )
-    if schedule is None:  # another worker ran it, or it was paused
+    if locked is None:  # another worker ran it, or it was paused
         return result
+    schedule = locked
     periods = schedule_periods(schedule, today)[:MAX_PERIODS_PER_RUN]
     to_send = []
     for period in periods:
@@ -151,7 +153,7 @@ def _make_one(
                 actor,
                 data={"schedule": schedule.name, "period": str(period)},
             )
-            if schedule.engagement_id:
+            if schedule.engagement_id and schedule.engagement is not None:
                 # The engagement's unbilled work as of the period's first day: a
                 # retainer's fee for this period (in advance), the overage of the last.
                 invoice_add_unbilled(
@@ -177,7 +179,13 @@ def _make_one(
         log.info("schedule %s period %s: %s", schedule.pk, period, exc.messages)
         return None
     result.invoices.append(invoice.pk)
-    return invoice
+    made: Invoice = invoice
+    return made
+
+
+def _schedule_of(invoice: Invoice) -> RecurringSchedule:
+    """The schedule of an invoice this module built (always set: it is how it was made)."""
+    return cast(RecurringSchedule, invoice.schedule)
 
 
 def _template_lines(
@@ -266,7 +274,7 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
                 lines_of.append(lines)
         # Numbers in the order of (period, schedule), in the one reserved block.
         final = sorted(
-            (inv for inv in invoices if inv.schedule.auto_finalize),
+            (inv for inv in invoices if _schedule_of(inv).auto_finalize),
             key=lambda inv: (inv.schedule_period, inv.schedule_id),
         )
         numbers = next_numbers(
@@ -283,7 +291,7 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
         )
         events, audit = [], []
         for invoice in invoices:
-            data = {"schedule": invoice.schedule.name, "period": str(invoice.schedule_period)}
+            data = {"schedule": _schedule_of(invoice).name, "period": str(invoice.schedule_period)}
             events.append(
                 InvoiceEvent(workspace=workspace, invoice=invoice, kind="created", data=data)
             )
@@ -316,7 +324,7 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
             advanced[(schedule.next_run, schedule.active)].append(schedule.pk)
         for (next_run, active), pks in advanced.items():
             RecurringSchedule.objects.filter(pk__in=pks).update(next_run=next_run, active=active)
-        _auto_send([inv.pk for inv in final if inv.schedule.auto_send])
+        _auto_send([inv.pk for inv in final if _schedule_of(inv).auto_send])
         result.invoices = [inv.pk for inv in invoices]
         result.finalized = len(final)
     return result

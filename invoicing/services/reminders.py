@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -179,7 +180,7 @@ def reminders_send_for_workspace(
             token = invoice_link_current(invoices[email.invoice_id])
             email.link = public_url(token) if token else ""
             transaction.on_commit(
-                lambda e=email: _reminder_email_send(workspace=workspace, email=e, today=today),
+                partial(_reminder_email_send, workspace=workspace, email=email, today=today),
                 robust=True,
             )
     return to_send

@@ -24,7 +24,8 @@ UNSET = Unset.UNSET
 
 
 def lock_invoice(invoice: Invoice) -> Invoice:
-    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+    locked: Invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    return locked
 
 
 def ensure_draft(invoice: Invoice) -> None:

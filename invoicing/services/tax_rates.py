@@ -29,7 +29,7 @@ def tax_rate_save(
 ) -> TaxRate:
     if tax_rate is not None and tax_rate.workspace_id != workspace.pk:
         raise ValidationError("Choose one of your tax rates.")
-    row = (
+    row: TaxRate = (
         TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
         if tax_rate is not None
         else TaxRate(workspace=workspace)
@@ -51,7 +51,7 @@ def tax_rate_save(
 
 @transaction.atomic
 def tax_rate_archive(*, tax_rate: TaxRate, actor: User, archived: bool = True) -> TaxRate:
-    row = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+    row: TaxRate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
     if row.archived == archived:
         return row
     row.archived = archived
