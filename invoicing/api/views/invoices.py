@@ -1,60 +1,31 @@
-"""The invoicing API under /api/v1/workspaces/<workspace>/: thin viewsets that parse
-input, call one service and render, following engagements.api.views.
-
-Scoping, 404s across tenants and read-only accountants come from `WorkspaceViewSet`;
-related ids are narrowed to the workspace by the serializers; services raise Django's
-ValidationError, answered as a 400 by `service_errors`. Payments and credit entries are
-append-only: they are created and reversed, never edited or deleted."""
+"""Invoices and their lines: drafts, the actions on an invoice (finalise, void, credit,
+link, send, PDF, late fee)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Sum
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.http import content_disposition_header
-from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
 from core.money import ZERO, quantize
-from invoicing import delivery, pdf, rates_csv, services
+from invoicing import delivery, pdf, services
 from invoicing.api import filters
 from invoicing.api import serializers as s
-from invoicing.models import (
-    ClientCredit,
-    ExchangeRate,
-    Invoice,
-    InvoiceEvent,
-    InvoiceLine,
-    LateFeePolicy,
-    Payment,
-    RecurringSchedule,
-    ReminderRule,
-    TaxRate,
-)
-from invoicing.services import late_fees, recurring, reminders
+from invoicing.api.views.payments import with_reversed
+from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Payment
+from invoicing.services import late_fees
 from invoicing.services.state import UNSET
 
-APPEND_ONLY_METHODS = ["get", "post", "head", "options"]
 
-
-def _with_reversed(queryset):
-    return queryset.annotate(
-        reversed=Exists(Payment.objects.filter(reverses=OuterRef("pk")))
-    ).select_related("workspace")
-
-
-# --- Invoices ------------------------------------------------------------------------------
 @extend_schema(tags=["invoices"])
 class InvoiceViewSet(
     mixins.ListModelMixin,
@@ -82,7 +53,7 @@ class InvoiceViewSet(
         # One invoice: its lines, payments, credit notes and timeline in one query each.
         return queryset.prefetch_related(
             "lines",
-            Prefetch("payments", queryset=_with_reversed(Payment.objects.all())),
+            Prefetch("payments", queryset=with_reversed(Payment.objects.all())),
             Prefetch("credit_notes", queryset=Invoice.objects.order_by("pk")),
             Prefetch("events", queryset=InvoiceEvent.objects.select_related("actor")),
         )
@@ -362,325 +333,3 @@ class InvoiceLineViewSet(
     def perform_destroy(self, instance):
         with service_errors():
             services.invoice_line_delete(line=instance, actor=self.request.user)
-
-
-# --- Payments, credit ----------------------------------------------------------------------
-@extend_schema(tags=["payments"])
-class PaymentViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, WorkspaceViewSet
-):
-    """Money received against invoices, recorded by hand. Append-only: a mistake is
-    undone with `reverse`, which adds a negative entry; nothing is edited or deleted."""
-
-    model = Payment
-    serializer_class = s.PaymentSerializer
-    filterset_class = filters.PaymentFilter
-    ordering_fields = ["received_on", "created_at", "amount"]
-    http_method_names = APPEND_ONLY_METHODS
-
-    def get_queryset(self):
-        return _with_reversed(super().get_queryset())
-
-    @extend_schema(request=s.PaymentCreateSerializer, responses={201: s.PaymentRecordedSerializer})
-    def create(self, request, *args, **kwargs):
-        """Record a payment. Partial payments leave the invoice partly paid; beyond what is
-        due, the rest becomes the client's credit (`to_credit`)."""
-        body = s.PaymentCreateSerializer(data=request.data, context=self.get_serializer_context())
-        body.is_valid(raise_exception=True)
-        data = dict(body.validated_data)
-        invoice = data.pop("invoice")
-        with service_errors():
-            payment = services.payment_record(invoice=invoice, actor=request.user, **data)
-        payment = self.get_queryset().get(pk=payment.pk)
-        payment.to_credit = quantize(data["amount"] - payment.amount, invoice.currency)
-        return Response(s.PaymentRecordedSerializer(payment).data, status=status.HTTP_201_CREATED)
-
-    @extend_schema(request=s.PaymentReverseSerializer, responses={201: s.PaymentSerializer})
-    @action(detail=True, methods=["post"])
-    def reverse(self, request, *args, **kwargs):
-        """Undo a payment recorded by mistake (a bounced transfer): a negative entry that
-        points at it; the invoice's paid amount and status follow."""
-        body = s.PaymentReverseSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            reversal = services.payment_reverse(
-                payment=self.get_object(), actor=request.user, **body.validated_data
-            )
-        return Response(
-            s.PaymentSerializer(self.get_queryset().get(pk=reversal.pk)).data,
-            status=status.HTTP_201_CREATED,
-        )
-
-
-@extend_schema(tags=["payments"])
-class ClientCreditViewSet(mixins.ListModelMixin, WorkspaceViewSet):
-    """Clients' credit balances per currency (from overpayments and credit notes on paid
-    invoices, less credit applied). Filter by `client`. Zero balances are left out."""
-
-    model = ClientCredit
-    serializer_class = s.ClientCreditSerializer
-    filterset_class = filters.ClientCreditFilter
-    filter_backends = [DjangoFilterBackend]
-    pagination_class = None
-    http_method_names = ["get", "head", "options"]
-
-    def get_queryset(self):
-        return (
-            super()
-            .get_queryset()
-            .values("client", "currency")
-            .annotate(balance=Sum("amount"))
-            .exclude(balance=0)
-            .order_by("client", "currency")
-        )
-
-
-# --- Tax and exchange rates ----------------------------------------------------------------
-@extend_schema(tags=["invoice settings"])
-class TaxRateViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    WorkspaceViewSet,
-):
-    """The workspace's tax rates, inclusive or exclusive. Rates are not deleted (issued
-    invoices name them): PATCH `archived: true` to retire one. A changed rate applies to
-    drafts from their next edit; finalised invoices keep the tax they were issued with."""
-
-    model = TaxRate
-    serializer_class = s.TaxRateSerializer
-    filterset_class = filters.TaxRateFilter
-    ordering_fields = ["name", "percent"]
-    http_method_names = ["get", "post", "patch", "head", "options"]
-
-    def perform_create(self, serializer):
-        data = dict(serializer.validated_data)
-        archived = data.pop("archived", False)
-        with service_errors(), transaction.atomic():
-            tax_rate = services.tax_rate_save(
-                workspace=self.request.workspace, actor=self.request.user, **data
-            )
-            if archived:
-                tax_rate = services.tax_rate_archive(tax_rate=tax_rate, actor=self.request.user)
-        serializer.instance = tax_rate
-
-    def perform_update(self, serializer):
-        tax_rate = serializer.instance
-        data = dict(serializer.validated_data)
-        archived = data.pop("archived", None)
-        with service_errors(), transaction.atomic():
-            if data:
-                tax_rate = services.tax_rate_save(
-                    workspace=self.request.workspace,
-                    actor=self.request.user,
-                    tax_rate=tax_rate,
-                    name=data.get("name", tax_rate.name),
-                    percent=data.get("percent", tax_rate.percent),
-                    inclusive=data.get("inclusive", tax_rate.inclusive),
-                )
-            if archived is not None:
-                tax_rate = services.tax_rate_archive(
-                    tax_rate=tax_rate, actor=self.request.user, archived=archived
-                )
-        serializer.instance = tax_rate
-
-
-@extend_schema(tags=["invoice settings"])
-class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, WorkspaceViewSet):
-    """Exchange rates to the workspace's base currency, one per currency and day. A
-    payment takes the latest rate on or before its date for base-currency reports.
-    Posting a currency and day that exist replaces that day's rate."""
-
-    model = ExchangeRate
-    serializer_class = s.ExchangeRateSerializer
-    filterset_class = filters.ExchangeRateFilter
-    ordering_fields = ["date", "currency"]
-    http_method_names = APPEND_ONLY_METHODS
-
-    @extend_schema(
-        request={"multipart/form-data": s.RatesImportSerializer},
-        responses={200: {"type": "object", "properties": {"imported": {"type": "integer"}}}},
-    )
-    @action(
-        detail=False,
-        methods=["post"],
-        url_path="import",
-        parser_classes=[MultiPartParser, FormParser],
-    )
-    def import_csv(self, request, *args, **kwargs):
-        """Import rates from CSV (date, currency, rate): every row or none; the errors
-        name their rows."""
-        body = s.RatesImportSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            count = rates_csv.exchange_rates_import(
-                workspace=request.workspace,
-                actor=request.user,
-                content=body.validated_data["file"].read(),
-            )
-        return Response({"imported": count})
-
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        with service_errors():
-            serializer.instance = services.exchange_rate_save(
-                workspace=self.request.workspace,
-                actor=self.request.user,
-                currency=data["currency"],
-                date=data["date"],
-                rate=Decimal(data["rate"]),
-            )
-
-
-# --- Reminders and recurring invoices ------------------------------------------------------
-@extend_schema(tags=["invoice settings"])
-class ReminderRuleViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    WorkspaceViewSet,
-):
-    """When open invoices are reminded, relative to their due date. Each rule reminds an
-    invoice at most once."""
-
-    model = ReminderRule
-    serializer_class = s.ReminderRuleSerializer
-    ordering_fields = ["days_from_due"]
-    http_method_names = WRITE_METHODS
-
-    def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = reminders.reminder_rule_save(
-                workspace=self.request.workspace,
-                actor=self.request.user,
-                **serializer.validated_data,
-            )
-
-    def perform_update(self, serializer):
-        rule = serializer.instance
-        data = serializer.validated_data
-        with service_errors():
-            serializer.instance = reminders.reminder_rule_save(
-                workspace=self.request.workspace,
-                actor=self.request.user,
-                rule=rule,
-                days_from_due=data.get("days_from_due", rule.days_from_due),
-                active=data.get("active", rule.active),
-            )
-
-    def perform_destroy(self, instance):
-        with service_errors():
-            reminders.reminder_rule_delete(rule=instance, actor=self.request.user)
-
-
-# The fields `recurring_schedule_save` takes; a PATCH sends some, the rest are kept.
-SCHEDULE_FIELDS = [
-    "name",
-    "client",
-    "engagement",
-    "interval",
-    "every",
-    "start_date",
-    "end_date",
-    "currency",
-    "lines",
-    "days_until_due",
-    "auto_finalize",
-    "auto_send",
-]
-
-
-@extend_schema(tags=["invoices"])
-class RecurringScheduleViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    WorkspaceViewSet,
-):
-    """Recurring invoices: every period from the start date (to the end date, if any) an
-    invoice is made from the template lines or the engagement's unbilled work, at most
-    once per period. Deleting a schedule keeps the invoices it made."""
-
-    model = RecurringSchedule
-    serializer_class = s.RecurringScheduleSerializer
-    ordering_fields = ["next_run", "name", "created_at"]
-    http_method_names = WRITE_METHODS
-
-    def get_queryset(self):
-        return super().get_queryset().select_related("client")
-
-    def perform_create(self, serializer):
-        with service_errors():
-            serializer.instance = recurring.recurring_schedule_save(
-                workspace=self.request.workspace,
-                actor=self.request.user,
-                **serializer.validated_data,
-            )
-
-    def perform_update(self, serializer):
-        schedule = serializer.instance
-        fields = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
-        fields.update(serializer.validated_data)
-        with service_errors():
-            serializer.instance = recurring.recurring_schedule_save(
-                workspace=self.request.workspace,
-                actor=self.request.user,
-                schedule=schedule,
-                **fields,
-            )
-
-    def perform_destroy(self, instance):
-        with service_errors():
-            recurring.recurring_schedule_delete(schedule=instance, actor=self.request.user)
-
-    def _set_active(self, request, active: bool) -> Response:
-        with service_errors():
-            schedule = recurring.recurring_schedule_pause(
-                schedule=self.get_object(),
-                actor=request.user,
-                active=active,
-                today=request.workspace.today(),
-            )
-        return Response(self.get_serializer(schedule).data)
-
-    @extend_schema(request=None, responses=s.RecurringScheduleSerializer)
-    @action(detail=True, methods=["post"])
-    def pause(self, request, *args, **kwargs):
-        """Stop making invoices until resumed."""
-        return self._set_active(request, False)
-
-    @extend_schema(request=None, responses=s.RecurringScheduleSerializer)
-    @action(detail=True, methods=["post"])
-    def resume(self, request, *args, **kwargs):
-        """Start again from the first period from today on (paused periods are skipped)."""
-        return self._set_active(request, True)
-
-
-@extend_schema(tags=["invoice settings"])
-class LateFeePolicyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, WorkspaceViewSet):
-    """The workspace's late-fee policy: GET reads it, POST sets it (owners and admins)."""
-
-    model = LateFeePolicy
-    serializer_class = s.LateFeePolicySerializer
-    required_role = "manage"
-    pagination_class = None
-    http_method_names = ["get", "post", "head", "options"]
-
-    def list(self, request, *args, **kwargs):
-        policy = LateFeePolicy.objects.filter(workspace=request.workspace).first()
-        policy = policy or LateFeePolicy(workspace=request.workspace)
-        return Response(self.get_serializer(policy).data)
-
-    def create(self, request, *args, **kwargs):
-        body = self.get_serializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        with service_errors():
-            policy = late_fees.late_fee_policy_save(
-                workspace=request.workspace, actor=request.user, **body.validated_data
-            )
-        return Response(self.get_serializer(policy).data)
