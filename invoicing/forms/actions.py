@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -31,7 +32,7 @@ class PaymentForm(forms.Form):
         max_length=120, required=False, help_text="Bank reference, cheque number…"
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("received_on", timezone.localdate())
 
@@ -58,8 +59,9 @@ class CreditNoteForm(forms.Form):
     )
     reason = forms.CharField(max_length=200, help_text="Printed on the credit note.")
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("scope") == self.PARTIAL and data.get("amount") is None:
             self.add_error("amount", "Enter the amount to credit.")
         if data.get("scope") == self.FULL:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from accounts.models import Workspace
 from core.currencies import currency_choices
 from engagements.models import Client
-from invoicing.forms.fields import DATE, DECIMAL, tax_rate_field
-from invoicing.models import Invoice
+from invoicing.forms.fields import DATE, DECIMAL, choice_field, model_choice_field, tax_rate_field
+from invoicing.models import Invoice, InvoiceLine
 
 
 class InvoiceFilterForm(forms.Form):
@@ -23,21 +25,26 @@ class InvoiceFilterForm(forms.Form):
     currency = forms.ChoiceField(required=False)
     kind = forms.ChoiceField(required=False)
 
-    def __init__(self, *args, workspace, currencies: list[str], **kwargs):
+    def __init__(
+        self, *args: Any, workspace: Workspace, currencies: list[str], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [
+        choice_field(self, "status").choices = [
             ("", "Any status"),
             (self.OVERDUE, "Overdue"),
             *Invoice.Status.choices,
         ]
-        self.fields["client"].choices = [
+        choice_field(self, "client").choices = [
             ("", "Any client"),
             *Client.objects.filter(workspace=workspace)
             .order_by("name", "pk")
             .values_list("pk", "name"),
         ]
-        self.fields["currency"].choices = [("", "Any currency"), *((c, c) for c in currencies)]
-        self.fields["kind"].choices = [
+        choice_field(self, "currency").choices = [
+            ("", "Any currency"),
+            *((c, c) for c in currencies),
+        ]
+        choice_field(self, "kind").choices = [
             ("", "Any kind"),
             (Invoice.Kind.INVOICE, "Invoices"),
             (Invoice.Kind.CREDIT_NOTE, "Credit notes"),
@@ -47,9 +54,9 @@ class InvoiceFilterForm(forms.Form):
 class InvoiceCreateForm(forms.Form):
     client = forms.ModelChoiceField(queryset=Client.objects.none(), empty_label="Choose a client")
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["client"].queryset = Client.objects.filter(
+        model_choice_field(self, "client").queryset = Client.objects.filter(
             workspace=workspace, archived_at__isnull=True
         ).order_by("name", "pk")
 
@@ -73,8 +80,9 @@ class InvoiceHeaderForm(forms.Form):
         help_text="Payment instructions and terms, printed at the foot.",
     )
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         issue, due = data.get("issue_date"), data.get("due_date")
         if issue and due and due < issue:
             self.add_error("due_date", "The due date cannot be before the issue date.")
@@ -104,7 +112,9 @@ class InvoiceLineForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "placeholder": "0 %", **DECIMAL}),
     )
 
-    def __init__(self, *args, workspace, line=None, **kwargs):
+    def __init__(
+        self, *args: Any, workspace: Workspace, line: InvoiceLine | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["tax_rate"] = tax_rate_field(workspace, line.tax_rate if line else None)
         self.line = line
@@ -120,13 +130,16 @@ class AddUnbilledForm(forms.Form):
     period_start = forms.DateField(required=False, widget=DATE, label="From")
     period_end = forms.DateField(required=False, widget=DATE, label="To")
 
-    def __init__(self, *args, workspace, engagement_ids: list[int], **kwargs):
+    def __init__(
+        self, *args: Any, workspace: Workspace, engagement_ids: list[int], **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["engagement"].choices = [(pk, pk) for pk in engagement_ids]
+        choice_field(self, "engagement").choices = [(pk, pk) for pk in engagement_ids]
         self.fields["tax_rate"] = tax_rate_field(workspace)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("period_start"), data.get("period_end")
         if start and end and end < start:
             self.add_error("period_end", "The period ends before it starts.")

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from invoicing.forms.fields import DATE, DECIMAL
+from accounts.models import Workspace
+from invoicing.forms.fields import DATE, DECIMAL, choice_field
 from invoicing.models import ExchangeRate, TaxRate
 
 
-class TaxRateForm(forms.ModelForm):
+class TaxRateForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
     class Meta:
         model = TaxRate
         fields = ["name", "percent", "inclusive"]
@@ -17,22 +21,22 @@ class TaxRateForm(forms.ModelForm):
         widgets = {"percent": forms.NumberInput(attrs={"step": "any", **DECIMAL})}
 
 
-class ExchangeRateForm(forms.ModelForm):
+class ExchangeRateForm(forms.ModelForm):  # type: ignore[type-arg]  # as TaxRateForm
     class Meta:
         model = ExchangeRate
         fields = ["date", "currency", "rate"]
         widgets = {"date": DATE, "rate": forms.NumberInput(attrs={"step": "any", **DECIMAL})}
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         base = workspace.base_currency
-        self.fields["currency"].choices = [
-            c for c in self.fields["currency"].choices if c[0] != base
-        ]
+        currency = choice_field(self, "currency")
+        choices = cast(list[tuple[str, str]], currency.choices)
+        currency.choices = [c for c in choices if c[0] != base]
         self.fields["rate"].help_text = f"1 unit of the currency = this many {base}."
         self.initial.setdefault("date", timezone.localdate())
 
-    def validate_unique(self):
+    def validate_unique(self) -> None:
         pass  # saving the same currency and day again updates that day's rate
 
 
@@ -44,8 +48,8 @@ class ExchangeRateImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > 2 * 1024 * 1024:
+    def clean_file(self) -> UploadedFile[Any]:
+        upload: UploadedFile[Any] = self.cleaned_data["file"]
+        if upload.size is not None and upload.size > 2 * 1024 * 1024:
             raise forms.ValidationError("Keep the file under 2 MB.")
         return upload

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from accounts.models import Workspace
 from core.currencies import currency_choices
 from engagements.models import Client, Engagement, EngagementStatus
+from invoicing.forms.fields import choice_field, model_choice_field
 from invoicing.models import RecurringSchedule, TaxRate
 from invoicing.services import recurring
 
 # The schedule page's date widget (Django's default input format, as before the split).
 SCHEDULE_DATE = forms.DateInput(attrs={"type": "date"})
 TEMPLATE_ROWS = 5
+
+
+def _engagement_label(obj: Engagement) -> str:
+    # Each option names its client: engagements of two clients may share a name.
+    return f"{obj.name} ({obj.client.name})"
 
 
 class ScheduleForm(forms.Form):
@@ -42,29 +51,32 @@ class ScheduleForm(forms.Form):
     )
     auto_send = forms.BooleanField(required=False, label="Email to the client once finalised")
 
-    def __init__(self, *args, workspace, **kwargs):
+    def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
 
-        self.fields["client"].queryset = Client.objects.filter(archived_at__isnull=True)
-        self.fields["engagement"].queryset = Engagement.objects.filter(
+        model_choice_field(self, "client").queryset = Client.objects.filter(
+            archived_at__isnull=True
+        )
+        engagement = model_choice_field(self, "engagement")
+        engagement.queryset = Engagement.objects.filter(
             status__in=[EngagementStatus.ACTIVE, EngagementStatus.PAUSED]
         ).select_related("client")
-        self.fields["engagement"].label_from_instance = lambda e: f"{e.name} ({e.client.name})"
-        self.fields["currency"].choices = [("", "—"), *currency_choices()]
+        engagement.label_from_instance = _engagement_label  # type: ignore[method-assign]
+        choice_field(self, "currency").choices = [("", "—"), *currency_choices()]
         if not recurring.auto_send_available():
             self.fields["auto_send"].disabled = True
             self.fields["auto_send"].help_text = "Available once invoices can be emailed."
         self.tax_rates = list(TaxRate.objects.filter(archived=False))
 
-    def template_rows(self) -> list[dict]:
+    def template_rows(self) -> list[dict[str, Any]]:
         """The template line inputs (a fixed number of rows; empty rows are ignored)."""
         source = self.data if self.is_bound else {}
         initial = self.initial.get("lines") or []
-        rows = []
+        rows: list[dict[str, Any]] = []
         for i in range(max(TEMPLATE_ROWS, len(initial))):
             line = initial[i] if i < len(initial) else {}
 
-            def get(key, i=i, line=line):
+            def get(key: str, i: int = i, line: dict[str, Any] = line) -> Any:
                 if self.is_bound:
                     return source.get(f"line-{i}-{key}", "")
                 return line.get(key) or ""
@@ -81,7 +93,7 @@ class ScheduleForm(forms.Form):
             )
         return rows
 
-    def lines(self) -> list[dict]:
+    def lines(self) -> list[dict[str, Any]]:
         return [
             {k: row[k] for k in row if k != "index"}
             for row in self.template_rows()

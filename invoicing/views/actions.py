@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.money import format_money
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
@@ -21,7 +22,7 @@ from invoicing.views.invoices import client_link, invoice_page
 
 @require_POST
 @role_required("write")
-def invoice_payment_record(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_payment_record(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     form = PaymentForm(request.POST)
     if form.is_valid():
@@ -46,7 +47,7 @@ def invoice_payment_record(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> HttpResponse:
+def invoice_payment_reverse(request: WorkspaceRequest, pk: int, payment_pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     payment = get_tenant_object_or_404(Payment, request.workspace, pk=payment_pk, invoice=invoice)
     form = PaymentReverseForm(request.POST)
@@ -67,10 +68,10 @@ def invoice_payment_reverse(request: HttpRequest, pk: int, payment_pk: int) -> H
 
 @require_POST
 @role_required("write")
-def invoice_credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_credit_apply(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
 
-    def said(payment):
+    def said(payment: Payment | None) -> tuple[int, str]:
         if payment is None:
             return messages.INFO, "The client has no credit to apply."
         amount = format_money(payment.amount, invoice.currency)
@@ -87,7 +88,7 @@ def invoice_credit_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_credit_note(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_credit_note(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     form = CreditNoteForm(request.POST)
     if form.is_valid():
@@ -108,7 +109,7 @@ def invoice_credit_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_void(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     form = VoidForm(request.POST)
     if form.is_valid():
@@ -126,7 +127,7 @@ def invoice_void(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_uncollectible(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     return act(
         request,
@@ -138,7 +139,7 @@ def invoice_uncollectible(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_link_issue(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_link_issue(request: WorkspaceRequest, pk: int) -> HttpResponse:
     """The token is shown once, in this response (only its hash is stored)."""
     invoice = invoice_or_404(request, pk)
     try:
@@ -152,7 +153,7 @@ def invoice_link_issue(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_link_revoke(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     services.invoice_link_revoke(invoice=invoice, actor=request.user)
     messages.info(request, "Client link revoked: it no longer opens the invoice.")
@@ -160,7 +161,7 @@ def invoice_link_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("read")
-def invoice_send(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_send(request: WorkspaceRequest, pk: int) -> HttpResponse:
     from invoicing.delivery import default_recipients
     from invoicing.delivery import invoice_send as send
 

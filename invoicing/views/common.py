@@ -3,21 +3,26 @@ redirect back to it, and running one service for a one-button POST."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from accounts.tenancy import WorkspaceRequest
 from core.tenancy import get_tenant_object_or_404
 from invoicing.models import Invoice
 
 Status = Invoice.Status
+T = TypeVar("T")
 OUTSTANDING = (Status.OPEN, Status.PARTIALLY_PAID)
 PAGE_SIZE = 50
 
 
-def workspace_slug(request: HttpRequest) -> str:
+def workspace_slug(request: WorkspaceRequest) -> str:
     return request.workspace.slug
 
 
@@ -26,7 +31,13 @@ def to_invoice(invoice: Invoice, anchor: str = "") -> HttpResponse:
     return redirect(url + (f"#{anchor}" if anchor else ""))
 
 
-def act(request: HttpRequest, invoice: Invoice, call, success, anchor: str = "") -> HttpResponse:
+def act(
+    request: WorkspaceRequest,
+    invoice: Invoice,
+    call: Callable[[], T],
+    success: Callable[[T], tuple[int, str]],
+    anchor: str = "",
+) -> HttpResponse:
     """Run one service for a POST action: its ValidationError becomes an error message,
     otherwise `success(result)` says what happened; back to the invoice either way."""
     try:
@@ -39,7 +50,8 @@ def act(request: HttpRequest, invoice: Invoice, call, success, anchor: str = "")
     return to_invoice(invoice, anchor)
 
 
-def invoice_or_404(request: HttpRequest, pk: int) -> Invoice:
-    return get_tenant_object_or_404(
+def invoice_or_404(request: WorkspaceRequest, pk: int) -> Invoice:
+    invoice: Invoice = get_tenant_object_or_404(
         Invoice.objects.select_related("client", "credits", "workspace"), request.workspace, pk=pk
     )
+    return invoice

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.money import quantize
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
@@ -26,7 +27,7 @@ from invoicing.views.common import act, invoice_or_404, to_invoice, workspace_sl
 from invoicing.views.invoices import invoice_page
 
 
-def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
+def _period(request: WorkspaceRequest) -> tuple[dt.date | None, dt.date | None]:
     def day(name: str) -> dt.date | None:
         try:
             return dt.date.fromisoformat(request.GET.get(name, ""))
@@ -36,7 +37,13 @@ def _period(request: HttpRequest) -> tuple[dt.date | None, dt.date | None]:
     return day("period_start"), day("period_end")
 
 
-def _unbilled_page(request, invoice: Invoice, *, form=None, status: int = 200) -> HttpResponse:
+def _unbilled_page(
+    request: WorkspaceRequest,
+    invoice: Invoice,
+    *,
+    form: AddUnbilledForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     today = timezone.localdate()
     if form is not None and form.is_bound:
         start = form.cleaned_data.get("period_start") if hasattr(form, "cleaned_data") else None
@@ -87,7 +94,7 @@ def _unbilled_page(request, invoice: Invoice, *, form=None, status: int = 200) -
 
 
 @role_required("read")
-def invoice_unbilled(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_unbilled(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     if request.method == "POST":
         return _invoice_unbilled_add(request, invoice)
@@ -98,7 +105,7 @@ def invoice_unbilled(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("write")
-def _invoice_unbilled_add(request: HttpRequest, invoice: Invoice) -> HttpResponse:
+def _invoice_unbilled_add(request: WorkspaceRequest, invoice: Invoice) -> HttpResponse:
     ids = list(Engagement.objects.filter(client=invoice.client).values_list("pk", flat=True))
     form = AddUnbilledForm(request.POST, workspace=request.workspace, engagement_ids=ids)
     if form.is_valid():
@@ -128,7 +135,7 @@ def _invoice_unbilled_add(request: HttpRequest, invoice: Invoice) -> HttpRespons
 
 @require_POST
 @role_required("write")
-def invoice_header_save(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_header_save(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     form = InvoiceHeaderForm(request.POST)
     if form.is_valid():
@@ -154,7 +161,7 @@ def invoice_header_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_line_save(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_line_save(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     line = None
     line_id = request.POST.get("line_id", "")
@@ -194,7 +201,7 @@ def invoice_line_save(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResponse:
+def invoice_line_delete(request: WorkspaceRequest, pk: int, line_pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     line = get_tenant_object_or_404(InvoiceLine, request.workspace, pk=line_pk, invoice=invoice)
     return act(
@@ -208,7 +215,7 @@ def invoice_line_delete(request: HttpRequest, pk: int, line_pk: int) -> HttpResp
 
 @require_POST
 @role_required("write")
-def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_finalize(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     return act(
         request,
@@ -220,7 +227,7 @@ def invoice_finalize(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     try:
         services.invoice_draft_delete(invoice=invoice, actor=request.user)

@@ -4,17 +4,19 @@ document, with its timeline), and its PDF."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
+from accounts.tenancy import WorkspaceRequest
 from core.money import ZERO, format_money
 from core.pages import form_errors_from, role_required
 from engagements.models import Engagement
@@ -41,7 +43,7 @@ from invoicing.views.common import (
 
 
 @role_required("read")
-def invoice_list(request: HttpRequest) -> HttpResponse:
+def invoice_list(request: WorkspaceRequest) -> HttpResponse:
     today = timezone.localdate()
     currencies = list(
         Invoice.objects.order_by("currency").values_list("currency", flat=True).distinct()
@@ -98,7 +100,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("write")
-def invoice_create(request: HttpRequest) -> HttpResponse:
+def invoice_create(request: WorkspaceRequest) -> HttpResponse:
     source = request.POST if request.method == "POST" else request.GET
     engagement = None
     if source.get("engagement", "").isdigit():
@@ -153,7 +155,7 @@ EVENT_LABELS = {
 }
 
 
-def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict]:
+def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any]]:
     methods = dict(Payment.Method.choices)
     rows = []
     for e in events:
@@ -165,7 +167,9 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict]:
         elif e.kind == "work_added":
             detail = f"{d.get('engagement', '')} · {d.get('items', 0)} item(s)"
         elif e.kind == "payment":
-            detail = f"{_money(d.get('amount'), currency)} by {methods.get(d.get('method'), '')}"
+            detail = (
+                f"{_money(d.get('amount'), currency)} by {methods.get(str(d.get('method')), '')}"
+            )
             if d.get("credit"):
                 detail += f"; {_money(d['credit'], currency)} to client credit"
         elif e.kind == "payment_reversed":
@@ -180,7 +184,7 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict]:
     return rows
 
 
-def _money(value, currency: str) -> str:
+def _money(value: object, currency: str) -> str:
     from decimal import InvalidOperation
 
     try:
@@ -189,7 +193,7 @@ def _money(value, currency: str) -> str:
         return str(value or "")
 
 
-def client_link(request: HttpRequest, token: str) -> str:
+def client_link(request: WorkspaceRequest, token: str) -> str:
     try:
         path = reverse("invoicing:invoice_public", args=[token])
     except NoReverseMatch:  # the public page's route name, if another one is used
@@ -197,7 +201,7 @@ def client_link(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(path)
 
 
-def _optional_route(name: str, *args) -> str | None:
+def _optional_route(name: str, *args: object) -> str | None:
     """Send and PDF come from the delivery module; the buttons show once it is there."""
     try:
         return reverse(name, args=args)
@@ -205,11 +209,13 @@ def _optional_route(name: str, *args) -> str | None:
         return None
 
 
-def invoice_page(request, invoice: Invoice, *, status: int = 200, **extra) -> HttpResponse:
+def invoice_page(
+    request: WorkspaceRequest, invoice: Invoice, *, status: int = 200, **extra: Any
+) -> HttpResponse:
     today = timezone.localdate()
     workspace = request.workspace
     lines = list(invoice.lines.select_related("tax_rate", "engagement"))
-    context: dict = {
+    context: dict[str, Any] = {
         "invoice": invoice,
         "lines": lines,
         "today": today,
@@ -260,7 +266,7 @@ def invoice_page(request, invoice: Invoice, *, status: int = 200, **extra) -> Ht
         )
         reversed_ids = {p.reverses_id for p in payments if p.reverses_id}
         for p in payments:
-            p.is_reversed = p.pk in reversed_ids
+            p.is_reversed = p.pk in reversed_ids  # type: ignore[attr-defined]  # for the template
         events = list(InvoiceEvent.objects.filter(invoice=invoice).select_related("actor"))
         context.update(
             payments=payments,
@@ -288,12 +294,12 @@ def invoice_page(request, invoice: Invoice, *, status: int = 200, **extra) -> Ht
 
 
 @role_required("read")
-def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
     return invoice_page(request, invoice_or_404(request, pk))
 
 
 @role_required("read")
-def invoice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_pdf(request: WorkspaceRequest, pk: int) -> HttpResponse:
     from invoicing.pdf import invoice_pdf as render_invoice_pdf
     from invoicing.pdf import pdf_filename
 

@@ -8,10 +8,11 @@ from collections import OrderedDict
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from invoicing import services
@@ -21,7 +22,13 @@ from invoicing.rates_csv import exchange_rates_import
 from invoicing.views.common import PAGE_SIZE, workspace_slug
 
 
-def _tax_rates_page(request, *, form=None, editing=None, status: int = 200) -> HttpResponse:
+def _tax_rates_page(
+    request: WorkspaceRequest,
+    *,
+    form: TaxRateForm | None = None,
+    editing: TaxRate | None = None,
+    status: int = 200,
+) -> HttpResponse:
     rates = TaxRate.objects.order_by("archived", "name", "pk")
     if form is None:
         form = TaxRateForm(instance=editing) if editing else TaxRateForm()
@@ -34,14 +41,14 @@ def _tax_rates_page(request, *, form=None, editing=None, status: int = 200) -> H
 
 
 @role_required("read")
-def tax_rate_list(request: HttpRequest) -> HttpResponse:
+def tax_rate_list(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST":
         return _tax_rate_save(request, None)
     return _tax_rates_page(request)
 
 
 @role_required("read")
-def tax_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def tax_rate_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     rate = get_tenant_object_or_404(TaxRate, request.workspace, pk=pk)
     if request.method == "POST":
         return _tax_rate_save(request, rate)
@@ -49,7 +56,7 @@ def tax_rate_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("write")
-def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
+def _tax_rate_save(request: WorkspaceRequest, rate: TaxRate | None) -> HttpResponse:
     # A separate instance: a failed edit must not show in the list above the form.
     form = TaxRateForm(request.POST, instance=TaxRate.objects.get(pk=rate.pk) if rate else None)
     if form.is_valid():
@@ -67,7 +74,7 @@ def _tax_rate_save(request: HttpRequest, rate: TaxRate | None) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def tax_rate_archive(request: HttpRequest, pk: int) -> HttpResponse:
+def tax_rate_archive(request: WorkspaceRequest, pk: int) -> HttpResponse:
     rate = get_tenant_object_or_404(TaxRate, request.workspace, pk=pk)
     archived = request.POST.get("archived", "1") == "1"
     services.tax_rate_archive(tax_rate=rate, actor=request.user, archived=archived)
@@ -78,7 +85,14 @@ def tax_rate_archive(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("invoicing:invoice_tax_rates", workspace=workspace_slug(request))
 
 
-def _rates_page(request, *, form=None, import_form=None, import_errors=None, status=200):
+def _rates_page(
+    request: WorkspaceRequest,
+    *,
+    form: ExchangeRateForm | None = None,
+    import_form: ExchangeRateImportForm | None = None,
+    import_errors: list[str] | None = None,
+    status: int = 200,
+) -> HttpResponse:
     rates = ExchangeRate.objects.order_by("-date", "currency")
     page = Paginator(rates, PAGE_SIZE).get_page(request.GET.get("page"))
     latest: OrderedDict[str, ExchangeRate] = OrderedDict()
@@ -100,14 +114,14 @@ def _rates_page(request, *, form=None, import_form=None, import_errors=None, sta
 
 
 @role_required("read")
-def exchange_rate_list(request: HttpRequest) -> HttpResponse:
+def exchange_rate_list(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST":
         return _exchange_rate_add(request)
     return _rates_page(request)
 
 
 @role_required("write")
-def _exchange_rate_add(request: HttpRequest) -> HttpResponse:
+def _exchange_rate_add(request: WorkspaceRequest) -> HttpResponse:
     form = ExchangeRateForm(request.POST, workspace=request.workspace)
     if form.is_valid():
         try:
@@ -124,7 +138,7 @@ def _exchange_rate_add(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def exchange_rate_import(request: HttpRequest) -> HttpResponse:
+def exchange_rate_import(request: WorkspaceRequest) -> HttpResponse:
     form = ExchangeRateImportForm(request.POST, request.FILES)
     errors: list[str] = []
     if form.is_valid():

@@ -6,24 +6,27 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from invoicing.forms import ScheduleForm
+from invoicing.forms.fields import model_choice_field
 from invoicing.models import Invoice, RecurringSchedule
 from invoicing.services import recurring
 
 
 def _client_choices_exist(form: ScheduleForm) -> bool:
-    return form.fields["client"].queryset.exists()
+    queryset = model_choice_field(form, "client").queryset
+    return queryset is not None and queryset.exists()
 
 
 @role_required("read")
-def recurring_list(request: HttpRequest) -> HttpResponse:
+def recurring_list(request: WorkspaceRequest) -> HttpResponse:
     rows = list(
         RecurringSchedule.objects.select_related("client", "engagement")
         .annotate(made=Count("invoices"), last_period=Max("invoices__schedule_period"))
@@ -37,7 +40,7 @@ def recurring_list(request: HttpRequest) -> HttpResponse:
 
 
 def _schedule_page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     form: ScheduleForm,
     schedule: RecurringSchedule | None,
     status: int = 200,
@@ -71,7 +74,7 @@ def _schedule_page(
 
 
 @role_required("write")
-def recurring_create(request: HttpRequest) -> HttpResponse:
+def recurring_create(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST":
         return _schedule_save(request, None)
     initial = {"start_date": timezone.localdate(), "interval": "monthly", "every": 1}
@@ -79,7 +82,7 @@ def recurring_create(request: HttpRequest) -> HttpResponse:
 
 
 @role_required("read")
-def recurring_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def recurring_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(
         RecurringSchedule.objects.select_related("client", "engagement"), request.workspace, pk=pk
     )
@@ -105,7 +108,7 @@ def recurring_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @role_required("write")
-def _schedule_save(request: HttpRequest, schedule: RecurringSchedule | None) -> HttpResponse:
+def _schedule_save(request: WorkspaceRequest, schedule: RecurringSchedule | None) -> HttpResponse:
     form = ScheduleForm(request.POST, workspace=request.workspace)
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -131,7 +134,7 @@ def _schedule_save(request: HttpRequest, schedule: RecurringSchedule | None) -> 
 
 @require_POST
 @role_required("write")
-def recurring_pause(request: HttpRequest, pk: int) -> HttpResponse:
+def recurring_pause(request: WorkspaceRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(RecurringSchedule, request.workspace, pk=pk)
     schedule = recurring.recurring_schedule_pause(
         schedule=schedule, actor=request.user, active=not schedule.active
@@ -149,7 +152,7 @@ def recurring_pause(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def recurring_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def recurring_delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
     schedule = get_tenant_object_or_404(RecurringSchedule, request.workspace, pk=pk)
     recurring.recurring_schedule_delete(schedule=schedule, actor=request.user)
     messages.info(request, f"“{schedule.name}” deleted. The invoices it made stay.")

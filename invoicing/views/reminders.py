@@ -6,11 +6,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from invoicing.forms import LateFeePolicyForm, ReminderRuleForm
@@ -19,7 +20,7 @@ from invoicing.services import late_fees, reminders, state
 
 
 def _reminders_page(
-    request: HttpRequest,
+    request: WorkspaceRequest,
     *,
     rule_form: ReminderRuleForm | None = None,
     policy_form: LateFeePolicyForm | None = None,
@@ -62,14 +63,14 @@ def _reminders_page(
 
 
 @role_required("read")
-def reminder_settings(request: HttpRequest) -> HttpResponse:
+def reminder_settings(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST":
         return _reminder_rule_create(request)
     return _reminders_page(request)
 
 
 @role_required("write")
-def _reminder_rule_create(request: HttpRequest) -> HttpResponse:
+def _reminder_rule_create(request: WorkspaceRequest) -> HttpResponse:
     form = ReminderRuleForm(request.POST)
     if form.is_valid():
         try:
@@ -88,7 +89,7 @@ def _reminder_rule_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def reminder_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def reminder_rule_delete(request: WorkspaceRequest, pk: int) -> HttpResponse:
     rule = get_tenant_object_or_404(ReminderRule, request.workspace, pk=pk)
     if request.POST.get("active") in ("0", "1"):
         reminders.reminder_rule_save(
@@ -107,7 +108,7 @@ def reminder_rule_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def late_fee_policy_save(request: HttpRequest) -> HttpResponse:
+def late_fee_policy_save(request: WorkspaceRequest) -> HttpResponse:
     form = LateFeePolicyForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -130,7 +131,7 @@ def late_fee_policy_save(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required("write")
-def invoice_late_fee_charge(request: HttpRequest, pk: int) -> HttpResponse:
+def invoice_late_fee_charge(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = get_tenant_object_or_404(Invoice, request.workspace, pk=pk)
     try:
         fee = late_fees.invoice_late_fee_charge(
