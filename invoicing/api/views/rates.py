@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any, cast
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
-from accounts.api.base import WorkspaceViewSet
 from core.api.errors import service_errors
 from invoicing import rates_csv, services
 from invoicing.api import filters
 from invoicing.api import serializers as s
+from invoicing.api.views.base import InvoicingViewSet
 from invoicing.api.views.payments import APPEND_ONLY_METHODS
 from invoicing.models import ExchangeRate, TaxRate
 
@@ -26,7 +29,7 @@ class TaxRateViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    WorkspaceViewSet,
+    InvoicingViewSet,
 ):
     """The workspace's tax rates, inclusive or exclusive. Rates are not deleted (issued
     invoices name them): PATCH `archived: true` to retire one. A changed rate applies to
@@ -38,26 +41,24 @@ class TaxRateViewSet(
     ordering_fields = ["name", "percent"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = dict(serializer.validated_data)
         archived = data.pop("archived", False)
         with service_errors(), transaction.atomic():
-            tax_rate = services.tax_rate_save(
-                workspace=self.request.workspace, actor=self.request.user, **data
-            )
+            tax_rate = services.tax_rate_save(workspace=self.workspace, actor=self.actor, **data)
             if archived:
-                tax_rate = services.tax_rate_archive(tax_rate=tax_rate, actor=self.request.user)
+                tax_rate = services.tax_rate_archive(tax_rate=tax_rate, actor=self.actor)
         serializer.instance = tax_rate
 
-    def perform_update(self, serializer):
-        tax_rate = serializer.instance
+    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
+        tax_rate = cast(TaxRate, serializer.instance)  # an update has its instance
         data = dict(serializer.validated_data)
         archived = data.pop("archived", None)
         with service_errors(), transaction.atomic():
             if data:
                 tax_rate = services.tax_rate_save(
-                    workspace=self.request.workspace,
-                    actor=self.request.user,
+                    workspace=self.workspace,
+                    actor=self.actor,
                     tax_rate=tax_rate,
                     name=data.get("name", tax_rate.name),
                     percent=data.get("percent", tax_rate.percent),
@@ -65,13 +66,13 @@ class TaxRateViewSet(
                 )
             if archived is not None:
                 tax_rate = services.tax_rate_archive(
-                    tax_rate=tax_rate, actor=self.request.user, archived=archived
+                    tax_rate=tax_rate, actor=self.actor, archived=archived
                 )
         serializer.instance = tax_rate
 
 
 @extend_schema(tags=["invoice settings"])
-class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, WorkspaceViewSet):
+class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, InvoicingViewSet):
     """Exchange rates to the workspace's base currency, one per currency and day. A
     payment takes the latest rate on or before its date for base-currency reports.
     Posting a currency and day that exist replaces that day's rate."""
@@ -92,25 +93,25 @@ class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Worksp
         url_path="import",
         parser_classes=[MultiPartParser, FormParser],
     )
-    def import_csv(self, request, *args, **kwargs):
+    def import_csv(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Import rates from CSV (date, currency, rate): every row or none; the errors
         name their rows."""
         body = s.RatesImportSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
             count = rates_csv.exchange_rates_import(
-                workspace=request.workspace,
-                actor=request.user,
+                workspace=self.workspace,
+                actor=self.actor,
                 content=body.validated_data["file"].read(),
             )
         return Response({"imported": count})
 
-    def perform_create(self, serializer):
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
         with service_errors():
             serializer.instance = services.exchange_rate_save(
-                workspace=self.request.workspace,
-                actor=self.request.user,
+                workspace=self.workspace,
+                actor=self.actor,
                 currency=data["currency"],
                 date=data["date"],
                 rate=Decimal(data["rate"]),
