@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
@@ -56,7 +58,7 @@ class InvoiceLineSerializer(WorkspaceSerializerMixin, serializers.ModelSerialize
             "tax_rate": {"help_text": "One of the workspace's tax rates (not archived)."},
         }
 
-    def validate_tax_rate(self, tax_rate):
+    def validate_tax_rate(self, tax_rate: TaxRate | None) -> TaxRate | None:
         return usable_tax_rate(tax_rate, getattr(self.instance, "tax_rate", None))
 
 
@@ -68,7 +70,7 @@ class InvoiceEventSerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "at", "actor", "actor_name", "data"]
         read_only_fields = fields
 
-    def get_actor_name(self, event) -> str:
+    def get_actor_name(self, event: InvoiceEvent) -> str:
         actor = event.actor
         return (actor.full_name or actor.email) if actor else ""
 
@@ -77,10 +79,10 @@ class OverdueField(serializers.BooleanField):
     """Open or partly paid and past its due date, today in the workspace's time zone (the
     viewset puts that day in the context)."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(read_only=True, source="*", **kwargs)
 
-    def to_representation(self, value):
+    def to_representation(self, value: Any) -> Any:
         today = self.context.get("today")
         return bool(
             today
@@ -158,11 +160,11 @@ class InvoiceSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
             "due_date": {"help_text": "Set on finalising when empty, from payment terms."},
         }
 
-    def get_link_active(self, invoice) -> bool:
+    def get_link_active(self, invoice: Invoice) -> bool:
         """The client's link works (issued, not revoked). The link itself is shown once."""
         return bool(invoice.token_hash and not invoice.link_revoked_at)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         issue = attrs.get("issue_date", getattr(self.instance, "issue_date", None))
         due = attrs.get("due_date", getattr(self.instance, "due_date", None))
         if issue and due and due < issue:
@@ -215,10 +217,10 @@ class AddUnbilledSerializer(WorkspaceSerializerMixin, serializers.Serializer):
         help_text="Applied to the work lines added.",
     )
 
-    def validate_tax_rate(self, tax_rate):
+    def validate_tax_rate(self, tax_rate: TaxRate | None) -> TaxRate | None:
         return usable_tax_rate(tax_rate)
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         start, end = attrs.get("period_start"), attrs.get("period_end")
         if start and end and end < start:
             raise serializers.ValidationError({"period_end": "The period ends before it starts."})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
@@ -92,7 +94,7 @@ class ClientCreditSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     currency = serializers.CharField()
     balance = serializers.DecimalField(max_digits=None, decimal_places=None)
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Any) -> Any:
         return {
             "client": instance["client"],
             "currency": instance["currency"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
@@ -45,7 +47,7 @@ class ScheduleLineSerializer(serializers.Serializer):
         required=False, allow_null=True, help_text="One of the workspace's tax rates."
     )
 
-    def to_internal_value(self, data):
+    def to_internal_value(self, data: Any) -> Any:
         # The service stores Decimals as strings in the JSON column.
         value = super().to_internal_value(data)
         return {k: str(v) if k != "tax_rate_id" else v for k, v in value.items()}
