@@ -83,5 +83,11 @@ def exchange_rates_import(*, workspace: Workspace, actor: User, content: bytes) 
     if not rows:
         raise ValidationError("The file has no rates.")
     for row in rows:
-        exchange_rate_save(workspace=workspace, actor=actor, **row)
+        exchange_rate_save(
+            workspace=workspace,
+            actor=actor,
+            currency=row["currency"],
+            date=row["date"],
+            rate=row["rate"],
+        )
     return len(rows)

@@ -28,7 +28,12 @@ def invoice_payment_record(request: WorkspaceRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             payment = services.payment_record(
-                invoice=invoice, actor=request.user, **form.cleaned_data
+                invoice=invoice,
+                actor=request.user,
+                amount=form.cleaned_data["amount"],
+                received_on=form.cleaned_data["received_on"],
+                method=form.cleaned_data["method"],
+                reference=form.cleaned_data["reference"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -171,7 +176,12 @@ def invoice_send(request: WorkspaceRequest, pk: int) -> HttpResponse:
     form = SendForm(request.POST or None, initial={"to": ", ".join(default_recipients(invoice))})
     if request.method == "POST" and form.is_valid():
         try:
-            sent = send(invoice=invoice, actor=request.user, **form.cleaned_data)
+            sent = send(
+                invoice=invoice,
+                actor=request.user,
+                to=form.cleaned_data["to"],
+                message=form.cleaned_data["message"],
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:

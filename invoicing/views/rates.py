@@ -62,7 +62,12 @@ def _tax_rate_save(request: WorkspaceRequest, rate: TaxRate | None) -> HttpRespo
     if form.is_valid():
         try:
             saved = services.tax_rate_save(
-                workspace=request.workspace, actor=request.user, tax_rate=rate, **form.cleaned_data
+                workspace=request.workspace,
+                actor=request.user,
+                tax_rate=rate,
+                name=form.cleaned_data["name"],
+                percent=form.cleaned_data["percent"],
+                inclusive=form.cleaned_data["inclusive"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -126,7 +131,11 @@ def _exchange_rate_add(request: WorkspaceRequest) -> HttpResponse:
     if form.is_valid():
         try:
             row = services.exchange_rate_save(
-                workspace=request.workspace, actor=request.user, **form.cleaned_data
+                workspace=request.workspace,
+                actor=request.user,
+                currency=form.cleaned_data["currency"],
+                date=form.cleaned_data["date"],
+                rate=form.cleaned_data["rate"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)

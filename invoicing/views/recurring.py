@@ -111,14 +111,24 @@ def recurring_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
 def _schedule_save(request: WorkspaceRequest, schedule: RecurringSchedule | None) -> HttpResponse:
     form = ScheduleForm(request.POST, workspace=request.workspace)
     if form.is_valid():
-        data = dict(form.cleaned_data)
+        data = form.cleaned_data
         try:
             saved = recurring.recurring_schedule_save(
                 workspace=request.workspace,
                 actor=request.user,
                 schedule=schedule,
                 lines=form.lines(),
-                **data,
+                name=data["name"],
+                client=data["client"],
+                engagement=data["engagement"],
+                interval=data["interval"],
+                every=data["every"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                currency=data["currency"],
+                days_until_due=data["days_until_due"],
+                auto_finalize=data["auto_finalize"],
+                auto_send=data["auto_send"],
             )
         except ValidationError as exc:
             form_errors_from(exc, form)

@@ -149,7 +149,15 @@ class InvoiceViewSet(
         data.setdefault("as_of", self.workspace.today())
         invoice = self.get_object()
         with service_errors():
-            services.invoice_add_unbilled(invoice=invoice, actor=self.actor, **data)
+            services.invoice_add_unbilled(
+                invoice=invoice,
+                actor=self.actor,
+                engagement=data["engagement"],
+                as_of=data["as_of"],
+                period_start=data.get("period_start"),
+                period_end=data.get("period_end"),
+                tax_rate=data.get("tax_rate"),
+            )
         return self._render(invoice)
 
     @extend_schema(request=s.FinalizeSerializer, responses=s.InvoiceDetailSerializer)

@@ -56,7 +56,14 @@ class PaymentViewSet(
         data = dict(body.validated_data)
         invoice = data.pop("invoice")
         with service_errors():
-            payment = services.payment_record(invoice=invoice, actor=self.actor, **data)
+            payment = services.payment_record(
+                invoice=invoice,
+                actor=self.actor,
+                amount=data["amount"],
+                received_on=data["received_on"],
+                method=data["method"],
+                reference=data["reference"],
+            )
         payment = self.get_queryset().get(pk=payment.pk)
         payment.to_credit = quantize(data["amount"] - payment.amount, invoice.currency)
         return Response(s.PaymentRecordedSerializer(payment).data, status=status.HTTP_201_CREATED)
@@ -70,7 +77,7 @@ class PaymentViewSet(
         body.is_valid(raise_exception=True)
         with service_errors():
             reversal = services.payment_reverse(
-                payment=self.get_object(), actor=self.actor, **body.validated_data
+                payment=self.get_object(), actor=self.actor, reason=body.validated_data["reason"]
             )
         return Response(
             s.PaymentSerializer(self.get_queryset().get(pk=reversal.pk)).data,

@@ -45,7 +45,13 @@ class TaxRateViewSet(
         data = dict(serializer.validated_data)
         archived = data.pop("archived", False)
         with service_errors(), transaction.atomic():
-            tax_rate = services.tax_rate_save(workspace=self.workspace, actor=self.actor, **data)
+            tax_rate = services.tax_rate_save(
+                workspace=self.workspace,
+                actor=self.actor,
+                name=data["name"],
+                percent=data["percent"],
+                inclusive=data.get("inclusive", False),
+            )
             if archived:
                 tax_rate = services.tax_rate_archive(tax_rate=tax_rate, actor=self.actor)
         serializer.instance = tax_rate

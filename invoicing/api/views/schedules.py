@@ -38,10 +38,12 @@ class ReminderRuleViewSet(
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         with service_errors():
+            data = serializer.validated_data
             serializer.instance = reminders.reminder_rule_save(
                 workspace=self.workspace,
                 actor=self.actor,
-                **serializer.validated_data,
+                days_from_due=data["days_from_due"],
+                active=data.get("active", True),
             )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
@@ -80,8 +82,14 @@ class LateFeePolicyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Invoi
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
+            data = body.validated_data
             policy = late_fees.late_fee_policy_save(
-                workspace=self.workspace, actor=self.actor, **body.validated_data
+                workspace=self.workspace,
+                actor=self.actor,
+                kind=data["kind"],
+                fixed_amount=data.get("fixed_amount"),
+                annual_interest_percent=data.get("annual_interest_percent"),
+                grace_days=data.get("grace_days", 0),
             )
         return Response(self.get_serializer(policy).data)
 
