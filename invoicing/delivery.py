@@ -27,14 +27,15 @@ from invoicing.models import Invoice, InvoiceEvent
 from invoicing.pdf import invoice_pdf, pdf_filename
 
 Status = Invoice.Status
-UNSENDABLE = {
+UNSENDABLE: dict[str, str] = {
     Status.DRAFT: "Finalise the invoice before sending it.",
     Status.VOID: "A void invoice cannot be sent.",
 }
 
 
 def public_url(token: str) -> str:
-    return settings.SITE_URL + reverse("invoicing:invoice_public", args=[token])
+    site: str = settings.SITE_URL
+    return site + reverse("invoicing:invoice_public", args=[token])
 
 
 def default_recipients(invoice: Invoice) -> list[str]:

@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,15 +22,15 @@ MAX_ROWS = 5000
 MAX_ERRORS = 20
 
 
-def _parse(text: str, base_currency: str) -> tuple[list[dict], list[str]]:
+def _parse(text: str, base_currency: str) -> tuple[list[dict[str, Any]], list[str]]:
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     if header != COLUMNS:
         return [], ["The first line must be the header: date,currency,rate."]
     known = {code for code, _ in currency_choices()}
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     errors: list[str] = []
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[dt.date | None, str], int] = {}
     for number, raw in enumerate(reader, start=2):
         if not any(cell.strip() for cell in raw):
             continue
