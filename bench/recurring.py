@@ -1,8 +1,9 @@
 """How fast the recurring task makes invoices: N template schedules in one workspace,
 each with one period due, generated once through the set-based path
-(`invoicing.schedules.recurring_generate_for_workspace`); then a small sample through
-the per-invoice service path (`recurring_schedule_run`, what a naive task would do), so
-the speedup is printed as a ratio measured on the same machine in the same run.
+(`invoicing.services.recurring_runs.recurring_generate_for_workspace`); then a small
+sample through the per-invoice service path (`recurring_schedule_run`, what a naive task
+would do), so the speedup is printed as a ratio measured on the same machine in the same
+run.
 
 Everything happens in one transaction rolled back at the end (unless --keep), so the
 database is left as it was."""
@@ -108,8 +109,8 @@ def run(args, connection) -> str:
     from django.utils import timezone
 
     from accounts.tenancy import workspace_scope
-    from invoicing import schedules
     from invoicing.models import Invoice, RecurringSchedule
+    from invoicing.services import recurring_runs
 
     today = timezone.localdate()
     t0 = time.perf_counter()
@@ -119,7 +120,7 @@ def run(args, connection) -> str:
     counter = QueryCounter()
     with workspace_scope(big), connection.execute_wrapper(counter):
         t0 = time.perf_counter()
-        result = schedules.recurring_generate_for_workspace(workspace=big, today=today)
+        result = recurring_runs.recurring_generate_for_workspace(workspace=big, today=today)
         bulk_s = time.perf_counter() - t0
     with workspace_scope(big):
         made = Invoice.objects.count()
@@ -137,7 +138,7 @@ def run(args, connection) -> str:
         due = list(RecurringSchedule.objects.order_by("pk"))
         t0 = time.perf_counter()
         for schedule in due:
-            schedules.recurring_schedule_run(schedule=schedule, today=today)
+            recurring_runs.recurring_schedule_run(schedule=schedule, today=today)
         naive_s = time.perf_counter() - t0
     naive_rate = args.sample / naive_s
 

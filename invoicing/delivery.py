@@ -27,14 +27,15 @@ from invoicing.models import Invoice, InvoiceEvent
 from invoicing.pdf import invoice_pdf, pdf_filename
 
 Status = Invoice.Status
-UNSENDABLE = {
+UNSENDABLE: dict[str, str] = {
     Status.DRAFT: "Finalise the invoice before sending it.",
     Status.VOID: "A void invoice cannot be sent.",
 }
 
 
 def public_url(token: str) -> str:
-    return settings.SITE_URL + reverse("invoicing:invoice_public", args=[token])
+    site: str = settings.SITE_URL
+    return site + reverse("invoicing:invoice_public", args=[token])
 
 
 def default_recipients(invoice: Invoice) -> list[str]:
@@ -79,9 +80,11 @@ def invoice_send(
         invoice,
         "sent",
         actor,
-        to=recipients,
-        message=message[:2000],
-        reply_to=actor.email if actor else "",
+        data={
+            "to": recipients,
+            "message": message[:2000],
+            "reply_to": actor.email if actor else "",
+        },
     )
     audit_record(
         workspace=invoice.workspace, actor=actor, action="invoice.send", obj=invoice, to=recipients

@@ -10,11 +10,13 @@ from accounts.models import Workspace
 from accounts.tenancy import workspace_task
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
+from invoicing.services.events import event
 
 __all__ = ["invoice_email_deliver"]
 
 
-@shared_task(acks_late=True)
+# The name is explicit: queued messages name it, so it must not follow the function.
+@shared_task(name="invoicing.delivery_tasks.invoice_email_deliver", acks_late=True)
 @workspace_task
 def invoice_email_deliver(*, workspace: Workspace, send_id: int, token: str) -> bool:
     """Deliver the email of one send (the "sent" event `send_id`). Safe to run twice or
@@ -43,5 +45,5 @@ def invoice_email_deliver(*, workspace: Workspace, send_id: int, token: str) -> 
         mail.send()
         sent.data["delivered_at"] = timezone.now().isoformat()
         sent.save(update_fields=["data"])
-        services.event(invoice, "email_delivered", None, send_id=sent.pk, to=mail.to)
+        event(invoice, "email_delivered", data={"send_id": sent.pk, "to": mail.to})
     return True

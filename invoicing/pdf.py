@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -57,15 +58,15 @@ def fingerprint(html: str) -> str:
     return hashlib.sha256(html.encode()).hexdigest()
 
 
-def _static_only_fetcher():
+def _static_only_fetcher() -> Any:
     """Serve data: URIs (the inlined logo) and file:// URLs under the static directories;
     refuse everything else, so a PDF never reaches the network or other files."""
     from weasyprint.urls import URLFetcher
 
     roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
 
-    class StaticOnly(URLFetcher):
-        def fetch(self, url, headers=None):
+    class StaticOnly(URLFetcher):  # type: ignore[misc]  # weasyprint has no type hints
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)
             if url.startswith("file://"):
@@ -84,7 +85,10 @@ def render_pdf(html: str) -> bytes:
 
     renders += 1
     base_url = str(Path(settings.STATICFILES_DIRS[0]).resolve()) + "/"
-    return HTML(string=html, base_url=base_url, url_fetcher=_static_only_fetcher()).write_pdf()
+    pdf: bytes = HTML(
+        string=html, base_url=base_url, url_fetcher=_static_only_fetcher()
+    ).write_pdf()
+    return pdf
 
 
 def _fresh(invoice: Invoice) -> Invoice:
@@ -92,7 +96,10 @@ def _fresh(invoice: Invoice) -> Invoice:
     from django_scopes import scopes_disabled
 
     with scopes_disabled():  # the pk names one invoice; its own workspace scope follows
-        return Invoice.objects.select_related("workspace", "client", "credits").get(pk=invoice.pk)
+        fresh: Invoice = Invoice.objects.select_related("workspace", "client", "credits").get(
+            pk=invoice.pk
+        )
+    return fresh
 
 
 def pdf_filename(invoice: Invoice) -> str:
@@ -112,7 +119,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
     if invoice.pdf_fingerprint == digest and invoice.pdf:
         try:
             with invoice.pdf.open("rb") as stored:
-                return stored.read()
+                content: bytes = stored.read()
+                return content
         except FileNotFoundError:
             logger.warning("Stored PDF of invoice %s is missing; rendering again", invoice.pk)
     data = render_pdf(html)

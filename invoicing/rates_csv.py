@@ -8,28 +8,29 @@ import csv
 import datetime as dt
 import io
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User, Workspace
 from core.currencies import currency_choices
-from invoicing.services import exchange_rate_save
+from invoicing.services.exchange_rates import exchange_rate_save
 
 COLUMNS = ["date", "currency", "rate"]
 MAX_ROWS = 5000
 MAX_ERRORS = 20
 
 
-def _parse(text: str, base_currency: str) -> tuple[list[dict], list[str]]:
+def _parse(text: str, base_currency: str) -> tuple[list[dict[str, Any]], list[str]]:
     reader = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(reader, [])]
     if header != COLUMNS:
         return [], ["The first line must be the header: date,currency,rate."]
     known = {code for code, _ in currency_choices()}
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     errors: list[str] = []
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple[dt.date | None, str], int] = {}
     for number, raw in enumerate(reader, start=2):
         if not any(cell.strip() for cell in raw):
             continue
@@ -83,5 +84,11 @@ def exchange_rates_import(*, workspace: Workspace, actor: User, content: bytes) 
     if not rows:
         raise ValidationError("The file has no rates.")
     for row in rows:
-        exchange_rate_save(workspace=workspace, actor=actor, **row)
+        exchange_rate_save(
+            workspace=workspace,
+            actor=actor,
+            currency=row["currency"],
+            date=row["date"],
+            rate=row["rate"],
+        )
     return len(rows)

@@ -1,24 +1,28 @@
 """Celery tasks on schedules: payment reminders and recurring invoices.
 
 Both are beat tasks over every workspace: they select across tenants explicitly (one
-query) and do each workspace's work inside its scope (invoicing.schedules). Both are safe
-to run twice or concurrently: reminders insert their ReminderSent row before sending,
-recurring invoices are made under the schedule's row lock with a unique key per period."""
+query) and do each workspace's work inside its scope (invoicing.services.reminders and
+.recurring_runs). Both are safe to run twice or concurrently: reminders insert their
+ReminderSent row before sending, recurring invoices are made under the schedule's row
+lock with a unique key per period.
+
+The task names are explicit: beat rows in deployed databases and CELERY_BEAT_SCHEDULE
+name them, so they must not follow the functions if these move."""
 
 from celery import shared_task
 
-from invoicing import schedules
+from invoicing.services import recurring_runs, reminders
 
 
-@shared_task(acks_late=True)
+@shared_task(name="invoicing.schedule_tasks.reminders_send", acks_late=True)
 def reminders_send() -> int:
     """Emails this run queued."""
-    return schedules.reminders_send_due()
+    return reminders.reminders_send_due()
 
 
-@shared_task(acks_late=True)
-def recurring_invoices_generate() -> dict:
-    result = schedules.recurring_generate()
+@shared_task(name="invoicing.schedule_tasks.recurring_invoices_generate", acks_late=True)
+def recurring_invoices_generate() -> dict[str, int]:
+    result = recurring_runs.recurring_generate()
     return {
         "invoices": len(result.invoices),
         "finalized": result.finalized,

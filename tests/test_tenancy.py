@@ -51,13 +51,13 @@ def _schedule_page_objects(personas, client):
     """A reminder rule and a recurring schedule of A's."""
     import datetime as dt
 
-    from invoicing import schedules
+    from invoicing.services import recurring, reminders
 
     with scope(workspace=personas.a):
-        rule = schedules.reminder_rule_save(
+        rule = reminders.reminder_rule_save(
             workspace=personas.a, actor=personas.alice, days_from_due=3
         )
-        schedule = schedules.recurring_schedule_save(
+        schedule = recurring.recurring_schedule_save(
             workspace=personas.a,
             actor=personas.alice,
             name="Support",
@@ -163,12 +163,12 @@ def _invoicing_api_objects(personas, client):
             received_on=dt.date(2030, 1, 7),
             method="cash",
         )
-        from invoicing import schedules
+        from invoicing.services import recurring, reminders
 
-        rule = schedules.reminder_rule_save(
+        rule = reminders.reminder_rule_save(
             workspace=personas.a, actor=personas.alice, days_from_due=-5
         )
-        schedule = schedules.recurring_schedule_save(
+        schedule = recurring.recurring_schedule_save(
             workspace=personas.a,
             actor=personas.alice,
             name="Retainer",

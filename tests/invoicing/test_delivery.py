@@ -388,7 +388,7 @@ def test_an_outsider_cannot_reach_another_workspaces_invoice_without_its_token(c
 
 
 def test_the_page_is_rate_limited(client, personas):
-    from invoicing.views_public import PUBLIC_RATE_LIMIT
+    from invoicing.views.public import PUBLIC_RATE_LIMIT
 
     for _ in range(PUBLIC_RATE_LIMIT):
         assert client.get(public_path("guess")).status_code == 404

@@ -16,7 +16,7 @@ from django_scopes import scopes_disabled
 
 from accounts.tenancy import workspace_scope
 from engagements.models import TimeEntry
-from invoicing import schedules, services
+from invoicing import services
 from invoicing.models import (
     Invoice,
     InvoiceEvent,
@@ -27,6 +27,7 @@ from invoicing.models import (
     ReminderSent,
     TaxRate,
 )
+from invoicing.services import late_fees, recurring, recurring_runs, reminders
 from tests.factories import ClientFactory, RetainerEngagementFactory
 
 S = Invoice.Status
@@ -60,13 +61,13 @@ def open_invoice(p, *, due: dt.date, finalised: dt.date | None = None, amount="1
 
 def rules(p, *days):
     return [
-        schedules.reminder_rule_save(workspace=p.a, actor=p.alice, days_from_due=d) for d in days
+        reminders.reminder_rule_save(workspace=p.a, actor=p.alice, days_from_due=d) for d in days
     ]
 
 
 def run_reminders(capture, today=None):
     with capture(execute=True):
-        return schedules.reminders_send_due(today=today or timezone.localdate())
+        return reminders.reminders_send_due(today=today or timezone.localdate())
 
 
 # --- Reminders -----------------------------------------------------------------------------
@@ -141,11 +142,11 @@ def test_no_reminder_for_paid_void_draft_or_inactive_rules(
     services.payment_record(
         invoice=partly, actor=scoped.alice, amount=D("400"), received_on=today, method="cash"
     )
-    schedules.reminder_rule_save(
+    reminders.reminder_rule_save(
         workspace=scoped.a, actor=scoped.alice, rule=rule, days_from_due=0, active=False
     )
     assert run_reminders(django_capture_on_commit_callbacks) == 0
-    schedules.reminder_rule_save(
+    reminders.reminder_rule_save(
         workspace=scoped.a, actor=scoped.alice, rule=rule, days_from_due=0, active=True
     )
     assert run_reminders(django_capture_on_commit_callbacks) == 1  # partially paid: reminded
@@ -177,7 +178,7 @@ def test_reminder_carries_the_working_link_only_when_one_is_active(
 def test_reminder_shows_the_late_fee_so_far(scoped, django_capture_on_commit_callbacks):
     today = timezone.localdate()
     open_invoice(scoped, due=today - dt.timedelta(days=10))
-    schedules.late_fee_policy_save(
+    late_fees.late_fee_policy_save(
         workspace=scoped.a, actor=scoped.alice, kind="fixed", fixed_amount=D("40")
     )
     rules(scoped, 10)
@@ -198,7 +199,7 @@ def test_two_reminder_runs_at_once_send_once(personas):
     def run():
         try:
             barrier.wait()
-            counts.append(schedules.reminders_send_due(today=today))
+            counts.append(reminders.reminders_send_due(today=today))
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
         finally:
@@ -250,41 +251,41 @@ def test_reminders_cross_tenants_but_stay_in_each(personas, django_capture_on_co
 def test_late_fee_fixed_and_interest(scoped, kind, fields, days_late, expected):
     today = timezone.localdate()
     invoice = open_invoice(scoped, due=today - dt.timedelta(days=days_late))
-    schedules.late_fee_policy_save(workspace=scoped.a, actor=scoped.alice, kind=kind, **fields)
-    assert schedules.invoice_late_fee(invoice=invoice, today=today) == D(expected)
+    late_fees.late_fee_policy_save(workspace=scoped.a, actor=scoped.alice, kind=kind, **fields)
+    assert late_fees.invoice_late_fee(invoice=invoice, today=today) == D(expected)
 
 
 def test_late_fee_policy_needs_its_figure(scoped):
     with pytest.raises(ValidationError) as exc:
-        schedules.late_fee_policy_save(workspace=scoped.a, actor=scoped.alice, kind="interest")
+        late_fees.late_fee_policy_save(workspace=scoped.a, actor=scoped.alice, kind="interest")
     assert "annual_interest_percent" in exc.value.message_dict
 
 
 def test_charge_late_fee_once_unless_voided(scoped):
     today = timezone.localdate()
     invoice = open_invoice(scoped, due=today - dt.timedelta(days=30))
-    schedules.late_fee_policy_save(
+    late_fees.late_fee_policy_save(
         workspace=scoped.a, actor=scoped.alice, kind="interest", annual_interest_percent=D("8")
     )
-    fee = schedules.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
+    fee = late_fees.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
     assert fee.status == S.OPEN and fee.number == "INV-0002" and fee.total == D("6.58")
     (line,) = fee.lines.all()
     assert line.kind == InvoiceLine.Kind.LATE_FEE
     with pytest.raises(ValidationError, match="already charged"):
-        schedules.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
+        late_fees.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
     services.invoice_void(invoice=fee, actor=scoped.alice)
-    again = schedules.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
+    again = late_fees.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
     assert again.number == "INV-0003"
 
 
 def test_no_late_fee_to_charge_before_due(scoped):
     today = timezone.localdate()
     invoice = open_invoice(scoped, due=today + dt.timedelta(days=3))
-    schedules.late_fee_policy_save(
+    late_fees.late_fee_policy_save(
         workspace=scoped.a, actor=scoped.alice, kind="fixed", fixed_amount=D("40")
     )
     with pytest.raises(ValidationError):
-        schedules.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
+        late_fees.invoice_late_fee_charge(invoice=invoice, actor=scoped.alice, today=today)
 
 
 # --- Recurring: saving ---------------------------------------------------------------------
@@ -293,7 +294,7 @@ LINES = [{"description": "Monthly support", "quantity": "1", "unit_price": "500"
 
 def schedule(p, client=None, **fields):
     client = client or ClientFactory(workspace=p.a, currency="EUR")
-    return schedules.recurring_schedule_save(
+    return recurring.recurring_schedule_save(
         workspace=p.a,
         actor=p.alice,
         name=fields.pop("name", "Support"),
@@ -316,7 +317,7 @@ def test_schedule_validation(scoped):
     with pytest.raises(ValidationError) as exc:
         schedule(scoped, client, end_date=dt.date(2026, 1, 1))
     assert "end_date" in exc.value.message_dict
-    if not schedules.auto_send_available():
+    if not recurring.auto_send_available():
         with pytest.raises(ValidationError) as exc:
             schedule(scoped, client, auto_send=True)
         assert "auto_send" in exc.value.message_dict
@@ -330,14 +331,14 @@ def test_schedule_validation(scoped):
 
 def test_schedule_periods_keep_the_day_of_month(scoped):
     s = schedule(scoped, start_date=dt.date(2026, 1, 31))
-    assert schedules.schedule_periods(s, dt.date(2026, 4, 30)) == [
+    assert recurring.schedule_periods(s, dt.date(2026, 4, 30)) == [
         dt.date(2026, 1, 31),
         dt.date(2026, 2, 28),
         dt.date(2026, 3, 31),
         dt.date(2026, 4, 30),
     ]
     weekly = schedule(scoped, start_date=dt.date(2026, 11, 2), interval="weekly", every=2)
-    assert schedules.schedule_periods(weekly, dt.date(2026, 11, 30)) == [
+    assert recurring.schedule_periods(weekly, dt.date(2026, 11, 30)) == [
         dt.date(2026, 11, 2),
         dt.date(2026, 11, 16),
         dt.date(2026, 11, 30),
@@ -350,9 +351,9 @@ def test_recurring_catches_up_missed_periods_once_with_gapless_numbers(scoped):
     first = schedule(scoped, lines=[{**LINES[0], "tax_rate_id": vat.pk}])  # from 1 Sep
     second = schedule(scoped, start_date=dt.date(2026, 10, 15), days_until_due=14)
     draft_only = schedule(scoped, start_date=dt.date(2026, 11, 1), auto_finalize=False)
-    result = schedules.recurring_generate(today=RUN_DAY)
+    result = recurring_runs.recurring_generate(today=RUN_DAY)
     assert len(result.invoices) == 3 + 2 + 1 and result.finalized == 5
-    again = schedules.recurring_generate(today=RUN_DAY)
+    again = recurring_runs.recurring_generate(today=RUN_DAY)
     assert again.invoices == []
     made = list(Invoice.objects.order_by("number", "pk"))
     assert len(made) == 6
@@ -390,8 +391,8 @@ def test_recurring_single_path_matches_the_bulk_path(scoped):
         {"description": "Hosting", "quantity": "3", "unit_price": "9.99", "discount_percent": "10"},
     ]
     bulk, single = schedule(scoped, lines=lines), schedule(scoped, lines=lines)
-    schedules.recurring_schedule_run(schedule=single, today=RUN_DAY)
-    schedules.recurring_generate(today=RUN_DAY)
+    recurring_runs.recurring_schedule_run(schedule=single, today=RUN_DAY)
+    recurring_runs.recurring_generate(today=RUN_DAY)
 
     def shape(s):
         return [
@@ -410,7 +411,7 @@ def test_recurring_auto_send_sends_through_delivery(scoped, django_capture_on_co
     )
     silent.auto_send = True  # saved before the client lost its address, say
     silent.save()
-    schedules.recurring_generate(today=RUN_DAY)
+    recurring_runs.recurring_generate(today=RUN_DAY)
     sent = Invoice.objects.get(schedule=s)
     assert sent.sent_at is not None
     assert InvoiceEvent.objects.filter(invoice=sent, kind="sent").exists()
@@ -422,14 +423,14 @@ def test_recurring_auto_send_sends_through_delivery(scoped, django_capture_on_co
 def test_recurring_ends_and_pauses(scoped):
     ended = schedule(scoped, end_date=dt.date(2026, 10, 15))
     paused = schedule(scoped)
-    schedules.recurring_schedule_pause(schedule=paused, actor=scoped.alice, active=False)
-    schedules.recurring_generate(today=RUN_DAY)
+    recurring.recurring_schedule_pause(schedule=paused, actor=scoped.alice, active=False)
+    recurring_runs.recurring_generate(today=RUN_DAY)
     assert Invoice.objects.filter(schedule=ended).count() == 2
     assert Invoice.objects.filter(schedule=paused).count() == 0
     ended.refresh_from_db()
     assert not ended.active
     # Resuming bills from the next period on, not the months it was paused.
-    schedules.recurring_schedule_pause(
+    recurring.recurring_schedule_pause(
         schedule=paused, actor=scoped.alice, active=True, today=RUN_DAY
     )
     paused.refresh_from_db()
@@ -438,8 +439,8 @@ def test_recurring_ends_and_pauses(scoped):
 
 def test_editing_a_schedule_never_remakes_a_period(scoped):
     s = schedule(scoped)
-    schedules.recurring_generate(today=RUN_DAY)
-    s = schedules.recurring_schedule_save(
+    recurring_runs.recurring_generate(today=RUN_DAY)
+    s = recurring.recurring_schedule_save(
         workspace=scoped.a,
         actor=scoped.alice,
         schedule=s,
@@ -449,7 +450,7 @@ def test_editing_a_schedule_never_remakes_a_period(scoped):
         lines=[{**LINES[0], "unit_price": "550"}],
     )
     assert s.next_run == dt.date(2026, 12, 1)
-    assert schedules.recurring_generate(today=RUN_DAY).invoices == []
+    assert recurring_runs.recurring_generate(today=RUN_DAY).invoices == []
 
 
 def test_engagement_schedule_bills_a_retainers_fee_and_overage(scoped):
@@ -464,7 +465,7 @@ def test_engagement_schedule_bills_a_retainers_fee_and_overage(scoped):
             minutes=22 * 60,
             description="Support",
         )
-    s = schedules.recurring_schedule_save(
+    s = recurring.recurring_schedule_save(
         workspace=scoped.a,
         actor=scoped.alice,
         name="Retainer",
@@ -472,7 +473,7 @@ def test_engagement_schedule_bills_a_retainers_fee_and_overage(scoped):
         engagement=retainer,
         start_date=dt.date(2026, 10, 1),
     )
-    result = schedules.recurring_generate(today=RUN_DAY)
+    result = recurring_runs.recurring_generate(today=RUN_DAY)
     assert len(result.invoices) == 2
     october, november = Invoice.objects.filter(schedule=s).order_by("schedule_period")
     assert [line.description for line in october.lines.all()] == [
@@ -482,7 +483,7 @@ def test_engagement_schedule_bills_a_retainers_fee_and_overage(scoped):
     # November: its fee in advance, and October's 2 hours over the 20 included at 120.
     assert sorted(line.total_amount for line in november.lines.all()) == [D("240.00"), D("2000.00")]
     assert november.number == "INV-0002"
-    assert schedules.recurring_generate(today=RUN_DAY).invoices == []
+    assert recurring_runs.recurring_generate(today=RUN_DAY).invoices == []
 
 
 @pytest.mark.django_db(transaction=True)
@@ -492,7 +493,7 @@ def test_two_recurring_runs_at_once_make_each_invoice_once(personas):
         retainer = RetainerEngagementFactory(
             client__workspace=personas.a, start_date=dt.date(2026, 10, 1)
         )
-        schedules.recurring_schedule_save(
+        recurring.recurring_schedule_save(
             workspace=personas.a,
             actor=personas.alice,
             name="Retainer",
@@ -506,14 +507,14 @@ def test_two_recurring_runs_at_once_make_each_invoice_once(personas):
     def run():
         try:
             barrier.wait()
-            schedules.recurring_generate(today=RUN_DAY)
+            recurring_runs.recurring_generate(today=RUN_DAY)
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
         finally:
             connection.close()
 
-    old_batch = schedules.BATCH_SIZE
-    schedules.BATCH_SIZE = 7  # several batches, so the two runs interleave
+    old_batch = recurring_runs.BATCH_SIZE
+    recurring_runs.BATCH_SIZE = 7  # several batches, so the two runs interleave
     try:
         threads = [threading.Thread(target=run) for _ in range(2)]
         for t in threads:
@@ -521,7 +522,7 @@ def test_two_recurring_runs_at_once_make_each_invoice_once(personas):
         for t in threads:
             t.join()
     finally:
-        schedules.BATCH_SIZE = old_batch
+        recurring_runs.BATCH_SIZE = old_batch
     assert errors == []
     with workspace_scope(personas.a):
         invoices = list(Invoice.objects.all())
@@ -606,7 +607,7 @@ def test_recurring_pages(client, personas):
     assert response.status_code == 302, response.content.decode()[:3000]
     with workspace_scope(personas.a):
         s = RecurringSchedule.objects.get()
-        schedules.recurring_generate(today=RUN_DAY)
+        recurring_runs.recurring_generate(today=RUN_DAY)
     page = client.get(
         _ws_url("invoicing:invoice_recurring_edit", personas, pk=s.pk)
     ).content.decode()
@@ -682,7 +683,7 @@ def test_reminders_come_due_on_each_workspaces_own_date(personas):
             )
             made[ws.pk] = (invoice.pk, due <= ws.today())
     with scopes_disabled():
-        found = schedules.reminder_candidates(today=None)
+        found = reminders.reminder_candidates(today=None)
     for workspace_id, (invoice_id, expected) in made.items():
         assert (invoice_id in found.get(workspace_id, {})) == expected
     assert made[personas.a.pk][1] is True

@@ -1,5 +1,6 @@
-"""Writes for the invoicing settings pages: tax rates. Exchange rates are saved through
-`invoicing.services.exchange_rate_save` (and imported in `invoicing.rates_csv`).
+"""Tax rates, the workspace's invoicing setting offered on each line. Exchange rates are
+invoicing.services.exchange_rates; reminder rules and the late fee policy live with their
+schedules (reminders, late_fees).
 
 A tax rate is never deleted: lines keep the rate they used (and a copy of its name and
 percent), so a rate that is no longer offered is archived instead."""
@@ -28,7 +29,7 @@ def tax_rate_save(
 ) -> TaxRate:
     if tax_rate is not None and tax_rate.workspace_id != workspace.pk:
         raise ValidationError("Choose one of your tax rates.")
-    row = (
+    row: TaxRate = (
         TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
         if tax_rate is not None
         else TaxRate(workspace=workspace)
@@ -50,7 +51,7 @@ def tax_rate_save(
 
 @transaction.atomic
 def tax_rate_archive(*, tax_rate: TaxRate, actor: User, archived: bool = True) -> TaxRate:
-    row = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
+    row: TaxRate = TaxRate.objects.select_for_update().get(pk=tax_rate.pk)
     if row.archived == archived:
         return row
     row.archived = archived

@@ -1,0 +1,109 @@
+"""Payments and client credit: append-only, created and reversed, never edited or
+deleted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from core.api.errors import service_errors
+from core.money import quantize
+from invoicing import services
+from invoicing.api import filters
+from invoicing.api import serializers as s
+from invoicing.api.views.base import InvoicingViewSet
+from invoicing.models import ClientCredit, Payment
+
+APPEND_ONLY_METHODS = ["get", "post", "head", "options"]
+
+
+def with_reversed(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Payments with `reversed`: whether a later entry reverses this one."""
+    return queryset.annotate(
+        reversed=Exists(Payment.objects.filter(reverses=OuterRef("pk")))
+    ).select_related("workspace")
+
+
+@extend_schema(tags=["payments"])
+class PaymentViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, InvoicingViewSet
+):
+    """Money received against invoices, recorded by hand. Append-only: a mistake is
+    undone with `reverse`, which adds a negative entry; nothing is edited or deleted."""
+
+    model = Payment
+    serializer_class = s.PaymentSerializer
+    filterset_class = filters.PaymentFilter
+    ordering_fields = ["received_on", "created_at", "amount"]
+    http_method_names = APPEND_ONLY_METHODS
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return with_reversed(super().get_queryset())
+
+    @extend_schema(request=s.PaymentCreateSerializer, responses={201: s.PaymentRecordedSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Record a payment. Partial payments leave the invoice partly paid; beyond what is
+        due, the rest becomes the client's credit (`to_credit`)."""
+        body = s.PaymentCreateSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        invoice = data.pop("invoice")
+        with service_errors():
+            payment = services.payment_record(
+                invoice=invoice,
+                actor=self.actor,
+                amount=data["amount"],
+                received_on=data["received_on"],
+                method=data["method"],
+                reference=data["reference"],
+            )
+        payment = self.get_queryset().get(pk=payment.pk)
+        payment.to_credit = quantize(data["amount"] - payment.amount, invoice.currency)
+        return Response(s.PaymentRecordedSerializer(payment).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PaymentReverseSerializer, responses={201: s.PaymentSerializer})
+    @action(detail=True, methods=["post"])
+    def reverse(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Undo a payment recorded by mistake (a bounced transfer): a negative entry that
+        points at it; the invoice's paid amount and status follow."""
+        body = s.PaymentReverseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        with service_errors():
+            reversal = services.payment_reverse(
+                payment=self.get_object(), actor=self.actor, reason=body.validated_data["reason"]
+            )
+        return Response(
+            s.PaymentSerializer(self.get_queryset().get(pk=reversal.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+@extend_schema(tags=["payments"])
+class ClientCreditViewSet(mixins.ListModelMixin, InvoicingViewSet):
+    """Clients' credit balances per currency (from overpayments and credit notes on paid
+    invoices, less credit applied). Filter by `client`. Zero balances are left out."""
+
+    model = ClientCredit
+    serializer_class = s.ClientCreditSerializer
+    filterset_class = filters.ClientCreditFilter
+    filter_backends = [DjangoFilterBackend]
+    pagination_class = None
+    http_method_names = ["get", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Any]:
+        balances: QuerySet[Any] = (
+            super()
+            .get_queryset()
+            .values("client", "currency")
+            .annotate(balance=Sum("amount"))
+            .exclude(balance=0)
+            .order_by("client", "currency")
+        )
+        return balances

@@ -1,0 +1,358 @@
+"""Drafts: create one, edit its header and lines, bill unbilled work onto it, delete it.
+All of these refuse a finalised invoice (it changes only through credit notes or void).
+Each is one transaction with an audit entry; the row lock makes a retry harmless."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+
+from accounts.models import User, Workspace
+from accounts.services import audit_record
+from core.money import ZERO, quantize
+from engagements import services as engagement_services
+from engagements.billing import UnbilledItem, unbilled_items
+from engagements.models import Client, Engagement
+from invoicing.models import (
+    Invoice,
+    InvoiceLine,
+    TaxRate,
+)
+from invoicing.services.events import event
+from invoicing.services.state import (
+    UNSET,
+    Status,
+    Unset,
+    ensure_draft,
+    lock_invoice,
+)
+from invoicing.totals import line_amounts, sum_lines
+
+
+@transaction.atomic
+def invoice_create_draft(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    client: Client,
+    currency: str = "",
+    notes: str = "",
+    terms: str = "",
+    issue_date: dt.date | None = None,
+    due_date: dt.date | None = None,
+) -> Invoice:
+    if client.workspace_id != workspace.pk:
+        raise ValidationError({"client": "Choose one of your clients."})
+    invoice = Invoice(
+        workspace=workspace,
+        client=client,
+        currency=currency or client.currency,
+        notes=notes,
+        terms=terms,
+        issue_date=issue_date,
+        due_date=due_date,
+        created_by=actor,
+    )
+    invoice.full_clean(exclude=["pdf"])
+    invoice.save()
+    event(invoice, "created", actor)
+    audit_record(workspace=workspace, actor=actor, action="invoice.create", obj=invoice)
+    return invoice
+
+
+def _last_position(invoice: Invoice) -> int:
+    return invoice.lines.aggregate(m=Max("position"))["m"] or 0
+
+
+def _apply_tax(line: InvoiceLine) -> None:
+    rate = line.tax_rate
+    line.tax_name = rate.name if rate else ""
+    line.tax_percent = rate.percent if rate else ZERO
+    line.tax_inclusive = rate.inclusive if rate else False
+
+
+def recalculate(invoice: Invoice) -> Invoice:
+    """Recompute every line and the totals of a draft (or a credit note being built)."""
+    lines = list(invoice.lines.select_related("tax_rate"))
+    amounts = []
+    for line in lines:
+        if line.tax_rate_id and invoice.status == Status.DRAFT:
+            _apply_tax(line)
+        a = line_amounts(
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            discount_percent=line.discount_percent,
+            tax_percent=line.tax_percent,
+            tax_inclusive=line.tax_inclusive,
+            currency=invoice.currency,
+        )
+        line.discount_amount, line.net_amount = a.discount, a.net
+        line.tax_amount, line.total_amount = a.tax, a.total
+        amounts.append(a)
+    InvoiceLine.objects.bulk_update(
+        lines,
+        [
+            "tax_name",
+            "tax_percent",
+            "tax_inclusive",
+            "discount_amount",
+            "net_amount",
+            "tax_amount",
+            "total_amount",
+        ],
+    )
+    totals = sum_lines(amounts, invoice.currency)
+    invoice.subtotal, invoice.discount_total = totals.subtotal, totals.discount
+    invoice.tax_total, invoice.total = totals.tax, totals.total
+    invoice.save(update_fields=["subtotal", "discount_total", "tax_total", "total"])
+    return invoice
+
+
+@transaction.atomic
+def invoice_line_save(
+    *,
+    invoice: Invoice,
+    actor: User,
+    line: InvoiceLine | None = None,
+    description: str | Unset = UNSET,
+    quantity: Decimal | Unset = UNSET,
+    unit_price: Decimal | Unset = UNSET,
+    discount_percent: Decimal | Unset = UNSET,
+    tax_rate: TaxRate | None | Unset = UNSET,
+) -> InvoiceLine:
+    """Add a line (`line` None) or edit one: only the fields given change."""
+    invoice = lock_invoice(invoice)
+    ensure_draft(invoice)
+    given: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("description", description),
+            ("quantity", quantity),
+            ("unit_price", unit_price),
+            ("discount_percent", discount_percent),
+            ("tax_rate", tax_rate),
+        )
+        if value is not UNSET
+    }
+    if (
+        line is not None
+        and line.kind != InvoiceLine.Kind.MANUAL
+        and ({"quantity", "unit_price"} & set(given))
+    ):
+        raise ValidationError("Lines from billable work keep their quantity and price.")
+    if isinstance(tax_rate, TaxRate) and tax_rate.workspace_id != invoice.workspace_id:
+        raise ValidationError({"tax_rate": "Choose one of your tax rates."})
+    if line is None:
+        position = _last_position(invoice) + 1
+        line = InvoiceLine(workspace=invoice.workspace, invoice=invoice, position=position)
+    for name, value in given.items():
+        setattr(line, name, value)
+    _apply_tax(line)
+    line.full_clean(exclude=["invoice", "workspace"])
+    line.save()
+    recalculate(invoice)
+    line.refresh_from_db()  # recalculate wrote its amounts through another instance
+    audit_record(
+        workspace=invoice.workspace,
+        actor=actor,
+        action="invoice.line_save",
+        obj=invoice,
+        line=line.pk,
+    )
+    return line
+
+
+@transaction.atomic
+def invoice_line_delete(*, line: InvoiceLine, actor: User) -> None:
+    invoice = lock_invoice(line.invoice)
+    ensure_draft(invoice)
+    engagement_services.billing_release_sources(invoice=invoice, sources=line.sources)
+    line.delete()
+    recalculate(invoice)
+    audit_record(
+        workspace=invoice.workspace, actor=actor, action="invoice.line_delete", obj=invoice
+    )
+
+
+@transaction.atomic
+def invoice_update_draft(
+    *,
+    invoice: Invoice,
+    actor: User,
+    client: Client | Unset = UNSET,
+    currency: str | Unset = UNSET,
+    issue_date: dt.date | None | Unset = UNSET,
+    due_date: dt.date | None | Unset = UNSET,
+    notes: str | Unset = UNSET,
+    terms: str | Unset = UNSET,
+) -> Invoice:
+    """Edit a draft's header: only the fields given change."""
+    invoice = lock_invoice(invoice)
+    ensure_draft(invoice)
+    fields: dict[str, object] = {
+        name: value
+        for name, value in (
+            ("client", client),
+            ("currency", currency),
+            ("issue_date", issue_date),
+            ("due_date", due_date),
+            ("notes", notes),
+            ("terms", terms),
+        )
+        if value is not UNSET
+    }
+    changing = {n for n, v in fields.items() if getattr(invoice, n) != v}
+    if {"client", "currency"} & changing and invoice.lines.filter(
+        engagement__isnull=False
+    ).exists():
+        raise ValidationError(
+            {"currency": "Remove the lines from billable work before changing this."}
+        )
+    for name, value in fields.items():
+        setattr(invoice, name, value)
+    invoice.full_clean(exclude=["pdf"])
+    invoice.save()
+    if "currency" in changing:
+        recalculate(invoice)
+    audit_record(
+        workspace=invoice.workspace,
+        actor=actor,
+        action="invoice.update",
+        obj=invoice,
+        fields=sorted(changing),
+    )
+    return invoice
+
+
+def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
+    """Lines from unbilled items, grouped per engagement, kind and period: all time of one
+    engagement is one line (hours × rate, rounded once); other items one line each."""
+    lines: list[dict[str, Any]] = []
+    time: dict[tuple[Decimal | None], list[UnbilledItem]] = defaultdict(list)
+    for item in items:
+        if item.kind == "time":
+            time[(item.unit_price,)].append(item)
+        else:
+            lines.append(
+                {
+                    "description": item.description,
+                    "quantity": item.quantity,
+                    "unit_price": item.unit_price,
+                    "items": [item],
+                }
+            )
+    for (rate,), group in time.items():
+        minutes = sum(i.minutes for i in group)
+        first, last = min(i.date for i in group), max(i.date for i in group)
+        lines.insert(
+            0,
+            {
+                "description": f"Time {first:%d %b} – {last:%d %b %Y} ({len(group)} entries)",
+                "quantity": (Decimal(minutes) / 60).quantize(Decimal("0.0001")),
+                "unit_price": rate,
+                "items": group,
+            },
+        )
+    return lines
+
+
+@transaction.atomic
+def invoice_add_unbilled(
+    *,
+    invoice: Invoice,
+    actor: User | None,
+    engagement: Engagement,
+    as_of: dt.date,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    tax_rate: TaxRate | None = None,
+) -> list[InvoiceLine]:
+    """Bill an engagement's unbilled work on this draft: claim the items (so no other
+    invoice can), add grouped lines, and the hiring-entity benefits contribution as its
+    own line when the engagement has one."""
+    invoice = lock_invoice(invoice)
+    ensure_draft(invoice)
+    if engagement.client_id != invoice.client_id:
+        raise ValidationError({"engagement": "This engagement is for another client."})
+    if engagement.currency != invoice.currency:
+        raise ValidationError({"engagement": f"This engagement bills in {engagement.currency}."})
+    if tax_rate is not None and tax_rate.workspace_id != invoice.workspace_id:
+        raise ValidationError({"tax_rate": "Choose one of your tax rates."})
+    items = unbilled_items(
+        engagement, as_of=as_of, period_start=period_start, period_end=period_end
+    )
+    if not items:
+        raise ValidationError({"engagement": "Nothing is unbilled for this period."})
+    engagement_services.billing_claim(
+        engagement=engagement, items=items, claimed_for=invoice.claim_ref, as_of=as_of
+    )
+    position = _last_position(invoice)
+    created = []
+    for group in group_items(items):
+        position += 1
+        line = InvoiceLine(
+            workspace=invoice.workspace,
+            invoice=invoice,
+            position=position,
+            kind=InvoiceLine.Kind.WORK,
+            engagement=engagement,
+            description=group["description"][:500],
+            quantity=group["quantity"],
+            unit_price=group["unit_price"],
+            tax_rate=tax_rate,
+            sources=[list(map(str, i.key)) for i in group["items"]],
+        )
+        _apply_tax(line)
+        created.append(line)
+    percent = engagement.benefits_contribution_percent
+    if percent:
+        base = quantize(sum((i.amount for i in items), ZERO), invoice.currency)
+        position += 1
+        created.append(
+            InvoiceLine(
+                workspace=invoice.workspace,
+                invoice=invoice,
+                position=position,
+                kind=InvoiceLine.Kind.BENEFITS,
+                engagement=engagement,
+                description=f"Benefits contribution ({percent.normalize():f}% of "
+                f"{base} {invoice.currency}, paid into the professional's "
+                f"portable-benefits account)",
+                quantity=Decimal(1),
+                unit_price=quantize(base * percent / 100, invoice.currency),
+            )
+        )
+    InvoiceLine.objects.bulk_create(created)
+    recalculate(invoice)
+    event(
+        invoice,
+        "work_added",
+        actor,
+        data={"engagement": engagement.name, "items": len(items)},
+    )
+    audit_record(
+        workspace=invoice.workspace,
+        actor=actor,
+        action="invoice.add_unbilled",
+        obj=invoice,
+        engagement=engagement.pk,
+        items=len(items),
+    )
+    return created
+
+
+@transaction.atomic
+def invoice_draft_delete(*, invoice: Invoice, actor: User) -> None:
+    invoice = lock_invoice(invoice)
+    ensure_draft(invoice)
+    engagement_services.billing_release(workspace=invoice.workspace, claimed_for=invoice.claim_ref)
+    audit_record(
+        workspace=invoice.workspace, actor=actor, action="invoice.delete_draft", obj=invoice
+    )
+    invoice.delete()

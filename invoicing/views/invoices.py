@@ -1,0 +1,309 @@
+"""The invoice list, a new draft, and the invoice page (draft editor or finalised
+document, with its timeline), and its PDF."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
+
+from accounts.tenancy import WorkspaceRequest
+from core.money import ZERO, format_money
+from core.pages import form_errors_from, role_required
+from engagements.models import Engagement
+from invoicing import services
+from invoicing.forms import (
+    CreditNoteForm,
+    InvoiceCreateForm,
+    InvoiceFilterForm,
+    InvoiceHeaderForm,
+    InvoiceLineForm,
+    PaymentForm,
+    PaymentReverseForm,
+    VoidForm,
+)
+from invoicing.models import Invoice, InvoiceEvent, Payment, TaxRate
+from invoicing.services import late_fees
+from invoicing.views.common import (
+    OUTSTANDING,
+    PAGE_SIZE,
+    invoice_or_404,
+    to_invoice,
+    workspace_slug,
+)
+
+
+@role_required("read")
+def invoice_list(request: WorkspaceRequest) -> HttpResponse:
+    today = timezone.localdate()
+    currencies = list(
+        Invoice.objects.order_by("currency").values_list("currency", flat=True).distinct()
+    )
+    filters = InvoiceFilterForm(
+        request.GET or None, workspace=request.workspace, currencies=currencies
+    )
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    invoices = Invoice.objects.select_related("client").annotate(
+        is_overdue=ExpressionWrapper(
+            Q(status__in=OUTSTANDING, due_date__lt=today), output_field=BooleanField()
+        )
+    )
+    status = chosen.get("status")
+    if status == InvoiceFilterForm.OVERDUE:
+        invoices = invoices.filter(status__in=OUTSTANDING, due_date__lt=today)
+    elif status:
+        invoices = invoices.filter(status=status)
+    if chosen.get("client"):
+        invoices = invoices.filter(client_id=chosen["client"])
+    if chosen.get("currency"):
+        invoices = invoices.filter(currency=chosen["currency"])
+    if chosen.get("kind"):
+        invoices = invoices.filter(kind=chosen["kind"])
+    # Drafts have no number yet: newest first by when they were made.
+    page = Paginator(invoices.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    # What clients owe, per currency (amounts in different currencies never add up).
+    due = F("total") - F("amount_paid") - F("amount_credited")
+    outstanding = list(
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING)
+        .values("currency")
+        .annotate(
+            amount=Sum(due),
+            count=Count("pk"),
+            overdue=Sum(due, filter=Q(due_date__lt=today)),
+            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
+        )
+        .order_by("currency")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "filtered": any(chosen.values()),
+        "querystring": query.urlencode(),
+        "outstanding": outstanding,
+        "today": today,
+        "has_any": page.paginator.count > 0 or bool(currencies),
+    }
+    return render(request, "invoicing/invoice_list.html", context)
+
+
+@role_required("write")
+def invoice_create(request: WorkspaceRequest) -> HttpResponse:
+    source = request.POST if request.method == "POST" else request.GET
+    engagement = None
+    if source.get("engagement", "").isdigit():
+        engagement = Engagement.objects.filter(
+            pk=int(source["engagement"]), workspace=request.workspace
+        ).first()
+    initial = {"client": engagement.client_id} if engagement else {}
+    if not initial and request.GET.get("client", "").isdigit():
+        initial["client"] = int(request.GET["client"])
+    form = InvoiceCreateForm(request.POST or None, initial=initial, workspace=request.workspace)
+    if request.method == "POST" and form.is_valid():
+        client = form.cleaned_data["client"]
+        from_work = request.POST.get("start") == "unbilled"
+        currency = engagement.currency if engagement and engagement.client_id == client.pk else ""
+        try:
+            invoice = services.invoice_create_draft(
+                workspace=request.workspace, actor=request.user, client=client, currency=currency
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"Draft invoice for {client.name} created.")
+            if from_work:
+                url = reverse(
+                    "invoicing:invoice_unbilled", args=[workspace_slug(request), invoice.pk]
+                )
+                if engagement and engagement.client_id == client.pk:
+                    url += f"?engagement={engagement.pk}"
+                return redirect(url)
+            return to_invoice(invoice, "lines")
+    return render(
+        request, "invoicing/invoice_create.html", {"form": form, "engagement": engagement}
+    )
+
+
+EVENT_LABELS = {
+    "created": ("Draft created", "neutral"),
+    "work_added": ("Billable work added", "neutral"),
+    "finalized": ("Finalised", "primary"),
+    "link_issued": ("Client link issued", "neutral"),
+    "link_revoked": ("Client link revoked", "warning"),
+    "sent": ("Sent to the client", "primary"),
+    "viewed": ("Viewed by the client", "primary"),
+    "reminded": ("Reminder sent", "warning"),
+    "payment": ("Payment recorded", "good"),
+    "paid": ("Paid in full", "good"),
+    "payment_reversed": ("Payment reversed", "bad"),
+    "credited": ("Credit note issued", "warning"),
+    "voided": ("Voided", "bad"),
+    "uncollectible": ("Marked uncollectible", "bad"),
+    "late_fee": ("Late fee added", "warning"),
+}
+
+
+def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any]]:
+    methods = dict(Payment.Method.choices)
+    rows = []
+    for e in events:
+        label, tone = EVENT_LABELS.get(e.kind, (e.kind.replace("_", " ").capitalize(), "neutral"))
+        d = e.data or {}
+        detail = ""
+        if e.kind == "finalized":
+            label = f"Finalised as {d.get('number', '')}"
+        elif e.kind == "work_added":
+            detail = f"{d.get('engagement', '')} · {d.get('items', 0)} item(s)"
+        elif e.kind == "payment":
+            detail = (
+                f"{_money(d.get('amount'), currency)} by {methods.get(str(d.get('method')), '')}"
+            )
+            if d.get("credit"):
+                detail += f"; {_money(d['credit'], currency)} to client credit"
+        elif e.kind == "payment_reversed":
+            detail = f"{_money(d.get('amount'), currency)}: {d.get('reason', '')}"
+        elif e.kind == "credited":
+            detail = f"{d.get('note', '')} for {_money(d.get('amount'), currency)}"
+        elif e.kind in ("voided",) and d.get("reason"):
+            detail = d["reason"]
+        elif e.kind in ("sent", "reminded") and d.get("to"):
+            detail = f"To {d['to']}"
+        rows.append({"event": e, "label": label, "tone": tone, "detail": detail})
+    return rows
+
+
+def _money(value: object, currency: str) -> str:
+    from decimal import InvalidOperation
+
+    try:
+        return format_money(Decimal(str(value)), currency)
+    except (InvalidOperation, ValueError, TypeError):
+        return str(value or "")
+
+
+def client_link(request: WorkspaceRequest, token: str) -> str:
+    try:
+        path = reverse("invoicing:invoice_public", args=[token])
+    except NoReverseMatch:  # the public page's route name, if another one is used
+        path = f"/i/{token}/"
+    return request.build_absolute_uri(path)
+
+
+def _optional_route(name: str, *args: object) -> str | None:
+    """Send and PDF come from the delivery module; the buttons show once it is there."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def invoice_page(
+    request: WorkspaceRequest, invoice: Invoice, *, status: int = 200, **extra: Any
+) -> HttpResponse:
+    today = timezone.localdate()
+    workspace = request.workspace
+    lines = list(invoice.lines.select_related("tax_rate", "engagement"))
+    context: dict[str, Any] = {
+        "invoice": invoice,
+        "lines": lines,
+        "today": today,
+        "is_overdue": invoice.status in OUTSTANDING
+        and invoice.due_date is not None
+        and invoice.due_date < today,
+        "new_link": extra.get("new_link"),
+    }
+    if invoice.is_editable:
+        editing = extra.get("editing_line")
+        if editing is None and request.GET.get("line", "").isdigit():
+            editing = next((x for x in lines if x.pk == int(request.GET["line"])), None)
+        line_form = extra.get("line_form")
+        if line_form is None:
+            initial = {}
+            if editing is not None:
+                initial = {
+                    "description": editing.description,
+                    "quantity": editing.quantity.normalize(),
+                    "unit_price": editing.unit_price.normalize(),
+                    "discount_percent": editing.discount_percent.normalize()
+                    if editing.discount_percent
+                    else None,
+                    "tax_rate": editing.tax_rate_id,
+                }
+            line_form = InvoiceLineForm(initial=initial, workspace=workspace, line=editing)
+        context.update(
+            editing_line=editing,
+            line_form=line_form,
+            header_form=extra.get("header_form")
+            or InvoiceHeaderForm(
+                initial={
+                    "issue_date": invoice.issue_date,
+                    "due_date": invoice.due_date,
+                    "currency": invoice.currency,
+                    "notes": invoice.notes,
+                    "terms": invoice.terms,
+                }
+            ),
+            has_unbilled_engagements=Engagement.objects.filter(client=invoice.client).exists(),
+            has_tax_rates=TaxRate.objects.filter(archived=False).exists(),
+        )
+    else:
+        payments = list(
+            invoice.payments.select_related("recorded_by", "reversed_by").order_by(
+                "received_on", "pk"
+            )
+        )
+        reversed_ids = {p.reverses_id for p in payments if p.reverses_id}
+        for p in payments:
+            p.is_reversed = p.pk in reversed_ids  # type: ignore[attr-defined]  # for the template
+        events = list(InvoiceEvent.objects.filter(invoice=invoice).select_related("actor"))
+        context.update(
+            payments=payments,
+            credit_notes=list(invoice.credit_notes.order_by("created_at", "pk")),
+            timeline=_event_rows(events, invoice.currency),
+            credit_balance=services.client_credit_balance(
+                client=invoice.client, currency=invoice.currency
+            )
+            if invoice.status in OUTSTANDING
+            else ZERO,
+            payment_form=extra.get("payment_form")
+            or PaymentForm(initial={"amount": invoice.amount_due.normalize()}),
+            credit_note_form=extra.get("credit_note_form") or CreditNoteForm(),
+            void_form=extra.get("void_form") or VoidForm(),
+            reverse_form=extra.get("reverse_form") or PaymentReverseForm(),
+            reverse_payment_id=extra.get("reverse_payment_id"),
+            open_panel=extra.get("open_panel", ""),
+            link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
+            creditable=invoice.total - invoice.amount_credited,
+            late_fee=late_fees.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
+            send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),
+            pdf_url=_optional_route("invoicing:invoice_pdf", workspace.slug, invoice.pk),
+        )
+    return render(request, "invoicing/invoice_detail.html", context, status=status)
+
+
+@role_required("read")
+def invoice_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
+    return invoice_page(request, invoice_or_404(request, pk))
+
+
+@role_required("read")
+def invoice_pdf(request: WorkspaceRequest, pk: int) -> HttpResponse:
+    from invoicing.pdf import invoice_pdf as render_invoice_pdf
+    from invoicing.pdf import pdf_filename
+
+    invoice = invoice_or_404(request, pk)
+    response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = content_disposition_header(True, pdf_filename(invoice))
+    return response
