@@ -32,4 +32,4 @@ urlpatterns = [
 ]
 
 # Uploaded files (receipts) are never served as public media, not even in development:
-# they are read through views that check the workspace (engagements.views.expense_receipt).
+# they are read through views that check the workspace (engagements.views.records.expense_receipt).
