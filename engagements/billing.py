@@ -295,13 +295,14 @@ def unbilled_items(
             # Billable once reported; it belongs to the period it reports on.
             if report.reported_at <= as_of and in_period(report.period_start):
                 amount = revenue_share_amount(engagement, report.revenue)
+                percent = engagement.revenue_share_percent or ZERO
                 items.append(
                     UnbilledItem(
                         kind=Kind.REVENUE_SHARE,
                         source_id=report.pk,
                         date=report.period_start,
                         description=(
-                            f"Revenue share {engagement.revenue_share_percent.normalize():f}% of "
+                            f"Revenue share {percent.normalize():f}% of "
                             f"{format_money(report.revenue, currency)} "
                             f"({report.period_start:%d %b %Y} – {report.period_end:%d %b %Y})"
                         ),

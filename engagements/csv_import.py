@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -418,9 +419,11 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
         user_id = actor.pk
         email = values.get("user", "")
         if email:
-            user_id = members.get(email.lower())
-            if user_id is None:
+            member_id = members.get(email.lower())
+            if member_id is None:
                 errors.add(row, "user", f"'{email}' is not a member of this workspace.")
+            else:
+                user_id = member_id
         if engagement and day:
             try:
                 services.ensure_date_within_engagement(engagement, day)
@@ -433,8 +436,9 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
             workspace=workspace,
             engagement=engagement,
             user_id=user_id,
-            date=day,
-            minutes=minutes,
+            # None only where an error was recorded above: such an entry is never saved.
+            date=cast(dt.date, day),
+            minutes=cast(int, minutes),
             description=values.get("description", ""),
             billable=billable if billable is not None else True,
         )
@@ -446,7 +450,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
             entry.full_clean(exclude=exclude, validate_constraints=False)
         except ValidationError as exc:
             errors.add_validation(row, exc)
-        if errors.total == before:
+        if errors.total == before and engagement is not None:
             entries.append(entry)
             per_engagement[engagement.pk] = per_engagement.get(engagement.pk, 0) + 1
     errors.raise_if_any()

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.models import Membership
+from accounts.tenancy import WorkspaceRequest
 from core.pages import role_required
 from engagements.models import Client
 from invoicing.selectors import income_received
 
 
 @role_required("read")
-def dashboard(request: HttpRequest) -> HttpResponse:
-    workspace = request.workspace  # type: ignore[attr-defined]
+def dashboard(request: WorkspaceRequest) -> HttpResponse:
+    workspace = request.workspace
     user = request.user
-    if user.last_workspace_id != workspace.pk:  # type: ignore[union-attr]
-        user.last_workspace = workspace  # type: ignore[union-attr]
+    if user.last_workspace_id != workspace.pk:
+        user.last_workspace = workspace
         user.save(update_fields=["last_workspace"])
     clients = Client.objects.filter(archived_at__isnull=True)
     context = {

@@ -10,8 +10,7 @@ class ReadOnlyLines(admin.TabularInline):
     model = InvoiceLine
     extra = 0
     can_delete = False
-    fields = ["description", "quantity", "unit_price", "tax_name", "total_amount"]
-    readonly_fields = fields
+    fields = readonly_fields = ("description", "quantity", "unit_price", "tax_name", "total_amount")
 
 
 @admin.register(Invoice)

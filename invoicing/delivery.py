@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.money import ZERO
 from core.templatetags.money import money
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
@@ -109,7 +110,7 @@ def invoice_email(*, invoice: Invoice, sent: InvoiceEvent, token: str) -> EmailM
     """The email of one send: text and HTML bodies, the PDF attached."""
     is_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     sender = (invoice.snapshot.get("from") or {}).get("name") or invoice.workspace.name
-    due = max(invoice.amount_due, 0)
+    due = max(invoice.amount_due, ZERO)
     to = invoice.snapshot.get("to") or {}
     context = {
         "invoice": invoice,

@@ -64,7 +64,7 @@ def parties_of(invoice: Invoice) -> dict:
         "from": {
             "name": ws.legal_name or ws.name,
             "country": str(ws.country),
-            "country_name": ws.country.name,
+            "country_name": ws.country.name,  # type: ignore[attr-defined]  # a Country, not a str
             "address": ws.billing_address,
             "tax_id": ws.tax_id,
             "logo": ws.logo.name if ws.logo else "",
@@ -75,7 +75,7 @@ def parties_of(invoice: Invoice) -> dict:
             "email": client.email,
             "address": client.billing_address,
             "country": str(client.country),
-            "country_name": client.country.name if client.country else "",
+            "country_name": client.country.name if client.country else "",  # type: ignore[attr-defined]
             "tax_id": client.tax_id,
             "contact": client.contact_name,
         },

@@ -65,7 +65,7 @@ def _static_only_fetcher() -> Any:
 
     roots = [Path(p).resolve() for p in settings.STATICFILES_DIRS]
 
-    class StaticOnly(URLFetcher):  # type: ignore[misc]  # weasyprint has no type hints
+    class StaticOnly(URLFetcher):  # weasyprint has no type hints: URLFetcher is Any
         def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("data:"):
                 return super().fetch(url, headers)

@@ -223,7 +223,7 @@ class InvitationViewSet(
     def perform_create(self, serializer: BaseSerializer[Invitation]) -> None:
         try:
             serializer.instance = services.invitation_create(
-                workspace=self.request.workspace,  # type: ignore[attr-defined]  # the middleware's
+                workspace=self.request.workspace,
                 actor=_user(self.request),
                 email=serializer.validated_data["email"],
                 role=serializer.validated_data["role"],

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Workspace
+from core.forms import choice_field, choices_of, model_choice_field
 from engagements.forms.widgets import DATE
 from engagements.models import Client, Engagement, EngagementStatus, PayModel
 from engagements.pay_models import ALL_TERMS, TERMS, unused_term_value
@@ -62,18 +63,18 @@ class EngagementForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # An archived client stays selectable on its own engagements, no others.
         current = Q(pk=self.instance.client_id) if self.instance.client_id else Q(pk__in=[])
-        self.fields["client"].queryset = Client.objects.filter(
+        model_choice_field(self, "client").queryset = Client.objects.filter(
             Q(archived_at__isnull=True) | current, workspace=workspace
         ).order_by("name", "pk")
         self.fields["currency"].required = False
-        self.fields["currency"].choices = [
+        choice_field(self, "currency").choices = [
             ("", "Client's currency"),
-            *self.fields["currency"].choices[1:],
+            *choices_of(self, "currency")[1:],
         ]
         self.fields["currency"].help_text = "Empty: the client's currency."
-        self.fields["revenue_period"].choices = [
+        choice_field(self, "revenue_period").choices = [
             ("", "—"),
-            *self.fields["revenue_period"].choices[1:],
+            *choices_of(self, "revenue_period")[1:],
         ]
         if not self.instance.pk:
             self.fields.pop("status")  # new engagements start active; proposals come later
@@ -108,9 +109,9 @@ class EngagementFilterForm(forms.Form):
 
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [("", "Any status"), *EngagementStatus.choices]
-        self.fields["pay_model"].choices = [("", "Any pay model"), *PayModel.choices]
-        self.fields["client"].choices = [
+        choice_field(self, "status").choices = [("", "Any status"), *EngagementStatus.choices]
+        choice_field(self, "pay_model").choices = [("", "Any pay model"), *PayModel.choices]
+        choice_field(self, "client").choices = [
             ("", "Any client"),
             *Client.objects.filter(workspace=workspace)
             .order_by("name", "pk")

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Workspace
+from core.forms import choice_field, choices_of, model_choice_field
 from engagements.forms.engagements import EngagementForm
 from engagements.models import Client, Engagement
 from engagements.pay_models import ALL_TERMS, TERMS, terms_used
@@ -27,7 +28,9 @@ TERMS_FIELDS = [
 
 
 class ProposalForm(forms.Form):
-    client = forms.ModelChoiceField(queryset=None, empty_label="Choose a client")
+    client: forms.ModelChoiceField[Client] = forms.ModelChoiceField(
+        queryset=None, empty_label="Choose a client"
+    )
     title = forms.CharField(max_length=200, help_text="Also the name of the engagement.")
     scope = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 7}),
@@ -42,7 +45,7 @@ class ProposalForm(forms.Form):
     def __init__(self, *args: Any, workspace: Workspace, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Choices come from this workspace only; the service checks the client again.
-        self.fields["client"].queryset = Client.objects.filter(
+        model_choice_field(self, "client").queryset = Client.objects.filter(
             workspace=workspace, archived_at__isnull=True
         ).order_by("name", "pk")
         meta = EngagementForm.Meta
@@ -52,17 +55,17 @@ class ProposalForm(forms.Form):
                 fields=TERMS_FIELDS,
                 labels=meta.labels,
                 help_texts=meta.help_texts,
-                widgets=meta.widgets,
+                widgets=dict(meta.widgets),
             )
         )
-        self.fields["pay_model"].choices = [
+        choice_field(self, "pay_model").choices = [
             ("", "Choose how you are paid"),
-            *[c for c in self.fields["pay_model"].choices if c[0] != ""],
+            *[c for c in choices_of(self, "pay_model") if c[0] != ""],
         ]
         self.fields["currency"].required = False
         self.fields["currency"].help_text = "Empty: the client's currency."
-        choices = [c for c in self.fields["currency"].choices if c[0] != ""]
-        self.fields["currency"].choices = [("", "The client's currency"), *choices]
+        choices = [c for c in choices_of(self, "currency") if c[0] != ""]
+        choice_field(self, "currency").choices = [("", "The client's currency"), *choices]
         for name in ("start_date", "end_date"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
         self.fields["revenue_basis"].widget.attrs["rows"] = 2

@@ -204,7 +204,7 @@ def _render(
     today = timezone.localdate()
     current = next((row for row in history if row.effective_from <= today), None)
     if availability_form is None:
-        initial = {"effective_from": monday_of(today) + dt.timedelta(days=7)}
+        initial: dict[str, object] = {"effective_from": monday_of(today) + dt.timedelta(days=7)}
         if current is not None:
             initial.update(
                 {

@@ -218,7 +218,7 @@ def _week_groups(
                 "billable_minutes": 0,
             },
         )
-        entry.invoiced = time_locked(entry)
+        entry.invoiced = time_locked(entry)  # type: ignore[attr-defined]  # for the page only
         week["entries"].append(entry)
         week["minutes"] += entry.minutes
         if entry.billable:

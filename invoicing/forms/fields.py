@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
-
 from django import forms
 from django.db.models import Q
 
@@ -25,12 +23,3 @@ def tax_rate_field(
         empty_label="No tax",
         label="Tax",
     )
-
-
-# Form.fields holds plain Fields to mypy; these name the kind a form declared.
-def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
-    return cast(forms.ChoiceField, form.fields[name])
-
-
-def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField[Any]:
-    return cast("forms.ModelChoiceField[Any]", form.fields[name])

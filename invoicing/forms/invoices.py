@@ -10,8 +10,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import Workspace
 from core.currencies import currency_choices
+from core.forms import choice_field, model_choice_field
 from engagements.models import Client
-from invoicing.forms.fields import DATE, DECIMAL, choice_field, model_choice_field, tax_rate_field
+from invoicing.forms.fields import DATE, DECIMAL, tax_rate_field
 from invoicing.models import Invoice, InvoiceLine
 
 

@@ -9,11 +9,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from accounts.models import Workspace
-from invoicing.forms.fields import DATE, DECIMAL, choice_field
+from core.forms import choice_field
+from invoicing.forms.fields import DATE, DECIMAL
 from invoicing.models import ExchangeRate, TaxRate
 
 
-class TaxRateForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptable at run time
+class TaxRateForm(forms.ModelForm):  # not subscriptable at run time: no type argument
     class Meta:
         model = TaxRate
         fields = ["name", "percent", "inclusive"]
@@ -21,7 +22,7 @@ class TaxRateForm(forms.ModelForm):  # type: ignore[type-arg]  # not subscriptab
         widgets = {"percent": forms.NumberInput(attrs={"step": "any", **DECIMAL})}
 
 
-class ExchangeRateForm(forms.ModelForm):  # type: ignore[type-arg]  # as TaxRateForm
+class ExchangeRateForm(forms.ModelForm):  # as TaxRateForm
     class Meta:
         model = ExchangeRate
         fields = ["date", "currency", "rate"]

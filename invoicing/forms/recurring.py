@@ -8,8 +8,8 @@ from django import forms
 
 from accounts.models import Workspace
 from core.currencies import currency_choices
+from core.forms import choice_field, model_choice_field
 from engagements.models import Client, Engagement, EngagementStatus
-from invoicing.forms.fields import choice_field, model_choice_field
 from invoicing.models import RecurringSchedule, TaxRate
 from invoicing.services import recurring
 

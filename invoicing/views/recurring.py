@@ -12,10 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
+from core.forms import model_choice_field
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from invoicing.forms import ScheduleForm
-from invoicing.forms.fields import model_choice_field
 from invoicing.models import Invoice, RecurringSchedule
 from invoicing.services import recurring
 

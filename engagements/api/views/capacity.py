@@ -90,7 +90,7 @@ class BlockedTimeViewSet(
             )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        blocked = serializer.instance
+        blocked: Any = serializer.instance  # an update always has its instance
         with service_errors():
             serializer.instance = services.blocked_time_save(
                 workspace=self.request.workspace,
@@ -127,6 +127,8 @@ class CapacityViewSet(mixins.ListModelMixin, WorkspaceViewSet):
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         query = s.CapacityQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        start = query.validated_data.get("start") or request.workspace.today()
-        weeks = capacity_weeks(user=request.user, start=start, weeks=query.validated_data["weeks"])
+        start = query.validated_data.get("start") or self.request.workspace.today()
+        weeks = capacity_weeks(
+            user=self.request.user, start=start, weeks=query.validated_data["weeks"]
+        )
         return Response(self.get_serializer(weeks, many=True).data)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
@@ -66,7 +66,7 @@ class ClientViewSet(
         data = serializer.validated_data
         with service_errors():
             serializer.instance = services.client_update(
-                client=serializer.instance,
+                client=cast(Client, serializer.instance),
                 actor=self.request.user,
                 country=self._country(data),
                 name=data.get("name", UNSET),
@@ -87,14 +87,14 @@ class ClientViewSet(
     @action(detail=True, methods=["post"])
     def archive(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Hide the client from current work; everything recorded for it stays."""
-        client = services.client_archive(client=self.get_object(), actor=request.user)
+        client = services.client_archive(client=self.get_object(), actor=self.request.user)
         return Response(self.get_serializer(client).data)
 
     @extend_schema(request=None, responses=s.ClientSerializer)
     @action(detail=True, methods=["post"])
     def unarchive(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         client = services.client_archive(
-            client=self.get_object(), actor=request.user, archived=False
+            client=self.get_object(), actor=self.request.user, archived=False
         )
         return Response(self.get_serializer(client).data)
 
@@ -130,7 +130,7 @@ class ContactViewSet(
             )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        contact = serializer.instance
+        contact: Any = serializer.instance  # an update always has its instance
         data = dict(serializer.validated_data)
         refuse_change(contact, data, "client")
         with service_errors():

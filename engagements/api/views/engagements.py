@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins
@@ -76,7 +76,7 @@ class EngagementViewSet(
         data = serializer.validated_data  # a PATCH: only what was sent
         with service_errors():
             serializer.instance = services.engagement_update(
-                engagement=serializer.instance,
+                engagement=cast(Engagement, serializer.instance),
                 actor=self.request.user,
                 client=data.get("client", UNSET),
                 name=data.get("name", UNSET),
@@ -111,7 +111,7 @@ class EngagementViewSet(
         engagement = self.get_object()
         query = s.UnbilledQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        as_of = query.validated_data.get("as_of") or request.workspace.today()
+        as_of = query.validated_data.get("as_of") or self.request.workspace.today()
         start = query.validated_data.get("period_start")
         end = query.validated_data.get("period_end")
         items = billing.unbilled_items(engagement, as_of=as_of, period_start=start, period_end=end)
@@ -144,6 +144,6 @@ class EngagementViewSet(
             )
         query = s.RetainerStatementsQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        until = query.validated_data.get("until") or request.workspace.today()
+        until = query.validated_data.get("until") or self.request.workspace.today()
         statements = billing.retainer_statements(engagement, until)
         return Response(s.RetainerStatementSerializer(statements, many=True).data)

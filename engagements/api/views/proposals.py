@@ -48,8 +48,8 @@ class ProposalViewSet(
         data = body.validated_data
         with service_errors():
             proposal = services.proposal_create(
-                workspace=request.workspace,
-                actor=request.user,
+                workspace=self.request.workspace,
+                actor=self.request.user,
                 client=data["client"],
                 title=data["title"],
                 scope=data["scope"],
@@ -84,7 +84,9 @@ class ProposalViewSet(
         """Issue the client's link and mark the proposal sent. The link is in this answer
         only; sending again issues a new one and the earlier link stops working."""
         with service_errors():
-            proposal, token = services.proposal_send(proposal=self.get_object(), actor=request.user)
+            proposal, token = services.proposal_send(
+                proposal=self.get_object(), actor=self.request.user
+            )
         # The client's public page, /p/<token>/: the token is the credential.
         url = request.build_absolute_uri(reverse("engagements:proposal_public", args=[token]))
         proposal = self.get_queryset().get(pk=proposal.pk)
@@ -98,5 +100,7 @@ class ProposalViewSet(
         """Withdraw the proposal: its link stops working and a still-proposed engagement
         ends."""
         with service_errors():
-            proposal = services.proposal_withdraw(proposal=self.get_object(), actor=request.user)
+            proposal = services.proposal_withdraw(
+                proposal=self.get_object(), actor=self.request.user
+            )
         return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)

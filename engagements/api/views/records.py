@@ -4,7 +4,7 @@ expenses. Frozen once invoiced."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -72,7 +72,8 @@ class _EngagementRecordViewSet(
         body.is_valid(raise_exception=True)
         with service_errors():
             record = change(self.get_object(), body.validated_data)
-        return Response(self.serializer_class(record).data)
+        serializer_class = cast(type[Serializer[Any]], self.serializer_class)
+        return Response(serializer_class(record).data)
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
@@ -82,7 +83,7 @@ class _EngagementRecordViewSet(
             )
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        record = serializer.instance
+        record: Any = serializer.instance  # an update always has its instance
         data = dict(serializer.validated_data)
         refuse_change(record, data, "engagement")
         with service_errors():
@@ -117,17 +118,17 @@ class TimeEntryViewSet(_EngagementRecordViewSet):
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         super().perform_create(serializer)
-        self._flag_cap(serializer.instance)
+        self._flag_cap(cast(TimeEntry, serializer.instance))
 
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        entry = serializer.instance
+        entry: Any = serializer.instance  # an update always has its instance
         data = serializer.validated_data
         # The service moves an entry between engagements itself.
         with service_errors():
             serializer.instance = self.save_record(
                 engagement=data.get("engagement", entry.engagement), record=entry, data=data
             )
-        self._flag_cap(serializer.instance)
+        self._flag_cap(cast(TimeEntry, serializer.instance))
 
     def perform_destroy(self, instance: Any) -> None:
         with service_errors():
@@ -146,7 +147,10 @@ class TimeEntryViewSet(_EngagementRecordViewSet):
 
     @staticmethod
     def _flag_cap(entry: TimeEntry) -> None:
-        entry.weekly_cap_exceeded = services.weekly_cap_exceeded(entry.engagement, entry.date)
+        # Shown once in the answer (TimeEntryWrittenSerializer), never stored.
+        setattr(  # noqa: B010 - an attribute of this answer, not of the model
+            entry, "weekly_cap_exceeded", services.weekly_cap_exceeded(entry.engagement, entry.date)
+        )
 
 
 @extend_schema(tags=["fixed fee"])
@@ -177,7 +181,7 @@ class MilestoneViewSet(_EngagementRecordViewSet):
             request,
             s.MilestoneDeliverSerializer,
             lambda milestone, body: services.milestone_deliver(
-                milestone=milestone, actor=request.user, on=body["on"]
+                milestone=milestone, actor=self.request.user, on=body["on"]
             ),
         )
 
@@ -191,7 +195,7 @@ class MilestoneViewSet(_EngagementRecordViewSet):
             s.MilestoneAcceptSerializer,
             lambda milestone, body: services.milestone_accept(
                 milestone=milestone,
-                actor=request.user,
+                actor=self.request.user,
                 on=body["on"],
                 on_word_of=body["on_word_of"],
             ),
@@ -227,7 +231,7 @@ class OutcomeViewSet(_EngagementRecordViewSet):
             s.OutcomeAcceptSerializer,
             lambda outcome, body: services.outcome_accept(
                 outcome=outcome,
-                actor=request.user,
+                actor=self.request.user,
                 on=body["on"],
                 evidence_note=body["evidence_note"],
             ),

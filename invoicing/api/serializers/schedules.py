@@ -12,7 +12,7 @@ from invoicing.models import LateFeePolicy, RecurringSchedule, ReminderRule
 
 
 class ReminderRuleSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
-    label = serializers.CharField(source="__str__", read_only=True)
+    label = serializers.CharField(source="__str__", read_only=True)  # type: ignore[assignment]
 
     class Meta:
         model = ReminderRule
@@ -38,10 +38,19 @@ class ScheduleLineSerializer(serializers.Serializer):
     """A template line, for schedules that do not bill an engagement."""
 
     description = serializers.CharField(max_length=500)
-    quantity = serializers.DecimalField(max_digits=14, decimal_places=4, default="1")
+    # The string defaults are what the schema shows and what the service parses.
+    quantity = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        default="1",  # type: ignore[arg-type]
+    )
     unit_price = serializers.DecimalField(max_digits=18, decimal_places=4)
     discount_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, default="0", min_value=0, max_value=100
+        max_digits=5,
+        decimal_places=2,
+        default="0",  # type: ignore[arg-type]
+        min_value=0,
+        max_value=100,
     )
     tax_rate_id = serializers.IntegerField(
         required=False, allow_null=True, help_text="One of the workspace's tax rates."
