@@ -21,15 +21,22 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) -m portfolio.devenv run
 
-## The whole suite: lint, migrations in sync, then pytest (browser tests included where
-## Chromium is installed). Extra pytest arguments: make test ARGS="-k tenancy".
-test: $(STAMP)
-	$(PY) -m ruff check .
+# mypy's Django plugin loads the settings, which only read these (nothing connects).
+TYPECHECK_ENV := DEBUG=true DATABASE_URL=postgres://typecheck@127.0.0.1:5432/typecheck \
+	REDIS_URL=redis://127.0.0.1:6379/0
+
+## The whole suite: lint and format, layers (import-linter), types (mypy), then pytest
+## (migrations in sync and browser tests included where Chromium is installed).
+## Extra pytest arguments: make test ARGS="-k tenancy".
+test: lint
 	$(PY) -m portfolio.devenv exec -- $(PY) -m pytest $(ARGS)
 
+## Static checks only: ruff, ruff format, import-linter's layer contracts, mypy.
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(TYPECHECK_ENV) $(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .
