@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -15,6 +15,41 @@ from accounts.services import audit_record
 from engagements.models import BillingClaim, Client, Engagement, PayModel
 from engagements.pay_models import BILLING_TERMS, TERMS
 from engagements.services._base import UNSET, Unset, apply_changes, given, save_validated
+
+
+class EngagementDraft(TypedDict, total=False):
+    """What describes a proposed engagement: the keywords of `proposal_create` (and, with
+    `status`, of `engagement_create` / `engagement_update`), each optional. Defined once
+    here so the services share one checked list; a term's meaning per pay model lives in
+    `engagements.pay_models`. UNSET (or leaving a keyword out) means "not given"."""
+
+    name: str | Unset
+    description: str | Unset
+    pay_model: str | Unset
+    currency: str | Unset
+    start_date: dt.date | Unset
+    end_date: dt.date | None | Unset
+    benefits_contribution_percent: Decimal | None | Unset
+    estimated_hours_per_week: Decimal | None | Unset
+    hourly_rate: Decimal | None | Unset
+    weekly_hour_cap: Decimal | None | Unset
+    retainer_fee: Decimal | None | Unset
+    retainer_included_hours: Decimal | None | Unset
+    retainer_overage_rate: Decimal | None | Unset
+    rollover_cap_hours: Decimal | None | Unset
+    rollover_expiry_months: int | None | Unset
+    billing_day: int | None | Unset
+    revenue_share_percent: Decimal | None | Unset
+    revenue_share_floor: Decimal | None | Unset
+    revenue_share_cap: Decimal | None | Unset
+    revenue_period: str | Unset
+    revenue_basis: str | Unset
+
+
+class EngagementFields(EngagementDraft, total=False):
+    """An engagement's own fields: a draft's, plus its status."""
+
+    status: str | Unset
 
 
 def engagement_validate_terms(engagement: Engagement) -> None:
@@ -43,54 +78,11 @@ def engagement_create(
     workspace: Workspace,
     actor: User | None,
     client: Client,
-    name: str | Unset = UNSET,
-    description: str | Unset = UNSET,
-    pay_model: str | Unset = UNSET,
-    status: str | Unset = UNSET,
-    currency: str | Unset = UNSET,
-    start_date: dt.date | Unset = UNSET,
-    end_date: dt.date | None | Unset = UNSET,
-    benefits_contribution_percent: Decimal | None | Unset = UNSET,
-    estimated_hours_per_week: Decimal | None | Unset = UNSET,
-    hourly_rate: Decimal | None | Unset = UNSET,
-    weekly_hour_cap: Decimal | None | Unset = UNSET,
-    retainer_fee: Decimal | None | Unset = UNSET,
-    retainer_included_hours: Decimal | None | Unset = UNSET,
-    retainer_overage_rate: Decimal | None | Unset = UNSET,
-    rollover_cap_hours: Decimal | None | Unset = UNSET,
-    rollover_expiry_months: int | None | Unset = UNSET,
-    billing_day: int | None | Unset = UNSET,
-    revenue_share_percent: Decimal | None | Unset = UNSET,
-    revenue_share_floor: Decimal | None | Unset = UNSET,
-    revenue_share_cap: Decimal | None | Unset = UNSET,
-    revenue_period: str | Unset = UNSET,
-    revenue_basis: str | Unset = UNSET,
+    **fields: Unpack[EngagementFields],
 ) -> Engagement:
-    fields = given(
-        name=name,
-        description=description,
-        pay_model=pay_model,
-        status=status,
-        currency=currency,
-        start_date=start_date,
-        end_date=end_date,
-        benefits_contribution_percent=benefits_contribution_percent,
-        estimated_hours_per_week=estimated_hours_per_week,
-        hourly_rate=hourly_rate,
-        weekly_hour_cap=weekly_hour_cap,
-        retainer_fee=retainer_fee,
-        retainer_included_hours=retainer_included_hours,
-        retainer_overage_rate=retainer_overage_rate,
-        rollover_cap_hours=rollover_cap_hours,
-        rollover_expiry_months=rollover_expiry_months,
-        billing_day=billing_day,
-        revenue_share_percent=revenue_share_percent,
-        revenue_share_floor=revenue_share_floor,
-        revenue_share_cap=revenue_share_cap,
-        revenue_period=revenue_period,
-        revenue_basis=revenue_basis,
+    return engagement_create_from(
+        workspace=workspace, actor=actor, client=client, fields=given(**fields)
     )
-    return engagement_create_from(workspace=workspace, actor=actor, client=client, fields=fields)
 
 
 def engagement_create_from(
@@ -121,56 +113,11 @@ def engagement_update(
     engagement: Engagement,
     actor: User,
     client: Client | Unset = UNSET,
-    name: str | Unset = UNSET,
-    description: str | Unset = UNSET,
-    pay_model: str | Unset = UNSET,
-    status: str | Unset = UNSET,
-    currency: str | Unset = UNSET,
-    start_date: dt.date | Unset = UNSET,
-    end_date: dt.date | None | Unset = UNSET,
-    benefits_contribution_percent: Decimal | None | Unset = UNSET,
-    estimated_hours_per_week: Decimal | None | Unset = UNSET,
-    hourly_rate: Decimal | None | Unset = UNSET,
-    weekly_hour_cap: Decimal | None | Unset = UNSET,
-    retainer_fee: Decimal | None | Unset = UNSET,
-    retainer_included_hours: Decimal | None | Unset = UNSET,
-    retainer_overage_rate: Decimal | None | Unset = UNSET,
-    rollover_cap_hours: Decimal | None | Unset = UNSET,
-    rollover_expiry_months: int | None | Unset = UNSET,
-    billing_day: int | None | Unset = UNSET,
-    revenue_share_percent: Decimal | None | Unset = UNSET,
-    revenue_share_floor: Decimal | None | Unset = UNSET,
-    revenue_share_cap: Decimal | None | Unset = UNSET,
-    revenue_period: str | Unset = UNSET,
-    revenue_basis: str | Unset = UNSET,
+    **fields: Unpack[EngagementFields],
 ) -> Engagement:
     engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
-    fields = given(
-        client=client,
-        name=name,
-        description=description,
-        pay_model=pay_model,
-        status=status,
-        currency=currency,
-        start_date=start_date,
-        end_date=end_date,
-        benefits_contribution_percent=benefits_contribution_percent,
-        estimated_hours_per_week=estimated_hours_per_week,
-        hourly_rate=hourly_rate,
-        weekly_hour_cap=weekly_hour_cap,
-        retainer_fee=retainer_fee,
-        retainer_included_hours=retainer_included_hours,
-        retainer_overage_rate=retainer_overage_rate,
-        rollover_cap_hours=rollover_cap_hours,
-        rollover_expiry_months=rollover_expiry_months,
-        billing_day=billing_day,
-        revenue_share_percent=revenue_share_percent,
-        revenue_share_floor=revenue_share_floor,
-        revenue_share_cap=revenue_share_cap,
-        revenue_period=revenue_period,
-        revenue_basis=revenue_basis,
-    )
-    changed = apply_changes(engagement, fields)
+    changes = given(client=client, **fields)
+    changed = apply_changes(engagement, changes)
     frozen = sorted(BILLING_TERMS.intersection(changed))
     if frozen and _is_billed(engagement):
         raise ValidationError(

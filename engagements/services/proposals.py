@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from decimal import Decimal
+from typing import Unpack
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,7 +17,7 @@ from accounts.services import audit_record
 from core.tokens import hash_token
 from engagements.models import Client, Engagement, EngagementStatus, Proposal
 from engagements.services._base import UNSET, Unset, given, save_validated
-from engagements.services.engagements import engagement_create_from
+from engagements.services.engagements import EngagementDraft, engagement_create_from
 
 
 @transaction.atomic
@@ -30,56 +30,16 @@ def proposal_create(
     scope: str,
     valid_until: dt.date | None = None,
     # The proposed engagement (its name defaults to the title), as `engagement_create`.
-    name: str | Unset = UNSET,
-    description: str | Unset = UNSET,
-    pay_model: str | Unset = UNSET,
-    currency: str | Unset = UNSET,
-    start_date: dt.date | Unset = UNSET,
-    end_date: dt.date | None | Unset = UNSET,
-    benefits_contribution_percent: Decimal | None | Unset = UNSET,
-    estimated_hours_per_week: Decimal | None | Unset = UNSET,
-    hourly_rate: Decimal | None | Unset = UNSET,
-    weekly_hour_cap: Decimal | None | Unset = UNSET,
-    retainer_fee: Decimal | None | Unset = UNSET,
-    retainer_included_hours: Decimal | None | Unset = UNSET,
-    retainer_overage_rate: Decimal | None | Unset = UNSET,
-    rollover_cap_hours: Decimal | None | Unset = UNSET,
-    rollover_expiry_months: int | None | Unset = UNSET,
-    billing_day: int | None | Unset = UNSET,
-    revenue_share_percent: Decimal | None | Unset = UNSET,
-    revenue_share_floor: Decimal | None | Unset = UNSET,
-    revenue_share_cap: Decimal | None | Unset = UNSET,
-    revenue_period: str | Unset = UNSET,
-    revenue_basis: str | Unset = UNSET,
+    **engagement_fields: Unpack[EngagementDraft],
 ) -> Proposal:
+    draft: dict[str, object] = dict(engagement_fields)
+    if isinstance(draft.get("name", UNSET), Unset):
+        draft["name"] = title
     engagement = engagement_create_from(
         workspace=workspace,
         actor=actor,
         client=client,
-        fields=given(
-            name=title if isinstance(name, Unset) else name,
-            description=description,
-            pay_model=pay_model,
-            currency=currency,
-            start_date=start_date,
-            end_date=end_date,
-            benefits_contribution_percent=benefits_contribution_percent,
-            estimated_hours_per_week=estimated_hours_per_week,
-            hourly_rate=hourly_rate,
-            weekly_hour_cap=weekly_hour_cap,
-            retainer_fee=retainer_fee,
-            retainer_included_hours=retainer_included_hours,
-            retainer_overage_rate=retainer_overage_rate,
-            rollover_cap_hours=rollover_cap_hours,
-            rollover_expiry_months=rollover_expiry_months,
-            billing_day=billing_day,
-            revenue_share_percent=revenue_share_percent,
-            revenue_share_floor=revenue_share_floor,
-            revenue_share_cap=revenue_share_cap,
-            revenue_period=revenue_period,
-            revenue_basis=revenue_basis,
-            status=EngagementStatus.PROPOSED,
-        ),
+        fields=given(**draft, status=EngagementStatus.PROPOSED),
     )
     proposal = Proposal(
         workspace=workspace,
