@@ -24,7 +24,11 @@ from engagements.services.clients import (
     contact_save,
 )
 from engagements.services.engagements import (
+    EngagementDraft,
+    EngagementFields,
     engagement_create,
+    engagement_draft_from,
+    engagement_fields_from,
     engagement_update,
     engagement_validate_terms,
 )
@@ -53,6 +57,10 @@ from engagements.services.records import (
 )
 
 __all__ = [
+    "EngagementDraft",
+    "EngagementFields",
+    "engagement_draft_from",
+    "engagement_fields_from",
     "UNSET",
     "Unset",
     "AlreadyBilled",

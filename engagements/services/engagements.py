@@ -4,8 +4,9 @@ invoice are frozen once it exists."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
-from typing import Any, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack, cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -50,6 +51,20 @@ class EngagementFields(EngagementDraft, total=False):
     """An engagement's own fields: a draft's, plus its status."""
 
     status: str | Unset
+
+
+def engagement_fields_from(data: Mapping[str, Any]) -> EngagementFields:
+    """The engagement fields present in parsed input (a serializer's or a form's data)."""
+    return cast(
+        EngagementFields, {k: data[k] for k in EngagementFields.__optional_keys__ if k in data}
+    )
+
+
+def engagement_draft_from(data: Mapping[str, Any]) -> EngagementDraft:
+    """The draft fields (no status) present in parsed input, for a proposal."""
+    return cast(
+        EngagementDraft, {k: data[k] for k in EngagementDraft.__optional_keys__ if k in data}
+    )
 
 
 def engagement_validate_terms(engagement: Engagement) -> None:

@@ -20,7 +20,6 @@ from engagements.api import serializers as s
 from engagements.models import (
     Proposal,
 )
-from engagements.services import UNSET
 
 
 @extend_schema(tags=["proposals"])
@@ -54,27 +53,7 @@ class ProposalViewSet(
                 title=data["title"],
                 scope=data["scope"],
                 valid_until=data.get("valid_until"),
-                name=data.get("name", UNSET),
-                description=data.get("description", UNSET),
-                pay_model=data.get("pay_model", UNSET),
-                currency=data.get("currency", UNSET),
-                start_date=data.get("start_date", UNSET),
-                end_date=data.get("end_date", UNSET),
-                benefits_contribution_percent=data.get("benefits_contribution_percent", UNSET),
-                estimated_hours_per_week=data.get("estimated_hours_per_week", UNSET),
-                hourly_rate=data.get("hourly_rate", UNSET),
-                weekly_hour_cap=data.get("weekly_hour_cap", UNSET),
-                retainer_fee=data.get("retainer_fee", UNSET),
-                retainer_included_hours=data.get("retainer_included_hours", UNSET),
-                retainer_overage_rate=data.get("retainer_overage_rate", UNSET),
-                rollover_cap_hours=data.get("rollover_cap_hours", UNSET),
-                rollover_expiry_months=data.get("rollover_expiry_months", UNSET),
-                billing_day=data.get("billing_day", UNSET),
-                revenue_share_percent=data.get("revenue_share_percent", UNSET),
-                revenue_share_floor=data.get("revenue_share_floor", UNSET),
-                revenue_share_cap=data.get("revenue_share_cap", UNSET),
-                revenue_period=data.get("revenue_period", UNSET),
-                revenue_basis=data.get("revenue_basis", UNSET),
+                **services.engagement_draft_from(data),
             )
         return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
 
