@@ -1,14 +1,10 @@
-"""Dashboard pages for engagements and their work: every page renders, writes go through
-the services, bad input is a 200 with field errors and nothing saved, accountants read
-only, and the engagement list costs the same queries for 10 rows as for 200."""
+"""Dashboard pages for the records of work: time, milestones, outcomes, revenue reports and
+expenses written through the pages, invoiced items locked, and bad input a 200 with field
+errors and nothing saved."""
 
-import datetime as dt
 from decimal import Decimal as D
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from accounts.tenancy import workspace_scope
@@ -16,151 +12,13 @@ from engagements import services
 from engagements.billing import unbilled_items
 from engagements.models import (
     Contact,
-    Engagement,
-    EngagementStatus,
     Expense,
     Milestone,
     Outcome,
-    PayModel,
     RevenueReport,
     TimeEntry,
 )
-from tests.factories import (
-    ClientFactory,
-    EngagementFactory,
-    ExpenseFactory,
-    MilestoneFactory,
-    OutcomeFactory,
-    RetainerEngagementFactory,
-    RevenueReportFactory,
-    TimeEntryFactory,
-)
-
-WS = "alice-studio"
-TODAY = timezone.localdate()
-
-
-def url(name, *args):
-    return reverse(name, args=[WS, *args])
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def acme(personas):
-    return ClientFactory(workspace=personas.a, name="Acme", currency="EUR")
-
-
-@pytest.fixture
-def hourly(personas, acme):
-    engagement = EngagementFactory(
-        client=acme,
-        name="Platform build",
-        hourly_rate=D("120"),
-        weekly_hour_cap=D("2"),
-        start_date=TODAY - dt.timedelta(days=60),
-    )
-    monday = TODAY - dt.timedelta(days=TODAY.weekday())
-    TimeEntryFactory(engagement=engagement, date=monday, minutes=150, user=personas.bob)
-    TimeEntryFactory(engagement=engagement, date=monday - dt.timedelta(days=7), minutes=60)
-    return engagement
-
-
-@pytest.fixture
-def every_pay_model(personas, acme, hourly):
-    start = TODAY - dt.timedelta(days=90)
-    retainer = RetainerEngagementFactory(client=acme, name="Advisory", start_date=start)
-    TimeEntryFactory(engagement=retainer, date=TODAY, minutes=600)
-    fixed = EngagementFactory(
-        client=acme, name="Website", pay_model=PayModel.FIXED_FEE, hourly_rate=None
-    )
-    MilestoneFactory(engagement=fixed, title="Design")
-    MilestoneFactory(
-        engagement=fixed,
-        title="Build",
-        status=Milestone.Status.DELIVERED,
-        delivered_at=TODAY,
-    )
-    MilestoneFactory(
-        engagement=fixed,
-        title="Launch",
-        status=Milestone.Status.ACCEPTED,
-        delivered_at=TODAY,
-        accepted_at=TODAY,
-        accepted_on_word_of="Jane at Acme",
-        accepted_by=personas.alice,
-    )
-    bounty = EngagementFactory(
-        client=acme, name="Growth", pay_model=PayModel.BOUNTY, hourly_rate=None
-    )
-    OutcomeFactory(engagement=bounty, description="1,000 sign-ups")
-    OutcomeFactory(engagement=bounty, description="Series A", accepted_at=TODAY)
-    revenue = RevenueReportFactory(
-        engagement__client=acme,
-        engagement__name="Shop",
-        engagement__workspace=personas.a,
-        reported_at=TODAY - dt.timedelta(days=2),
-    ).engagement
-    for engagement in (hourly, retainer, fixed, bounty, revenue):
-        ExpenseFactory(engagement=engagement, markup_percent=D("10"))
-    return {
-        "hourly": hourly,
-        "retainer": retainer,
-        "fixed_fee": fixed,
-        "bounty": bounty,
-        "revenue_share": revenue,
-    }
-
-
-# --- Every page renders ----------------------------------------------------------------------
-@pytest.mark.parametrize("pay_model", [m.value for m in PayModel])
-def test_engagement_page_of_each_pay_model_renders(client, personas, every_pay_model, pay_model):
-    engagement = every_pay_model[pay_model]
-    client.force_login(personas.bob)
-    response = client.get(url("engagements:engagement_detail", engagement.pk))
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert engagement.name in body and "Unbilled" in body and "Add an expense" in body
-    section = {
-        "hourly": "Log time",
-        "retainer": "Retainer statements",
-        "fixed_fee": "Record acceptance",
-        "bounty": "Accept outcome",
-        "revenue_share": "Record a revenue report",
-    }[pay_model]
-    assert section in body
-
-
-def test_list_create_edit_and_client_pages_render(client, personas, every_pay_model, acme):
-    with scopes_disabled():
-        contact = Contact.objects.create(workspace=personas.a, client=acme, name="Jane")
-    client.force_login(personas.bob)
-    pages = [
-        url("engagements:engagement_list"),
-        url("engagements:engagement_list") + f"?status=active&pay_model=hourly&client={acme.pk}",
-        url("engagements:engagement_list")
-        + "?status=bogus",  # unknown filters are ignored, not a 500
-        url("engagements:engagement_create"),
-        url("engagements:engagement_create") + f"?client={acme.pk}",
-        url("engagements:engagement_edit", every_pay_model["retainer"].pk),
-        url("engagements:client_list"),
-        url("engagements:client_list") + "?archived=1",
-        url("engagements:client_detail", acme.pk),
-        url("engagements:client_detail", acme.pk) + f"?contact={contact.pk}",
-    ]
-    for page in pages:
-        assert client.get(page).status_code == 200, page
-
-
-def test_hourly_page_shows_week_totals_and_the_cap_warning(client, personas, hourly):
-    client.force_login(personas.bob)
-    body = client.get(url("engagements:engagement_detail", hourly.pk)).content.decode()
-    assert "Over the 2 h cap" in body  # 2h30 this week against a 2-hour cap
-    assert "2h 30m" in body and "1h" in body
-    assert "€" in body  # money shows with its currency
+from tests.engagements.pages.helpers import TODAY, _errors, url
 
 
 def test_invoiced_items_are_locked(client, personas, hourly):
@@ -178,48 +36,6 @@ def test_invoiced_items_are_locked(client, personas, hourly):
     assert response.status_code == 302
     with scopes_disabled():
         assert TimeEntry.objects.filter(pk=entry_id).exists()  # the service refused
-
-
-# --- Writes through the pages ----------------------------------------------------------------
-def test_create_an_engagement_defaults_currency_to_the_clients(client, personas, acme):
-    client.force_login(personas.bob)
-    response = client.post(
-        url("engagements:engagement_create"),
-        {
-            "client": acme.pk,
-            "name": "Audit",
-            "pay_model": "hourly",
-            "hourly_rate": "95",
-            "start_date": "2025-03-01",
-            "currency": "",
-            "retainer_fee": "999",
-        },
-    )
-    assert response.status_code == 302
-    with scopes_disabled():
-        engagement = Engagement.objects.get(name="Audit")
-    assert engagement.currency == "EUR"
-    assert engagement.retainer_fee is None  # another pay model's terms are not kept
-    assert response["Location"] == url("engagements:engagement_detail", engagement.pk)
-
-
-def test_edit_an_engagement(client, personas, hourly):
-    client.force_login(personas.alice)
-    response = client.post(
-        url("engagements:engagement_edit", hourly.pk),
-        {
-            "client": hourly.client_id,
-            "name": "Platform v2",
-            "pay_model": "hourly",
-            "hourly_rate": "130",
-            "start_date": hourly.start_date.isoformat(),
-            "status": "paused",
-            "currency": "EUR",
-        },
-    )
-    assert response.status_code == 302
-    hourly.refresh_from_db()
-    assert (hourly.name, hourly.hourly_rate, hourly.status) == ("Platform v2", D("130"), "paused")
 
 
 def test_log_time_edit_and_delete(client, personas, hourly):
@@ -328,96 +144,6 @@ def test_expense_with_a_receipt(client, personas, hourly):
     assert "€84.00" in body  # 80 + 5% markup, in the unbilled card too
 
 
-def test_client_contacts_archive_and_filter(client, personas, acme):
-    client.force_login(personas.bob)
-    response = client.post(
-        url("engagements:client_contact_save", acme.pk),
-        {
-            "contact-name": "Jane Roe",
-            "contact-email": "jane@acme.example",
-            "contact-is_billing": "on",
-        },
-    )
-    assert response.status_code == 302
-    with scopes_disabled():
-        jane = Contact.objects.get(name="Jane Roe")
-    client.post(
-        url("engagements:client_contact_save", acme.pk),
-        {"contact_id": jane.pk, "contact-name": "Jane Roe", "contact-role": "Finance"},
-    )
-    jane.refresh_from_db()
-    assert jane.role == "Finance" and not jane.is_billing
-
-    client.post(url("engagements:client_archive", acme.pk), {"archived": "1"})
-    acme.refresh_from_db()
-    assert acme.archived_at is not None
-    assert acme not in client.get(url("engagements:client_list")).context["page"].object_list
-    assert (
-        acme
-        in client.get(url("engagements:client_list") + "?archived=1").context["page"].object_list
-    )
-    # An archived client is not offered for new engagements.
-    form = client.get(url("engagements:engagement_create")).context["form"]
-    assert acme not in form.fields["client"].queryset
-    client.post(url("engagements:client_archive", acme.pk), {"archived": "0"})
-    acme.refresh_from_db()
-    assert acme.archived_at is None
-
-
-# --- Bad input: 200 with field errors, nothing saved ------------------------------------------
-def _errors(response, form_key):
-    assert response.status_code == 200
-    form = response.context[form_key]
-    assert form.errors
-    return form.errors
-
-
-def test_bad_engagement_input(client, personas, acme):
-    theirs = ClientFactory(workspace=personas.b)
-    client.force_login(personas.bob)
-    errors = _errors(
-        client.post(
-            url("engagements:engagement_create"),
-            {"client": acme.pk, "name": "X", "pay_model": "hourly", "start_date": "2025-03-01"},
-        ),
-        "form",
-    )
-    assert "hourly_rate" in errors  # the service's "Required for this pay model."
-    errors = _errors(
-        client.post(
-            url("engagements:engagement_create"),
-            {
-                "client": theirs.pk,
-                "name": "X",
-                "pay_model": "fixed_fee",
-                "start_date": "2025-03-01",
-                "end_date": "2025-01-01",
-            },
-        ),
-        "form",
-    )
-    assert "client" in errors  # another workspace's client is not a choice
-    errors = _errors(
-        client.post(
-            url("engagements:engagement_create"),
-            {
-                "client": acme.pk,
-                "name": "X",
-                "pay_model": "retainer",
-                "start_date": "2025-03-01",
-                "retainer_fee": "100",
-                "retainer_included_hours": "10",
-                "retainer_overage_rate": "50",
-                "billing_day": "31",
-            },
-        ),
-        "form",
-    )
-    assert "billing_day" in errors
-    with scopes_disabled():
-        assert not Engagement.objects.filter(name="X").exists()
-
-
 def test_bad_work_input(client, personas, every_pay_model):
     hourly, fixed = every_pay_model["hourly"], every_pay_model["fixed_fee"]
     shop, bounty = every_pay_model["revenue_share"], every_pay_model["bounty"]
@@ -486,88 +212,3 @@ def test_bad_work_input(client, personas, every_pay_model):
         assert not Contact.objects.exists()
     assert after == before
     assert design.status == "pending" and open_outcome.accepted_at is None
-
-
-# --- Accountants read only --------------------------------------------------------------------
-def test_accountant_reads_but_every_write_is_403(client, personas, every_pay_model, acme):
-    hourly, fixed, bounty = (every_pay_model[k] for k in ("hourly", "fixed_fee", "bounty"))
-    with scopes_disabled():
-        milestone = Milestone.objects.filter(engagement=fixed).first()
-        outcome = Outcome.objects.filter(engagement=bounty).first()
-        expense = Expense.objects.filter(engagement=hourly).first()
-        entry = TimeEntry.objects.filter(engagement=hourly).first()
-        counts = TimeEntry.objects.count(), Expense.objects.count()
-    client.force_login(personas.andy)
-    body = client.get(url("engagements:engagement_detail", hourly.pk)).content.decode()
-    assert "Read-only for your role" in body and "Log time" not in body
-    assert client.get(url("engagements:engagement_list")).status_code == 200
-    assert client.get(url("engagements:engagement_create")).status_code == 403
-    assert client.get(url("engagements:engagement_edit", hourly.pk)).status_code == 403
-    posts = [
-        url("engagements:engagement_create"),
-        url("engagements:engagement_edit", hourly.pk),
-        url("engagements:engagement_time_save", hourly.pk),
-        url("engagements:engagement_milestone_add", fixed.pk),
-        url("engagements:engagement_milestone_deliver", fixed.pk, milestone.pk),
-        url("engagements:engagement_milestone_accept", fixed.pk, milestone.pk),
-        url("engagements:engagement_outcome_add", bounty.pk),
-        url("engagements:engagement_outcome_accept", bounty.pk, outcome.pk),
-        url("engagements:engagement_revenue_add", hourly.pk),
-        url("engagements:engagement_expense_add", hourly.pk),
-        url("engagements:engagement_record_delete", hourly.pk),
-        url("engagements:client_contact_save", acme.pk),
-        url("engagements:client_archive", acme.pk),
-        url("engagements:client_detail", acme.pk),
-    ]
-    data = {
-        "kind": "time",
-        "id": entry.pk,
-        "date": "2025-01-01",
-        "minutes": "30",
-        "name": "Hacked",
-        "contact-name": "Hacked",
-    }
-    for post in posts:
-        assert client.post(post, data).status_code == 403, post
-    with scopes_disabled():
-        assert (TimeEntry.objects.count(), Expense.objects.count()) == counts
-        assert not Contact.objects.exists()
-    assert (
-        client.get(url("engagements:engagement_expense_receipt", hourly.pk, expense.pk)).status_code
-        == 404
-    )
-    acme.refresh_from_db()
-    assert acme.archived_at is None
-
-
-# --- Query counts -----------------------------------------------------------------------------
-@pytest.mark.parametrize("rows", [10, 200])
-def test_engagement_list_costs_the_same_queries_for_any_number_of_rows(
-    client, personas, acme, django_assert_max_num_queries, rows
-):
-    with scopes_disabled():
-        engagements = Engagement.objects.bulk_create(
-            Engagement(
-                workspace=personas.a,
-                client=acme,
-                name=f"E{i:04}",
-                currency="EUR",
-                pay_model=PayModel.HOURLY,
-                hourly_rate=D("100"),
-                start_date=dt.date(2025, 1, 1),
-                status=EngagementStatus.ACTIVE,
-            )
-            for i in range(rows)
-        )
-        TimeEntry.objects.bulk_create(
-            TimeEntry(workspace=personas.a, engagement=e, date=TODAY, minutes=30)
-            for e in engagements
-        )
-    client.force_login(personas.alice)
-    # session, user, workspace, membership, the client filter's choices, count, the page of
-    # rows with clients and this month's minutes joined in, the switcher's workspaces
-    with django_assert_max_num_queries(8):
-        response = client.get(url("engagements:engagement_list"), {"status": "active"})
-    assert response.status_code == 200
-    assert response.context["page"].paginator.count == rows
-    assert "30m" in response.content.decode()
