@@ -1,7 +1,8 @@
 """Fixtures shared by the invoicing API tests (tests/invoicing/test_api_*.py): bob, a member
 of workspace A with a token; Acme, A's client billed in USD; A's 20% VAT; charlie's client,
 engagement, tax rate and open invoice in B; and an hourly engagement of Acme with 2 h of
-unbilled time in November 2026."""
+unbilled time in November 2026. For the reminder, late-fee and recurring tests: workspace
+A's scope."""
 
 import datetime as dt
 from decimal import Decimal
@@ -58,3 +59,9 @@ def hourly(acme):
     TimeEntryFactory(engagement=engagement, date=dt.date(2026, 11, 2), minutes=90)
     TimeEntryFactory(engagement=engagement, date=dt.date(2026, 11, 3), minutes=30)
     return engagement
+
+
+@pytest.fixture
+def scoped(personas):
+    with workspace_scope(personas.a):
+        yield personas
