@@ -7,13 +7,7 @@ from __future__ import annotations
 import pytest
 from django_scopes import scopes_disabled
 
-from engagements.models import (
-    Client,
-    Contact,
-    Engagement,
-    Proposal,
-    TimeEntry,
-)
+from engagements.models import Client, Contact, Engagement, Proposal, TimeEntry
 from tests.api import attrs, url
 from tests.factories import (
     BlockedTimeFactory,

@@ -6,10 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from engagements.models import (
-    Availability,
-    BlockedTime,
-)
+from engagements.models import Availability, BlockedTime
 from tests.api import attrs, url
 from tests.engagements.api_helpers import count
 from tests.factories import (

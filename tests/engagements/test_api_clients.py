@@ -3,17 +3,10 @@ nothing hangs off the client, 400s with the field named and nothing saved."""
 
 from __future__ import annotations
 
-from engagements.models import (
-    Client,
-    Contact,
-)
+from engagements.models import Client, Contact
 from tests.api import attrs, url
 from tests.engagements.api_helpers import count, detail
-from tests.factories import (
-    ClientFactory,
-    ContactFactory,
-    EngagementFactory,
-)
+from tests.factories import ClientFactory, ContactFactory, EngagementFactory
 
 
 # --- Clients -------------------------------------------------------------------------------

@@ -11,12 +11,7 @@ from decimal import Decimal
 import pytest
 from django_scopes import scopes_disabled
 
-from engagements.models import (
-    BillingClaim,
-    Engagement,
-    EngagementStatus,
-    PayModel,
-)
+from engagements.models import BillingClaim, Engagement, EngagementStatus, PayModel
 from tests.api import attrs, url
 from tests.engagements.api_helpers import claim, count, detail
 from tests.factories import (

@@ -6,11 +6,7 @@ from __future__ import annotations
 from django_scopes import scopes_disabled
 
 from core.tokens import hash_token
-from engagements.models import (
-    Engagement,
-    EngagementStatus,
-    Proposal,
-)
+from engagements.models import Engagement, EngagementStatus, Proposal
 from tests.api import attrs, url
 from tests.engagements.api_helpers import count
 

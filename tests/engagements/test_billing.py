@@ -10,11 +10,7 @@ from django.core.exceptions import ValidationError
 
 from core.money import minutes_amount, quantize
 from engagements import services
-from engagements.billing import (
-    revenue_share_amount,
-    unbilled_items,
-    unbilled_total,
-)
+from engagements.billing import revenue_share_amount, unbilled_items, unbilled_total
 from engagements.models import Milestone, PayModel
 from tests.engagements.billing_helpers import TODAY, log, make
 from tests.factories import ClientFactory

@@ -12,9 +12,7 @@ from django.db import connection
 
 from accounts.tenancy import workspace_scope
 from engagements import services
-from engagements.billing import (
-    unbilled_items,
-)
+from engagements.billing import unbilled_items
 from engagements.models import BillingClaim, PayModel
 from tests.engagements.billing_helpers import TODAY, log, make
 from tests.factories import ClientFactory

@@ -8,11 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from engagements import services
-from engagements.billing import (
-    retainer_periods,
-    retainer_statements,
-    unbilled_items,
-)
+from engagements.billing import retainer_periods, retainer_statements, unbilled_items
 from engagements.models import EngagementStatus, PayModel
 from tests.engagements.billing_helpers import TODAY, log, make
 

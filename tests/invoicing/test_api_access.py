@@ -11,14 +11,7 @@ from django_scopes import scopes_disabled
 
 from accounts.tenancy import workspace_scope
 from invoicing import services
-from invoicing.models import (
-    ClientCredit,
-    ExchangeRate,
-    Invoice,
-    InvoiceLine,
-    Payment,
-    TaxRate,
-)
+from invoicing.models import ClientCredit, ExchangeRate, Invoice, InvoiceLine, Payment, TaxRate
 from tests.api import attrs, url
 from tests.invoicing.api_helpers import TODAY, codes, make_invoice
 

@@ -14,12 +14,7 @@ from django_scopes import scopes_disabled
 
 from accounts.tenancy import workspace_scope
 from invoicing import services
-from invoicing.models import (
-    Invoice,
-    InvoiceLine,
-    Payment,
-    TaxRate,
-)
+from invoicing.models import Invoice, InvoiceLine, Payment, TaxRate
 from tests.api import attrs, url
 from tests.factories import ClientFactory
 from tests.invoicing.api_helpers import TODAY, count, make_invoice

@@ -8,9 +8,7 @@ from decimal import Decimal
 
 from accounts.tenancy import workspace_scope
 from invoicing import services
-from invoicing.models import (
-    Payment,
-)
+from invoicing.models import Payment
 from tests.api import attrs, url
 from tests.invoicing.api_helpers import TODAY, count, make_invoice
 

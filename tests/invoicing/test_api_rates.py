@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from invoicing.models import (
-    ExchangeRate,
-    TaxRate,
-)
+from invoicing.models import ExchangeRate, TaxRate
 from tests.api import attrs, url
 from tests.invoicing.api_helpers import count
 

@@ -9,9 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from invoicing import services
-from invoicing.models import (
-    InvoiceLine,
-)
+from invoicing.models import InvoiceLine
 from invoicing.services import late_fees
 from tests.invoicing.schedule_helpers import S, open_invoice
 

@@ -15,12 +15,7 @@ from django_scopes import scopes_disabled
 from accounts.tenancy import workspace_scope
 from engagements.models import TimeEntry
 from invoicing import services
-from invoicing.models import (
-    Invoice,
-    InvoiceEvent,
-    RecurringSchedule,
-    TaxRate,
-)
+from invoicing.models import Invoice, InvoiceEvent, RecurringSchedule, TaxRate
 from invoicing.services import recurring, recurring_runs
 from tests.factories import ClientFactory, RetainerEngagementFactory
 from tests.invoicing.schedule_helpers import RUN_DAY, S

@@ -13,11 +13,7 @@ from django_scopes import scopes_disabled
 
 from accounts.tenancy import workspace_scope
 from invoicing import services
-from invoicing.models import (
-    InvoiceEvent,
-    ReminderRule,
-    ReminderSent,
-)
+from invoicing.models import InvoiceEvent, ReminderSent
 from invoicing.services import late_fees, reminders
 from tests.factories import ClientFactory
 from tests.invoicing.schedule_helpers import open_invoice
@@ -210,6 +206,7 @@ def test_reminders_come_due_on_each_workspaces_own_date(personas):
 
     from accounts.tenancy import workspace_scope
     from invoicing import services
+    from invoicing.models import ReminderRule
     from tests.factories import ClientFactory
 
     made = {}

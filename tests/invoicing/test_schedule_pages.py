@@ -4,11 +4,7 @@ read but cannot change."""
 from django.urls import reverse
 
 from accounts.tenancy import workspace_scope
-from invoicing.models import (
-    LateFeePolicy,
-    RecurringSchedule,
-    ReminderRule,
-)
+from invoicing.models import LateFeePolicy, RecurringSchedule, ReminderRule
 from invoicing.services import recurring_runs
 from tests.factories import ClientFactory
 from tests.invoicing.schedule_helpers import RUN_DAY

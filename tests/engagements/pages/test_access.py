@@ -3,13 +3,7 @@ write is a 403 and changes nothing."""
 
 from django_scopes import scopes_disabled
 
-from engagements.models import (
-    Contact,
-    Expense,
-    Milestone,
-    Outcome,
-    TimeEntry,
-)
+from engagements.models import Contact, Expense, Milestone, Outcome, TimeEntry
 from tests.engagements.pages.helpers import url
 
 

@@ -2,9 +2,7 @@
 
 from django_scopes import scopes_disabled
 
-from engagements.models import (
-    Contact,
-)
+from engagements.models import Contact
 from tests.engagements.pages.helpers import url
 
 

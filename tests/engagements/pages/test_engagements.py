@@ -8,17 +8,9 @@ from decimal import Decimal as D
 import pytest
 from django_scopes import scopes_disabled
 
-from engagements.models import (
-    Contact,
-    Engagement,
-    EngagementStatus,
-    PayModel,
-    TimeEntry,
-)
+from engagements.models import Contact, Engagement, EngagementStatus, PayModel, TimeEntry
 from tests.engagements.pages.helpers import TODAY, _errors, url
-from tests.factories import (
-    ClientFactory,
-)
+from tests.factories import ClientFactory
 
 
 # --- Every page renders ----------------------------------------------------------------------

@@ -10,14 +10,7 @@ from django_scopes import scopes_disabled
 from accounts.tenancy import workspace_scope
 from engagements import services
 from engagements.billing import unbilled_items
-from engagements.models import (
-    Contact,
-    Expense,
-    Milestone,
-    Outcome,
-    RevenueReport,
-    TimeEntry,
-)
+from engagements.models import Contact, Expense, Milestone, Outcome, RevenueReport, TimeEntry
 from tests.engagements.pages.helpers import TODAY, _errors, url
 
 
