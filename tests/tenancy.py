@@ -1,7 +1,8 @@
 """The reusable cross-tenant check. Every new page and endpoint adds its URLs to a table
 that runs through these: an outsider — signed in, with a valid token, but a member of
 another workspace — must get 404 for every method, exactly like a URL that never existed,
-and nothing may change."""
+and nothing may change. `_kinds()` gives the tenant kinds the walks of test_cross_tenant.py
+and test_tenancy.py go over, never none."""
 
 from __future__ import annotations
 
@@ -36,3 +37,11 @@ def assert_api_404_for_outsider(
             "another workspace's resource must be a 404"
         )
         assert response.json()["errors"][0]["code"] == "not_found"
+
+
+def _kinds():
+    from core.tenancy import tenant_kinds
+
+    kinds = tenant_kinds()
+    assert "workspace" in {k.name for k in kinds}  # the checks below are never vacuous
+    return kinds
