@@ -1,7 +1,7 @@
 """Pages of the accounts app (namespace `accounts`): the signed-in person's own pages
 (home, new workspace, invitation, profile, API tokens) and each workspace's settings and
 members under /w/<workspace>/ (membership enforced by the tenant middleware; every route
-there must also be in tests/test_tenancy.py's table)."""
+there must also be in tests/test_cross_tenant.py's table)."""
 
 from django.urls import include, path
 

@@ -1,6 +1,6 @@
 """Pages of the engagements app (namespace `engagements`): the workspace's pages under
 /w/<workspace>/ (membership enforced by the tenant middleware; every route there must also
-be in tests/test_tenancy.py's table) and the client's proposal link /p/<token>/."""
+be in tests/test_cross_tenant.py's table) and the client's proposal link /p/<token>/."""
 
 from django.urls import include, path
 

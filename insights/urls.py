@@ -1,6 +1,6 @@
 """Pages of the insights app (namespace `insights`) under /w/<workspace>/ (membership
 enforced by the tenant middleware; every route here must also be in
-tests/test_tenancy.py's table)."""
+tests/test_cross_tenant.py's table)."""
 
 from django.urls import include, path
 

@@ -1,6 +1,6 @@
 """Pages of the invoicing app (namespace `invoicing`): the workspace's pages under
 /w/<workspace>/ (membership enforced by the tenant middleware; each route there must be in
-tests/test_tenancy.py's table) and the client's invoice link /i/<token>/."""
+tests/test_cross_tenant.py's table) and the client's invoice link /i/<token>/."""
 
 from django.urls import include, path
 

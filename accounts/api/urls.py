@@ -1,6 +1,6 @@
 """API routes of the accounts app (namespace `accounts_api`) under /api/v1/: tokens, the
 signed-in user, their workspaces, and each workspace's members and invitations. Every
-workspace route must also be in tests/test_tenancy.py's WORKSPACE_API table."""
+workspace route must also be in tests/test_cross_tenant.py's WORKSPACE_API table."""
 
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter

@@ -1,5 +1,5 @@
 """API routes of the engagements app (namespace `engagements_api`) under
-/api/v1/workspaces/<workspace>/. Every route here must also be in tests/test_tenancy.py's
+/api/v1/workspaces/<workspace>/. Every route here must also be in tests/test_cross_tenant.py's
 WORKSPACE_API table."""
 
 from django.urls import include, path
