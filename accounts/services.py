@@ -4,6 +4,7 @@ acting user, writes an audit entry and sends side effects on commit."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from typing import Literal
 
 from django.core.exceptions import ValidationError
@@ -27,17 +28,17 @@ def audit_record(
     actor: User | None,
     action: str,
     obj: models.Model | None = None,
-    **data: object,
+    details: Mapping[str, object] | None = None,
 ) -> AuditEntry:
-    """Append who did what. `data` holds JSON-ready details of the change; it stays a
-    keyword bag because every app's services call this with their own details."""
+    """Append who did what. `details` are JSON-ready facts of the change (what changed,
+    amounts, counts), stored as the entry's data."""
     entry: AuditEntry = AuditEntry.objects.create(
         workspace=workspace,
         actor=actor,
         action=action,
         object_type=(obj._meta.model_name or "") if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
-        data=data,
+        data=dict(details or {}),
     )
     return entry
 
@@ -142,7 +143,7 @@ def workspace_update(
             actor=actor,
             action="workspace.update",
             obj=workspace,
-            changed=changed,
+            details={"changed": changed},
         )
     return workspace
 
@@ -176,8 +177,7 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
             actor=actor,
             action="invitation.create",
             obj=invitation,
-            email=email,
-            role=role,
+            details={"email": email, "role": role},
         )
 
     from accounts.tasks import invitation_send_email
@@ -263,8 +263,7 @@ def membership_update_role(*, membership: Membership, actor: User, role: str) ->
         actor=actor,
         action="membership.update_role",
         obj=membership,
-        old=old,
-        new=role,
+        details={"old": old, "new": role},
     )
     return membership
 
@@ -280,7 +279,7 @@ def membership_remove(*, membership: Membership, actor: User) -> None:
         actor=actor,
         action="membership.remove",
         obj=membership,
-        user=membership.user.email,
+        details={"user": membership.user.email},
     )
     membership.delete()
 

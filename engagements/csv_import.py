@@ -275,8 +275,7 @@ def clients_import(*, workspace: Workspace, actor: User, upload) -> ImportResult
         workspace=workspace,
         actor=actor,
         action="client.import",
-        count=len(clients),
-        file=getattr(upload, "name", ""),
+        details={"count": len(clients), "file": getattr(upload, "name", "")},
     )
     return ImportResult(created=len(clients), ignored_columns=table.ignored)
 
@@ -459,10 +458,12 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
         workspace=workspace,
         actor=actor,
         action="time_entry.import",
-        count=len(entries),
-        minutes=sum(e.minutes for e in entries),
-        engagements={str(k): v for k, v in sorted(per_engagement.items())},
-        file=getattr(upload, "name", ""),
+        details={
+            "count": len(entries),
+            "minutes": sum(e.minutes for e in entries),
+            "engagements": {str(k): v for k, v in sorted(per_engagement.items())},
+            "file": getattr(upload, "name", ""),
+        },
     )
     return ImportResult(created=len(entries), ignored_columns=table.ignored)
 

@@ -88,7 +88,11 @@ def invoice_send(
         },
     )
     audit_record(
-        workspace=invoice.workspace, actor=actor, action="invoice.send", obj=invoice, to=recipients
+        workspace=invoice.workspace,
+        actor=actor,
+        action="invoice.send",
+        obj=invoice,
+        details={"to": recipients},
     )
     from core.tasks import enqueue_on_commit
     from invoicing.delivery_tasks import invoice_email_deliver

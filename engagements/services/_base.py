@@ -57,7 +57,7 @@ def delete_audited(
     """The audit entry first (it names the row), then the row. Inside the caller's
     transaction."""
     audit_record(
-        workspace=record.workspace, actor=actor, action=action, obj=record, **(details or {})
+        workspace=record.workspace, actor=actor, action=action, obj=record, details=details or {}
     )
     record.delete()
 

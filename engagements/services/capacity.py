@@ -42,7 +42,7 @@ def availability_set(
         actor=actor,
         action="availability.set",
         obj=row,
-        effective_from=str(effective_from),
+        details={"effective_from": str(effective_from)},
     )
     return row
 

@@ -88,7 +88,7 @@ def client_update(
         actor=actor,
         action="client.update",
         obj=client,
-        fields=sorted(changed),
+        details={"fields": sorted(changed)},
     )
     return client
 

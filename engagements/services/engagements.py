@@ -117,7 +117,7 @@ def engagement_create_from(
         actor=actor,
         action="engagement.create",
         obj=engagement,
-        pay_model=engagement.pay_model,
+        details={"pay_model": engagement.pay_model},
     )
     return engagement
 
@@ -148,6 +148,6 @@ def engagement_update(
         actor=actor,
         action="engagement.update",
         obj=engagement,
-        fields=changed,
+        details={"fields": changed},
     )
     return engagement

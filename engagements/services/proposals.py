@@ -117,8 +117,7 @@ def proposal_respond(
         actor=None,
         action="proposal.accept" if accept else "proposal.decline",
         obj=proposal,
-        by=name,
-        email=email,
+        details={"by": name, "email": email},
     )
     return proposal
 

@@ -72,7 +72,7 @@ def time_entry_save(
         actor=actor,
         action="time_entry.save",
         obj=entry,
-        minutes=entry.minutes,
+        details={"minutes": entry.minutes},
     )
     return entry
 
@@ -109,8 +109,7 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
         actor=actor,
         action="time_entry.delete",
         obj=entry,
-        minutes=entry.minutes,
-        date=str(entry.date),
+        details={"minutes": entry.minutes, "date": str(entry.date)},
     )
     entry.delete()
 
@@ -180,7 +179,7 @@ def milestone_deliver(*, milestone: Milestone, actor: User, on: dt.date) -> Mile
         actor=actor,
         action="milestone.deliver",
         obj=milestone,
-        on=str(on),
+        details={"on": str(on)},
     )
     return milestone
 
@@ -207,8 +206,7 @@ def milestone_accept(
         actor=actor,
         action="milestone.accept",
         obj=milestone,
-        on=str(on),
-        on_word_of=on_word_of,
+        details={"on": str(on), "on_word_of": on_word_of},
     )
     return milestone
 
@@ -250,7 +248,11 @@ def outcome_accept(
         outcome.evidence_note = evidence_note
     outcome.save(update_fields=["accepted_at", "accepted_by", "evidence_note"])
     audit_record(
-        workspace=outcome.workspace, actor=actor, action="outcome.accept", obj=outcome, on=str(on)
+        workspace=outcome.workspace,
+        actor=actor,
+        action="outcome.accept",
+        obj=outcome,
+        details={"on": str(on)},
     )
     return outcome
 
@@ -297,7 +299,7 @@ def revenue_report_save(
         actor=actor,
         action="revenue_report.save",
         obj=report,
-        revenue=str(report.revenue),
+        details={"revenue": str(report.revenue)},
     )
     return report
 
@@ -340,7 +342,7 @@ def expense_save(
         actor=actor,
         action="expense.save",
         obj=expense,
-        amount=str(expense.amount),
+        details={"amount": str(expense.amount)},
     )
     return expense
 

@@ -163,7 +163,7 @@ def invoice_line_save(
         actor=actor,
         action="invoice.line_save",
         obj=invoice,
-        line=line.pk,
+        details={"line": line.pk},
     )
     return line
 
@@ -225,7 +225,7 @@ def invoice_update_draft(
         actor=actor,
         action="invoice.update",
         obj=invoice,
-        fields=sorted(changing),
+        details={"fields": sorted(changing)},
     )
     return invoice
 
@@ -341,8 +341,7 @@ def invoice_add_unbilled(
         actor=actor,
         action="invoice.add_unbilled",
         obj=invoice,
-        engagement=engagement.pk,
-        items=len(items),
+        details={"engagement": engagement.pk, "items": len(items)},
     )
     return created
 

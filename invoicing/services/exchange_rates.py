@@ -48,7 +48,6 @@ def exchange_rate_save(
         actor=actor,
         action="exchange_rate.save",
         obj=row,
-        currency=currency,
-        rate=str(rate),
+        details={"currency": currency, "rate": str(rate)},
     )
     return row

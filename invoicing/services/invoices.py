@@ -70,8 +70,7 @@ def invoice_finalize(
         actor=actor,
         action="invoice.finalize",
         obj=invoice,
-        number=invoice.number,
-        total=str(invoice.total),
+        details={"number": invoice.number, "total": str(invoice.total)},
     )
     return invoice
 
@@ -103,7 +102,11 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
     engagement_services.billing_release(workspace=invoice.workspace, claimed_for=invoice.claim_ref)
     event(invoice, "voided", actor, data={"reason": reason})
     audit_record(
-        workspace=invoice.workspace, actor=actor, action="invoice.void", obj=invoice, reason=reason
+        workspace=invoice.workspace,
+        actor=actor,
+        action="invoice.void",
+        obj=invoice,
+        details={"reason": reason},
     )
     return invoice
 
@@ -175,7 +178,6 @@ def credit_note_create(
         actor=actor,
         action="credit_note.create",
         obj=note,
-        invoice=invoice.number,
-        amount=str(amount),
+        details={"invoice": invoice.number, "amount": str(amount)},
     )
     return note

@@ -63,10 +63,12 @@ def late_fee_policy_save(
         actor=actor,
         action="late_fee_policy.save",
         obj=policy,
-        kind=kind,
-        fixed_amount=str(fixed_amount or ""),
-        annual_interest_percent=str(annual_interest_percent or ""),
-        grace_days=grace_days,
+        details={
+            "kind": kind,
+            "fixed_amount": str(fixed_amount or ""),
+            "annual_interest_percent": str(annual_interest_percent or ""),
+            "grace_days": grace_days,
+        },
     )
     return policy
 
@@ -154,7 +156,6 @@ def invoice_late_fee_charge(*, invoice: Invoice, actor: User | None, today: dt.d
         actor=actor,
         action="invoice.late_fee_charge",
         obj=fee_invoice,
-        invoice=invoice.number,
-        fee=str(fee),
+        details={"invoice": invoice.number, "fee": str(fee)},
     )
     return fee_invoice

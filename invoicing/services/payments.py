@@ -88,8 +88,7 @@ def payment_record(
         actor=actor,
         action="payment.record",
         obj=payment,
-        amount=str(amount),
-        excess=str(excess),
+        details={"amount": str(amount), "excess": str(excess)},
     )
     return payment
 
@@ -137,7 +136,7 @@ def payment_reverse(*, payment: Payment, actor: User, reason: str) -> Payment:
         actor=actor,
         action="payment.reverse",
         obj=reversal,
-        reason=reason,
+        details={"reason": reason},
     )
     return reversal
 

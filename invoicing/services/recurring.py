@@ -243,7 +243,7 @@ def recurring_schedule_save(
         actor=actor,
         action="recurring_schedule.create" if created else "recurring_schedule.update",
         obj=schedule,
-        next_run=str(schedule.next_run),
+        details={"next_run": str(schedule.next_run)},
     )
     return schedule
 
@@ -280,6 +280,6 @@ def recurring_schedule_delete(*, schedule: RecurringSchedule, actor: User) -> No
         actor=actor,
         action="recurring_schedule.delete",
         obj=schedule,
-        name=schedule.name,
+        details={"name": schedule.name},
     )
     schedule.delete()

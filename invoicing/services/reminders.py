@@ -53,8 +53,7 @@ def reminder_rule_save(
         actor=actor,
         action="reminder_rule.save",
         obj=rule,
-        days_from_due=days_from_due,
-        active=active,
+        details={"days_from_due": days_from_due, "active": active},
     )
     return rule
 
@@ -68,7 +67,7 @@ def reminder_rule_delete(*, rule: ReminderRule, actor: User) -> None:
         actor=actor,
         action="reminder_rule.delete",
         obj=rule,
-        days_from_due=rule.days_from_due,
+        details={"days_from_due": rule.days_from_due},
     )
     rule.delete()
 

@@ -42,9 +42,7 @@ def tax_rate_save(
         actor=actor,
         action="tax_rate.update" if tax_rate is not None else "tax_rate.create",
         obj=row,
-        name=row.name,
-        percent=str(row.percent),
-        inclusive=row.inclusive,
+        details={"name": row.name, "percent": str(row.percent), "inclusive": row.inclusive},
     )
     return row
 
