@@ -106,3 +106,19 @@ def worker(transactional_db):
             yield _Worker()
     finally:
         app.conf.task_default_queue = previous
+
+
+@pytest.fixture
+def one_rate_window(monkeypatch):
+    """Pin the public-page rate limiter's clock inside one window, so a test that makes
+    `limit` requests cannot straddle a window boundary on a slow machine (a new window
+    would reset the count and the next request would not be refused)."""
+    import types
+
+    from django.utils import timezone
+
+    import core.ratelimit
+
+    fixed = timezone.now().replace(second=1, microsecond=0)
+    monkeypatch.setattr(core.ratelimit, "timezone", types.SimpleNamespace(now=lambda: fixed))
+    return fixed

@@ -329,7 +329,7 @@ def test_read_only_role_cannot_send_or_withdraw(client, personas):
     assert reload(proposal).status == Proposal.Status.DRAFT
 
 
-def test_public_page_is_rate_limited_per_address(client, personas):
+def test_public_page_is_rate_limited_per_address(client, personas, one_rate_window):
     proposal = make_proposal(personas)
     token = send(personas, proposal)
     for _ in range(PUBLIC_RATE_LIMIT):

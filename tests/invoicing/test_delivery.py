@@ -387,7 +387,7 @@ def test_an_outsider_cannot_reach_another_workspaces_invoice_without_its_token(c
     assert client.get(public_path(token)).status_code == 200
 
 
-def test_the_page_is_rate_limited(client, personas):
+def test_the_page_is_rate_limited(client, personas, one_rate_window):
     from invoicing.views.public import PUBLIC_RATE_LIMIT
 
     for _ in range(PUBLIC_RATE_LIMIT):
