@@ -6,7 +6,7 @@ Invariants (enforced in services, backed by the database where it can):
   kind, under a row lock on the series: gapless, never reused (UniqueConstraint).
 - A finalised invoice's content is frozen; it changes only through credit notes and void.
 - Payments and credit entries are append-only: a mistake is reversed, never edited.
-- Amounts are Decimal rounded to the invoice currency's minor unit (portfolio.money)."""
+- Amounts are Decimal rounded to the invoice currency's minor unit (core.money)."""
 
 from __future__ import annotations
 

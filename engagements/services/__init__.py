@@ -7,7 +7,6 @@ One concept per module; this package re-exports the public services, so callers 
 keyword-only typed arguments: a field not given is left as it is (or takes the model's
 default on create)."""
 
-from engagements.services._base import UNSET, Unset
 from engagements.services.capacity import availability_set, blocked_time_delete, blocked_time_save
 from engagements.services.claims import (
     AlreadyBilled,
@@ -61,8 +60,6 @@ __all__ = [
     "EngagementFields",
     "engagement_draft_from",
     "engagement_fields_from",
-    "UNSET",
-    "Unset",
     "AlreadyBilled",
     "availability_set",
     "billing_claim",

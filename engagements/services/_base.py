@@ -3,9 +3,8 @@ gave (and only those), audited deletes, and the invoiced-once freeze."""
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -14,21 +13,6 @@ from accounts.models import User
 from accounts.services import audit_record
 from accounts.tenancy import TenantModel
 from engagements.models import BillingClaim
-
-
-class Unset(enum.Enum):
-    """A keyword the caller did not give: an update leaves that field as it is, a create
-    takes the model's default. (None is a value: it clears a nullable field.)"""
-
-    UNSET = "unset"
-
-
-UNSET: Final = Unset.UNSET
-
-
-def given(**values: Any) -> dict[str, Any]:
-    """The keywords a caller gave, by field name."""
-    return {name: value for name, value in values.items() if value is not UNSET}
 
 
 def save_validated(obj: TenantModel, *, exclude: list[str] | None = None) -> None:

@@ -11,13 +11,11 @@ from django.db import transaction
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.inputs import UNSET, Unset, given
 from engagements.models import Availability, BlockedTime
 from engagements.services._base import (
-    UNSET,
-    Unset,
     apply_changes,
     delete_audited,
-    given,
     save_validated,
 )
 

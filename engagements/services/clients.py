@@ -8,13 +8,11 @@ from django.utils import timezone
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.inputs import UNSET, Unset, given
 from engagements.models import Client, Contact
 from engagements.services._base import (
-    UNSET,
-    Unset,
     apply_changes,
     delete_audited,
-    given,
     save_validated,
 )
 

@@ -13,9 +13,10 @@ from django.db import transaction
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.inputs import UNSET, Unset, given
 from engagements.models import BillingClaim, Client, Engagement, PayModel
 from engagements.pay_models import BILLING_TERMS, TERMS
-from engagements.services._base import UNSET, Unset, apply_changes, given, save_validated
+from engagements.services._base import apply_changes, save_validated
 
 
 class EngagementDraft(TypedDict, total=False):

@@ -14,9 +14,10 @@ from django_scopes import scopes_disabled
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.inputs import UNSET, Unset, given
 from core.tokens import hash_token
 from engagements.models import Client, Engagement, EngagementStatus, Proposal
-from engagements.services._base import UNSET, Unset, given, save_validated
+from engagements.services._base import save_validated
 from engagements.services.engagements import EngagementDraft, engagement_create_from
 
 

@@ -14,6 +14,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.inputs import UNSET, Unset, given
 from engagements.billing import retainer_periods
 from engagements.models import (
     BillingClaim,
@@ -26,12 +27,9 @@ from engagements.models import (
     TimeEntry,
 )
 from engagements.services._base import (
-    UNSET,
-    Unset,
     apply_changes,
     delete_audited,
     ensure_not_billed,
-    given,
     save_validated,
 )
 

@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tenancy import WorkspaceRequest
+from core.inputs import UNSET
 from core.money import ZERO
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
@@ -108,7 +109,7 @@ def engagement_create(request: WorkspaceRequest) -> HttpResponse:
                 workspace=request.workspace,
                 actor=request.user,
                 client=data["client"],
-                currency=data["currency"] or services.UNSET,  # empty: the client's
+                currency=data["currency"] or UNSET,  # empty: the client's
                 name=data["name"],
                 description=data["description"],
                 pay_model=data["pay_model"],
@@ -164,7 +165,7 @@ def engagement_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
                 engagement=engagement,
                 actor=request.user,
                 status=data["status"],
-                currency=data["currency"] or services.UNSET,  # empty: unchanged
+                currency=data["currency"] or UNSET,  # empty: unchanged
                 name=data["name"],
                 description=data["description"],
                 pay_model=data["pay_model"],

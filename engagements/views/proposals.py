@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry
 from accounts.tenancy import WorkspaceRequest, workspace_scope
+from core.inputs import UNSET
 from core.money import format_money
 from core.pages import form_errors_from, role_required
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
@@ -210,7 +211,7 @@ def proposal_create(request: WorkspaceRequest) -> HttpResponse:
         data = form.cleaned_data
         # The chosen pay model's terms that were filled in; the rest take the defaults.
         terms = form.engagement_terms()
-        unset = services.UNSET
+        unset = UNSET
         try:
             proposal = services.proposal_create(
                 workspace=request.workspace,

@@ -15,6 +15,7 @@ from django.db.models import Max
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.inputs import UNSET, Unset
 from core.money import ZERO, quantize
 from engagements import services as engagement_services
 from engagements.billing import UnbilledItem, unbilled_items
@@ -26,9 +27,7 @@ from invoicing.models import (
 )
 from invoicing.services.events import event
 from invoicing.services.state import (
-    UNSET,
     Status,
-    Unset,
     ensure_draft,
     lock_invoice,
 )

@@ -3,8 +3,6 @@ takes, the draft guard, and the status that follows from what is paid and credit
 
 from __future__ import annotations
 
-import enum
-
 from django.core.exceptions import ValidationError
 
 from invoicing.models import Invoice
@@ -12,15 +10,6 @@ from invoicing.models import Invoice
 Status = Invoice.Status
 # Still owed: reminded, charged late fees, payable.
 REMINDABLE = (Status.OPEN, Status.PARTIALLY_PAID)
-
-
-class Unset(enum.Enum):
-    """A keyword argument not given: an edit leaves that field as it is (None is a value)."""
-
-    UNSET = enum.auto()
-
-
-UNSET = Unset.UNSET
 
 
 def lock_invoice(invoice: Invoice) -> Invoice:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
+from core.inputs import UNSET
 from core.money import quantize
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
@@ -22,7 +23,6 @@ from engagements.models import Engagement
 from invoicing import services
 from invoicing.forms import AddUnbilledForm, InvoiceHeaderForm, InvoiceLineForm
 from invoicing.models import Invoice, InvoiceLine, TaxRate
-from invoicing.services.state import UNSET
 from invoicing.views.common import act, invoice_or_404, to_invoice, workspace_slug
 from invoicing.views.invoices import invoice_page
 

@@ -13,6 +13,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, service_errors
+from core.inputs import UNSET
 from engagements import services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -21,7 +22,6 @@ from engagements.models import (
     Availability,
     BlockedTime,
 )
-from engagements.services import UNSET
 
 
 class _OwnRowsViewSet(WorkspaceViewSet):

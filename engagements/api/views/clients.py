@@ -13,6 +13,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from core.inputs import UNSET, Unset
 from engagements import services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -20,7 +21,6 @@ from engagements.models import (
     Client,
     Contact,
 )
-from engagements.services import UNSET, Unset
 
 
 @extend_schema(tags=["clients"])

@@ -13,6 +13,7 @@ from rest_framework.serializers import BaseSerializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import service_errors
+from core.inputs import UNSET
 from engagements import billing, services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -20,7 +21,6 @@ from engagements.models import (
     Engagement,
     PayModel,
 )
-from engagements.services import UNSET
 
 
 @extend_schema(tags=["engagements"])

@@ -17,6 +17,7 @@ from rest_framework.serializers import BaseSerializer, Serializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from core.inputs import UNSET
 from engagements import services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -29,7 +30,6 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from engagements.services import UNSET
 
 
 def _invoiced(kind: str) -> Exists:

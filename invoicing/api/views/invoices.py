@@ -20,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from core.inputs import UNSET
 from core.money import ZERO, quantize
 from invoicing import delivery, pdf, services
 from invoicing.api import filters
@@ -28,7 +29,6 @@ from invoicing.api.views.base import InvoicingViewSet
 from invoicing.api.views.payments import with_reversed
 from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Payment
 from invoicing.services import late_fees
-from invoicing.services.state import UNSET
 
 
 @extend_schema(tags=["invoices"])
