@@ -105,31 +105,10 @@ def engagement_create(request: WorkspaceRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             data = form.cleaned_data
+            fields = services.engagement_fields_from(data)
+            fields["currency"] = data["currency"] or UNSET  # empty: the client's
             engagement = services.engagement_create(
-                workspace=request.workspace,
-                actor=request.user,
-                client=data["client"],
-                currency=data["currency"] or UNSET,  # empty: the client's
-                name=data["name"],
-                description=data["description"],
-                pay_model=data["pay_model"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                estimated_hours_per_week=data["estimated_hours_per_week"],
-                benefits_contribution_percent=data["benefits_contribution_percent"],
-                hourly_rate=data["hourly_rate"],
-                weekly_hour_cap=data["weekly_hour_cap"],
-                retainer_fee=data["retainer_fee"],
-                retainer_included_hours=data["retainer_included_hours"],
-                retainer_overage_rate=data["retainer_overage_rate"],
-                rollover_cap_hours=data["rollover_cap_hours"],
-                rollover_expiry_months=data["rollover_expiry_months"],
-                billing_day=data["billing_day"],
-                revenue_share_percent=data["revenue_share_percent"],
-                revenue_share_floor=data["revenue_share_floor"],
-                revenue_share_cap=data["revenue_share_cap"],
-                revenue_period=data["revenue_period"],
-                revenue_basis=data["revenue_basis"],
+                workspace=request.workspace, actor=request.user, client=data["client"], **fields
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -161,32 +140,9 @@ def engagement_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
         try:
             if data["client"] != engagement.client:
                 raise ValidationError({"client": "An engagement stays with its client."})
-            services.engagement_update(
-                engagement=engagement,
-                actor=request.user,
-                status=data["status"],
-                currency=data["currency"] or UNSET,  # empty: unchanged
-                name=data["name"],
-                description=data["description"],
-                pay_model=data["pay_model"],
-                start_date=data["start_date"],
-                end_date=data["end_date"],
-                estimated_hours_per_week=data["estimated_hours_per_week"],
-                benefits_contribution_percent=data["benefits_contribution_percent"],
-                hourly_rate=data["hourly_rate"],
-                weekly_hour_cap=data["weekly_hour_cap"],
-                retainer_fee=data["retainer_fee"],
-                retainer_included_hours=data["retainer_included_hours"],
-                retainer_overage_rate=data["retainer_overage_rate"],
-                rollover_cap_hours=data["rollover_cap_hours"],
-                rollover_expiry_months=data["rollover_expiry_months"],
-                billing_day=data["billing_day"],
-                revenue_share_percent=data["revenue_share_percent"],
-                revenue_share_floor=data["revenue_share_floor"],
-                revenue_share_cap=data["revenue_share_cap"],
-                revenue_period=data["revenue_period"],
-                revenue_basis=data["revenue_basis"],
-            )
+            fields = services.engagement_fields_from(data)
+            fields["currency"] = data["currency"] or UNSET  # empty: unchanged
+            services.engagement_update(engagement=engagement, actor=request.user, **fields)
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry
 from accounts.tenancy import WorkspaceRequest, workspace_scope
-from core.inputs import UNSET
 from core.money import format_money
 from core.pages import form_errors_from, role_required
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
@@ -211,7 +210,6 @@ def proposal_create(request: WorkspaceRequest) -> HttpResponse:
         data = form.cleaned_data
         # The chosen pay model's terms that were filled in; the rest take the defaults.
         terms = form.engagement_terms()
-        unset = UNSET
         try:
             proposal = services.proposal_create(
                 workspace=request.workspace,
@@ -220,24 +218,7 @@ def proposal_create(request: WorkspaceRequest) -> HttpResponse:
                 title=data["title"],
                 scope=data["scope"],
                 valid_until=data["valid_until"],
-                pay_model=terms.get("pay_model", unset),
-                currency=terms.get("currency", unset),
-                start_date=terms.get("start_date", unset),
-                end_date=terms.get("end_date", unset),
-                estimated_hours_per_week=terms.get("estimated_hours_per_week", unset),
-                hourly_rate=terms.get("hourly_rate", unset),
-                weekly_hour_cap=terms.get("weekly_hour_cap", unset),
-                retainer_fee=terms.get("retainer_fee", unset),
-                retainer_included_hours=terms.get("retainer_included_hours", unset),
-                retainer_overage_rate=terms.get("retainer_overage_rate", unset),
-                rollover_cap_hours=terms.get("rollover_cap_hours", unset),
-                rollover_expiry_months=terms.get("rollover_expiry_months", unset),
-                billing_day=terms.get("billing_day", unset),
-                revenue_share_percent=terms.get("revenue_share_percent", unset),
-                revenue_share_floor=terms.get("revenue_share_floor", unset),
-                revenue_share_cap=terms.get("revenue_share_cap", unset),
-                revenue_period=terms.get("revenue_period", unset),
-                revenue_basis=terms.get("revenue_basis", unset),
+                **services.engagement_draft_from(terms),
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
