@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import selectors, services
 from accounts.forms import ApiTokenForm, InvitationForm, ProfileForm, WorkspaceForm
-from accounts.models import ApiToken, Invitation, Membership, Role
+from accounts.models import ApiToken, Invitation, Membership, Role, Workspace
 from accounts.tenancy import SignedInRequest, WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
@@ -67,7 +67,13 @@ def workspace_create(request: SignedInRequest) -> HttpResponse:
 @role_required("manage")
 def workspace_settings(request: WorkspaceRequest) -> HttpResponse:
     workspace = request.workspace
-    form = WorkspaceForm(request.POST or None, request.FILES or None, instance=workspace)
+    # The form gets its own copy: validating writes onto its instance, and the service must
+    # still see (and audit) what changed; a rejected edit must not reach the page's header.
+    form = WorkspaceForm(
+        request.POST or None,
+        request.FILES or None,
+        instance=Workspace.objects.get(pk=workspace.pk),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -438,3 +438,24 @@ def test_owner_can_share_ownership_and_anyone_can_leave(api_as, personas):
     with scope(workspace=personas.a):
         services.membership_remove(membership=andy, actor=personas.andy)
         assert not Membership.objects.filter(user=personas.andy).exists()
+
+
+def test_settings_page_audits_what_changed(client, personas):
+    """The page's form validates on a copy of the workspace, so the service still sees
+    the old values and the audit entry names exactly what changed."""
+    client.force_login(personas.alice)
+    response = client.post(
+        reverse("accounts:workspace_settings", args=["alice-studio"]),
+        {
+            "name": "Alice & Co",
+            "country": "US",
+            "base_currency": "USD",
+            "timezone": "UTC",
+            "invoice_prefix": "INV-",
+            "payment_terms_days": 14,
+        },
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    with scopes_disabled():
+        entry = AuditEntry.objects.filter(action="workspace.update").get()
+    assert entry.data["changed"] == {"name": "Alice & Co", "payment_terms_days": "14"}
