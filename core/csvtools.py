@@ -16,16 +16,25 @@ BOM = "\ufeff"  # so spreadsheets read the file as UTF-8
 CHUNK_BYTES = 65536
 
 
+def _looks_guarded(value: str) -> bool:
+    """One or more quotes, then a formula character: what `guard_cell` writes."""
+    rest = value.lstrip("'")
+    return rest != value and rest.startswith(FORMULA_PREFIXES)
+
+
 def guard_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula starts with a quote instead."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+    """Text that a spreadsheet would run as a formula starts with a quote instead. Text
+    that already looks guarded ("'=x", as a person typed it) gets one more, so the import
+    gives back exactly what was exported."""
+    if isinstance(value, str) and (value.startswith(FORMULA_PREFIXES) or _looks_guarded(value)):
         return "'" + value
     return value
 
 
 def unguard_cell(value: str) -> str:
-    """Undo `guard_cell`: "'=x" → "=x" (only before a guarded character)."""
-    if len(value) > 1 and value[0] == "'" and value[1] in FORMULA_PREFIXES:
+    """Undo `guard_cell`: "'=x" → "=x", "''=x" → "'=x" (only quotes before a formula
+    character; any other leading quote is the person's text)."""
+    if _looks_guarded(value):
         return value[1:]
     return value
 

@@ -40,6 +40,14 @@ def test_formula_cells_are_guarded_and_unguarded(text):
     assert unguard_cell(guarded) == text
 
 
+@pytest.mark.parametrize("text", ["'=x", "''+1", "'@cmd"])
+def test_text_that_looks_guarded_survives_the_round_trip(text):
+    """A person's own leading quote before a formula character is kept: the export adds
+    one more, the import takes one away."""
+    assert guard_cell(text) == "'" + text
+    assert unguard_cell(guard_cell(text)) == text
+
+
 @pytest.mark.parametrize("text", ["plain", "", "'", "it's", "'quoted", "5 = 5"])
 def test_ordinary_text_passes_both_ways_unchanged(text):
     assert guard_cell(text) == text
