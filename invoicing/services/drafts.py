@@ -15,7 +15,7 @@ from django.db.models import Max
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
-from core.inputs import UNSET, Unset
+from core.inputs import UNSET, Unset, given
 from core.money import ZERO, quantize
 from engagements import services as engagement_services
 from engagements.billing import UnbilledItem, unbilled_items
@@ -128,21 +128,17 @@ def invoice_line_save(
     """Add a line (`line` None) or edit one: only the fields given change."""
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)
-    given: dict[str, object] = {
-        name: value
-        for name, value in (
-            ("description", description),
-            ("quantity", quantity),
-            ("unit_price", unit_price),
-            ("discount_percent", discount_percent),
-            ("tax_rate", tax_rate),
-        )
-        if value is not UNSET
-    }
+    changes = given(
+        description=description,
+        quantity=quantity,
+        unit_price=unit_price,
+        discount_percent=discount_percent,
+        tax_rate=tax_rate,
+    )
     if (
         line is not None
         and line.kind != InvoiceLine.Kind.MANUAL
-        and ({"quantity", "unit_price"} & set(given))
+        and ({"quantity", "unit_price"} & set(changes))
     ):
         raise ValidationError("Lines from billable work keep their quantity and price.")
     if isinstance(tax_rate, TaxRate) and tax_rate.workspace_id != invoice.workspace_id:
@@ -150,7 +146,7 @@ def invoice_line_save(
     if line is None:
         position = _last_position(invoice) + 1
         line = InvoiceLine(workspace=invoice.workspace, invoice=invoice, position=position)
-    for name, value in given.items():
+    for name, value in changes.items():
         setattr(line, name, value)
     _apply_tax(line)
     line.full_clean(exclude=["invoice", "workspace"])
@@ -194,18 +190,14 @@ def invoice_update_draft(
     """Edit a draft's header: only the fields given change."""
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)
-    fields: dict[str, object] = {
-        name: value
-        for name, value in (
-            ("client", client),
-            ("currency", currency),
-            ("issue_date", issue_date),
-            ("due_date", due_date),
-            ("notes", notes),
-            ("terms", terms),
-        )
-        if value is not UNSET
-    }
+    fields = given(
+        client=client,
+        currency=currency,
+        issue_date=issue_date,
+        due_date=due_date,
+        notes=notes,
+        terms=terms,
+    )
     changing = {n for n, v in fields.items() if getattr(invoice, n) != v}
     if {"client", "currency"} & changing and invoice.lines.filter(
         engagement__isnull=False
