@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
+from core.tenancy import ROLE_REQUIREMENTS, role_allows
+
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
@@ -17,7 +19,7 @@ def role_required(required: str = "read") -> Callable[[View], View]:
     """Gate a tenant page by role: "read" any member, "write" roles that may change
     records, "manage" owners and admins. Membership itself was checked by the middleware,
     which also resolved the tenant, so the view does not receive the slug argument."""
-    if required not in ("read", "write", "manage"):
+    if required not in ROLE_REQUIREMENTS:
         raise ValueError(f"Unknown role requirement {required!r}.")
 
     def decorator(view: View) -> View:
@@ -26,12 +28,7 @@ def role_required(required: str = "read") -> Callable[[View], View]:
             membership = getattr(request, "membership", None)
             if membership is None:  # pragma: no cover - the middleware guarantees it
                 raise PermissionDenied
-            allowed = {
-                "read": True,
-                "write": membership.can_write,
-                "manage": membership.can_manage,
-            }[required]
-            if not allowed:
+            if not role_allows(membership, required):
                 raise PermissionDenied("Your role here does not allow this.")
             kind = getattr(request, "tenant_kind", None)
             if kind is not None:

@@ -47,6 +47,22 @@ class Membership(Protocol):
     def can_manage(self) -> bool: ...
 
 
+ROLE_REQUIREMENTS = ("read", "write", "manage")
+
+
+def role_allows(membership: Membership, required: str) -> bool:
+    """What a member may do: "read" any member, "write" roles that may change records,
+    "manage" owners and admins. Pages (`core.pages.role_required`) and the API
+    (`core.api.permissions.IsTenantMember`) both ask this."""
+    if required == "read":
+        return True
+    if required == "write":
+        return membership.can_write
+    if required == "manage":
+        return membership.can_manage
+    raise ValueError(f"Unknown role requirement {required!r}.")
+
+
 @dataclass(frozen=True)
 class TenantKind:
     """One kind of tenant.

@@ -9,7 +9,7 @@ from typing import Any
 from rest_framework import exceptions, permissions
 from rest_framework.request import Request
 
-from core.tenancy import membership_for
+from core.tenancy import membership_for, role_allows
 
 
 def token_limit(request: Request) -> Any | None:
@@ -34,8 +34,7 @@ class IsTenantMember(permissions.BasePermission):
         request.membership = membership  # type: ignore[attr-defined]
         if request.method in permissions.SAFE_METHODS:
             return True
-        required = getattr(view, "required_role", "write")
-        return bool(membership.can_manage if required == "manage" else membership.can_write)
+        return role_allows(membership, getattr(view, "required_role", "write"))
 
 
 class IsNotTenantLimited(permissions.BasePermission):
