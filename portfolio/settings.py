@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     # ours
     "core",
     "accounts",
+    "ledger",
     "engagements",
     "invoicing",
     "insights",

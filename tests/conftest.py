@@ -11,6 +11,44 @@ from accounts import services
 from accounts.models import Role, User, Workspace
 from tests.factories import MembershipFactory, UserFactory, WorkspaceFactory
 
+# The fixtures through which a test reaches the database (pytest-django's, and its marker).
+_DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+@pytest.fixture(autouse=True)
+def ledger_check(request):
+    """After every test that used the database, the ledger must be consistent: all of
+    `ledger.checks.run_checks()` (balanced transactions, and what other apps registered,
+    such as invoices against their receivables). Cheap when the test wrote no ledger row
+    (one EXISTS query). A test that plants an inconsistency on purpose opts out with
+    `@pytest.mark.ledger_unchecked`."""
+    uses_database = request.node.get_closest_marker("django_db") or (
+        _DATABASE_FIXTURES & set(request.fixturenames)
+    )
+    if not uses_database or request.node.get_closest_marker("ledger_unchecked"):
+        yield
+        return
+    # Requested from here, the database is set up before this fixture and torn down after
+    # it: the checks below see the test's rows before the rollback (or, for a
+    # transactional test, the flush) erases them.
+    request.getfixturevalue("db")
+    yield
+    from tests.ledger_guard import ledger_problems
+
+    problems = ledger_problems()
+    if problems:
+        pytest.fail(
+            "the ledger is inconsistent after this test:\n"
+            + "\n".join(f"  {problem}" for problem in problems),
+            pytrace=False,
+        )
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):

@@ -1,0 +1,52 @@
+"""Two workspaces for the ledger tests, and a few postings' legs in the shape invoicing
+will post them: an invoice finalised (receivable against revenue and tax) and paid."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ledger.posting import Leg
+from tests.factories import WorkspaceFactory
+
+DAY = dt.date(2026, 11, 30)
+
+
+@pytest.fixture
+def ws(db):
+    return WorkspaceFactory(slug="ledger-a")
+
+
+@pytest.fixture
+def other(db):
+    return WorkspaceFactory(slug="ledger-b")
+
+
+def finalize_legs(
+    net: str, tax: str, currency: str = "USD", client: int = 1, invoice: int = 1
+) -> list[Leg]:
+    """An invoice finalised: the client owes net + tax (receivable, debit), earned as
+    revenue and owed as tax (credits)."""
+    net_d, tax_d = Decimal(net), Decimal(tax)
+    return [
+        Leg(
+            "receivable",
+            net_d + tax_d,
+            currency,
+            party=f"client:{client}",
+            document=f"invoice:{invoice}",
+        ),
+        Leg("revenue", -net_d, currency, document=f"invoice:{invoice}"),
+        Leg("tax_payable", -tax_d, currency, document=f"invoice:{invoice}"),
+    ]
+
+
+def receipt_legs(amount: str, currency: str = "USD", client: int = 1, invoice: int = 1):
+    """Money received by hand and applied to the invoice."""
+    value = Decimal(amount)
+    return [
+        Leg("cash", value, currency, document=f"receipt:{invoice}"),
+        Leg(
+            "receivable", -value, currency, party=f"client:{client}", document=f"invoice:{invoice}"
+        ),
+    ]
