@@ -3,7 +3,7 @@ here: payments, credit and finalised invoices change only through the services."
 
 from django.contrib import admin
 
-from invoicing.models import ClientCredit, ExchangeRate, Invoice, InvoiceLine, Payment, TaxRate
+from invoicing.models import Allocation, ExchangeRate, Invoice, InvoiceLine, Receipt, TaxRate
 
 
 class ReadOnlyLines(admin.TabularInline):
@@ -36,9 +36,17 @@ class InvoiceAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Payment)
-class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["invoice", "amount", "currency", "received_on", "method", "base_amount"]
+@admin.register(Receipt)
+class ReceiptAdmin(admin.ModelAdmin):
+    list_display = [
+        "client",
+        "invoice",
+        "amount",
+        "currency",
+        "received_on",
+        "method",
+        "base_amount",
+    ]
     list_filter = ["method"]
 
     def has_change_permission(self, request, obj=None):
@@ -48,10 +56,10 @@ class PaymentAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(ClientCredit)
-class ClientCreditAdmin(PaymentAdmin):
-    list_display = ["client", "amount", "currency", "reason", "created_at"]
-    list_filter = ["currency"]
+@admin.register(Allocation)
+class AllocationAdmin(ReceiptAdmin):
+    list_display = ["client", "kind", "invoice", "amount", "currency", "created_at"]
+    list_filter = ["kind", "currency"]
 
 
 admin.site.register(TaxRate)

@@ -1,11 +1,12 @@
-"""Invoices, credit notes, payments by hand, client credit, reminders, recurring schedules
+"""Invoices, credit notes, receipts and their allocations, reminders, recurring schedules
 and exchange rates.
 
 Invariants (enforced in services, backed by the database where it can):
 - A number is assigned when an invoice is finalised, from the workspace's series for its
   kind, under a row lock on the series: gapless, never reused (UniqueConstraint).
 - A finalised invoice's content is frozen; it changes only through credit notes and void.
-- Payments and credit entries are append-only: a mistake is reversed, never edited.
+- Receipts and allocations are append-only: a mistake is reversed, never edited; every
+  money movement posts to the ledger in the same transaction (invoicing/postings.py).
 - Amounts are Decimal rounded to the invoice currency's minor unit (core.money)."""
 
 from __future__ import annotations
@@ -120,6 +121,7 @@ class Invoice(TenantModel):
     total = AmountField(default=Decimal("0"))
     amount_paid = AmountField(default=Decimal("0"))
     amount_credited = AmountField(default=Decimal("0"))
+    amount_written_off = AmountField(default=Decimal("0"))
     # Who it is from and to, as printed: frozen when finalised.
     snapshot = models.JSONField(default=dict, blank=True)
     # The client's link: a random token, only its SHA-256 stored; revocable.
@@ -179,8 +181,10 @@ class Invoice(TenantModel):
 
     @property
     def amount_due(self) -> Decimal:
-        # Never below zero: credit beyond what was due went to the client's credit.
-        return max(self.total - self.amount_paid - self.amount_credited, Decimal(0))
+        # Kept by the services as sums of allocations (checked by `ledger_check`);
+        # credit beyond what was due goes to the client's credit, never below zero here.
+        owed = self.total - self.amount_paid - self.amount_credited - self.amount_written_off
+        return max(owed, Decimal(0))
 
     @property
     def parties(self) -> dict:
@@ -258,9 +262,12 @@ class InvoiceEvent(TenantModel):
         ordering = ["at", "pk"]
 
 
-class Payment(TenantModel):
-    """Money received against an invoice. Append-only: a mistake is reversed by a
-    negative payment that points at it, never edited or deleted."""
+class Receipt(TenantModel):
+    """Money received from a client, in full, as it arrived: the amount, currency, date,
+    method, reference and its value in the base currency at that date's rate. Where it
+    went is said by its allocations (to invoices, to the client's credit), which always
+    sum to the receipt's amount. Append-only: a mistake is undone by a reversal, a
+    negative receipt that points at it and reverses every allocation made from it."""
 
     class Method(models.TextChoices):
         BANK_TRANSFER = "bank_transfer", "Bank transfer"
@@ -268,11 +275,16 @@ class Payment(TenantModel):
         CHEQUE = "cheque", "Cheque"
         CARD = "card", "Card"
         STRIPE = "stripe", "Stripe"
-        CREDIT = "credit", "Client credit"
         OTHER = "other", "Other"
 
-    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
-    amount = AmountField()  # applied to the invoice; an overpayment goes to client credit
+    client = models.ForeignKey(
+        "engagements.Client", on_delete=models.PROTECT, related_name="receipts"
+    )
+    # The invoice it was recorded against (its first allocation), for the invoice's page.
+    invoice = models.ForeignKey(
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="receipts"
+    )
+    amount = AmountField()  # everything received; negative for a reversal
     currency = models.CharField(max_length=3)
     received_on = models.DateField()
     method = models.CharField(max_length=16, choices=Method.choices)
@@ -280,7 +292,7 @@ class Payment(TenantModel):
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
-    # The base-currency value at the payment date, for the workspace's reports.
+    # The base-currency value at the receipt's date, for income reports.
     rate_to_base = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
     base_amount = AmountField(null=True, blank=True)
     recorded_by = models.ForeignKey(
@@ -294,25 +306,74 @@ class Payment(TenantModel):
 
     class Meta:
         ordering = ["received_on", "pk"]
+        indexes = [models.Index(fields=["workspace", "received_on"])]
+        constraints = [
+            # A receipt is money in; only its reversal is negative.
+            models.CheckConstraint(
+                condition=Q(reverses__isnull=True, amount__gt=0)
+                | Q(reverses__isnull=False, amount__lt=0),
+                name="receipt_sign_follows_reversal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.received_on} {self.amount} {self.currency}"
 
 
-class ClientCredit(TenantModel):
-    """A client's credit balance per currency, as append-only entries: + from an
-    overpayment or a credit note refunded to credit, − when applied to an invoice."""
+class Allocation(TenantModel):
+    """Where money went: from a source (a receipt, or a credit note's credit) to an
+    invoice, or to the client's credit (`invoice` empty). Signed and append-only: applying
+    credit later is a pair (−credit, +invoice) from the same source, a reversal is the
+    negative of what it undoes. So, per source, the allocations sum to its amount; an
+    invoice's paid and credited amounts and a client's credit are sums of them."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"  # a receipt, to the invoice it was recorded on
+        OVERPAYMENT = "overpayment", "Overpayment to credit"
+        CREDIT_NOTE = "credit_note", "Credit note"
+        CREDIT_NOTE_EXCESS = "credit_note_excess", "Credit note beyond what was due"
+        CREDIT_APPLIED = "credit_applied", "Client credit applied"
+        CREDIT_RETURNED = "credit_returned", "Credit note credit returned to its invoice"
+        REVERSAL = "reversal", "Reversal"
 
     client = models.ForeignKey(
-        "engagements.Client", on_delete=models.PROTECT, related_name="credit_entries"
+        "engagements.Client", on_delete=models.PROTECT, related_name="allocations"
     )
-    currency = models.CharField(max_length=3)
-    amount = AmountField()
-    reason = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    receipt = models.ForeignKey(
+        Receipt, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
+    credit_note = models.ForeignKey(
+        Invoice,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_allocations",
+    )
     invoice = models.ForeignKey(
-        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
     )
+    amount = AmountField()
+    currency = models.CharField(max_length=3)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["workspace", "client", "currency"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(receipt__isnull=False, credit_note__isnull=True)
+                | Q(receipt__isnull=True, credit_note__isnull=False),
+                name="allocation_has_one_source",
+            ),
+            models.CheckConstraint(condition=~Q(amount=0), name="allocation_not_zero"),
+        ]
+
+    @property
+    def source(self) -> Receipt | Invoice:
+        source = self.receipt or self.credit_note
+        assert source is not None
+        return source
 
 
 class ReminderRule(TenantModel):

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from core.money import ZERO
-from invoicing.models import Payment
+from invoicing.models import Receipt
 
 
 @dataclass(frozen=True)
@@ -18,20 +18,20 @@ class IncomeSummary:
     month: Decimal
     quarter: Decimal
     year: Decimal
-    unconverted: int  # payments this year with no exchange rate on their date
+    unconverted: int  # receipts this year with no exchange rate on their date
     quarter_start: dt.date
 
 
 def income_received(*, base_currency: str, today: dt.date) -> IncomeSummary:
-    """Money received (payments net of reversals) this month, quarter and year, in the
-    base currency at each payment's rate on its date. One query; inside the workspace's
-    scope. Client credit applied to an invoice is not new money, so it is left out."""
+    """Money received (receipts, in full, net of reversals on their own dates) this month,
+    quarter and year, in the base currency at each receipt's rate on its date. One query;
+    inside the workspace's scope. Income counts receipts, never allocations: an
+    overpayment counts when received, and the credit it leaves is not counted again when
+    it is applied to a later invoice."""
     month = today.replace(day=1)
     quarter = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
     year = today.replace(month=1, day=1)
-    rows = Payment.objects.filter(received_on__gte=year, received_on__lte=today).exclude(
-        method=Payment.Method.CREDIT
-    )
+    rows = Receipt.objects.filter(received_on__gte=year, received_on__lte=today)
     totals = rows.aggregate(
         month=Sum("base_amount", filter=Q(received_on__gte=month)),
         quarter=Sum("base_amount", filter=Q(received_on__gte=quarter)),

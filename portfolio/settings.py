@@ -250,7 +250,7 @@ SPECTACULAR_SETTINGS = {
         "InvoiceStatusEnum": "invoicing.models.Invoice.Status",
         "InvoiceKindEnum": "invoicing.models.Invoice.Kind",
         "InvoiceLineKindEnum": "invoicing.models.InvoiceLine.Kind",
-        "PaymentMethodEnum": "invoicing.models.Payment.Method",
+        "PaymentMethodEnum": "invoicing.models.Receipt.Method",
         "ManualPaymentMethodEnum": "invoicing.api.serializers.MANUAL_METHODS",
         # drf-standardized-errors' documented set-up: one named enum per error code family.
         **{

@@ -68,7 +68,7 @@ def _invoice_page_objects(personas, client):
             invoice=final, actor=personas.alice, description="Work", unit_price=Decimal("10")
         )
         final = inv.invoice_finalize(invoice=final, actor=personas.alice)
-        payment = inv.payment_record(
+        payment = inv.receipt_record(
             invoice=final,
             actor=personas.alice,
             amount=Decimal("1"),
@@ -139,7 +139,7 @@ def _invoicing_api_objects(personas, client):
             tax_rate=tax_rate,
         )
         invoice = services.invoice_finalize(invoice=invoice, actor=personas.alice)
-        payment = services.payment_record(
+        payment = services.receipt_record(
             invoice=invoice,
             actor=personas.alice,
             amount=Decimal(10),

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django_filters import rest_framework as filters
 
 from core.currencies import currency_choices
-from invoicing.models import ClientCredit, ExchangeRate, Invoice, InvoiceLine, Payment, TaxRate
+from invoicing.models import Allocation, ExchangeRate, Invoice, InvoiceLine, Receipt, TaxRate
 
 # An invoice is overdue while money is still expected on it after its due date.
 COLLECTING = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
@@ -57,14 +57,14 @@ class InvoiceLineFilter(filters.FilterSet):
 
 class PaymentFilter(filters.FilterSet):
     invoice = filters.NumberFilter(field_name="invoice", label="Invoice id.")
-    client = filters.NumberFilter(field_name="invoice__client", label="Client id.")
-    method = filters.ChoiceFilter(choices=Payment.Method.choices)
+    client = filters.NumberFilter(field_name="client", label="Client id.")
+    method = filters.ChoiceFilter(choices=Receipt.Method.choices)
     received_on = filters.DateFromToRangeFilter(
         label="Inclusive: received_on_after ≤ received_on ≤ received_on_before."
     )
 
     class Meta:
-        model = Payment
+        model = Receipt
         fields = ["invoice", "client", "method", "received_on"]
 
 
@@ -90,5 +90,5 @@ class ClientCreditFilter(filters.FilterSet):
     currency = filters.ChoiceFilter(choices=currency_choices)
 
     class Meta:
-        model = ClientCredit
+        model = Allocation
         fields = ["client", "currency"]

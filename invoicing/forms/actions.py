@@ -9,12 +9,10 @@ from django import forms
 from django.utils import timezone
 
 from invoicing.forms.fields import DATE, DECIMAL
-from invoicing.models import Payment
+from invoicing.models import Receipt
 
 MANUAL_METHODS = [
-    (value, label)
-    for value, label in Payment.Method.choices
-    if value not in (Payment.Method.STRIPE, Payment.Method.CREDIT)
+    (value, label) for value, label in Receipt.Method.choices if value != Receipt.Method.STRIPE
 ]
 
 

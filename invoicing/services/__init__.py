@@ -7,11 +7,13 @@ entry (and a timeline event for an invoice); side effects (email, PDF) leave on 
 - invoices: finalise, view, void, write off, credit notes
 - numbering: the gapless number series
 - links: the client's link to an invoice
-- payments: payments, reversals, client credit
+- receipts, credit, allocations: money received and reversed, where it went, the
+  client's credit
 - exchange_rates, tax_rates: the workspace's rates
 - reminders, late_fees, recurring, recurring_runs: the schedules
 - events, state: helpers shared by the modules above (timeline, row lock, status)"""
 
+from invoicing.services.credit import client_credit_apply, client_credit_balance
 from invoicing.services.drafts import (
     group_items,
     invoice_add_unbilled,
@@ -26,6 +28,7 @@ from invoicing.services.events import event
 from invoicing.services.exchange_rates import exchange_rate_save, rate_to_base
 from invoicing.services.invoices import (
     credit_note_create,
+    credited_total,
     due_date_for,
     invoice_finalize,
     invoice_mark_uncollectible,
@@ -45,12 +48,7 @@ from invoicing.services.links import (
     invoice_link_revoke,
 )
 from invoicing.services.numbering import next_numbers
-from invoicing.services.payments import (
-    client_credit_apply,
-    client_credit_balance,
-    payment_record,
-    payment_reverse,
-)
+from invoicing.services.receipts import receipt_record, receipt_reverse
 from invoicing.services.recurring import (
     recurring_schedule_delete,
     recurring_schedule_pause,
@@ -68,6 +66,7 @@ __all__ = [
     "client_credit_apply",
     "client_credit_balance",
     "credit_note_create",
+    "credited_total",
     "due_date_for",
     "event",
     "exchange_rate_save",
@@ -91,9 +90,9 @@ __all__ = [
     "late_fee_policy_for",
     "late_fee_policy_save",
     "next_numbers",
-    "payment_record",
-    "payment_reverse",
     "rate_to_base",
+    "receipt_record",
+    "receipt_reverse",
     "recalculate",
     "recurring_generate",
     "recurring_schedule_delete",

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User, Workspace
@@ -17,20 +18,24 @@ from accounts.services import audit_record
 from core.money import ZERO, quantize
 from engagements import services as engagement_services
 from engagements.models import Client
+from invoicing import postings
 from invoicing.models import (
-    ClientCredit,
+    Allocation,
     Invoice,
     InvoiceLine,
     parties_of,
 )
+from invoicing.services.allocations import allocate, lock_client, refresh_invoice
 from invoicing.services.drafts import recalculate
 from invoicing.services.events import event
 from invoicing.services.numbering import next_numbers
-from invoicing.services.state import (
-    Status,
-    lock_invoice,
-    settle_status,
-)
+from invoicing.services.state import Status, lock_invoice
+
+
+def credited_total(invoice: Invoice) -> Decimal:
+    """All credit notes issued against the invoice (also what went to client credit)."""
+    total = invoice.credit_notes.exclude(status=Status.DRAFT).aggregate(s=Sum("total"))["s"]
+    return total or ZERO
 
 
 def due_date_for(client: Client, workspace: Workspace, issue_date: dt.date) -> dt.date:
@@ -64,6 +69,7 @@ def invoice_finalize(
     invoice.snapshot = parties_of(invoice)
     invoice.finalized_at = timezone.now()
     invoice.save()
+    postings.invoice_finalized(invoice)
     event(invoice, "finalized", actor, data={"number": invoice.number})
     audit_record(
         workspace=invoice.workspace,
@@ -92,6 +98,10 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
         return invoice
     if invoice.status == Status.DRAFT:
         raise ValidationError("Delete a draft instead of voiding it.")
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE:
+        raise ValidationError(
+            "A credit note cannot be voided: it already moved the money it credits."
+        )
     if invoice.amount_paid != 0:
         raise ValidationError("This invoice has payments: refund or credit them first.")
     if invoice.amount_credited != 0:
@@ -99,6 +109,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str = "") -> Invoice:
     invoice.status = Status.VOID
     invoice.voided_at = timezone.now()
     invoice.save(update_fields=["status", "voided_at"])
+    postings.invoice_voided(invoice, on=invoice.workspace.today())
     engagement_services.billing_release(workspace=invoice.workspace, claimed_for=invoice.claim_ref)
     event(invoice, "voided", actor, data={"reason": reason})
     audit_record(
@@ -118,9 +129,12 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: User) -> Invoice:
         return invoice
     if invoice.status not in (Status.OPEN, Status.PARTIALLY_PAID):
         raise ValidationError("Only an open invoice can be written off.")
+    amount = invoice.amount_due
     invoice.status = Status.UNCOLLECTIBLE
-    invoice.save(update_fields=["status"])
-    event(invoice, "uncollectible", actor)
+    invoice.amount_written_off += amount
+    invoice.save(update_fields=["status", "amount_written_off"])
+    postings.invoice_written_off(invoice, amount, on=invoice.workspace.today())
+    event(invoice, "uncollectible", actor, data={"amount": str(amount)})
     audit_record(
         workspace=invoice.workspace, actor=actor, action="invoice.uncollectible", obj=invoice
     )
@@ -133,10 +147,11 @@ def credit_note_create(
 ) -> Invoice:
     """A finalised credit note against a finalised invoice: the whole remaining amount
     (full) or part of it. It reduces what is due; beyond that it becomes client credit."""
+    lock_client(invoice.client_id)
     invoice = lock_invoice(invoice)
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status in (Status.DRAFT, Status.VOID):
         raise ValidationError("Credit notes are issued against finalised invoices.")
-    creditable = invoice.total - invoice.amount_credited
+    creditable = invoice.total - credited_total(invoice)
     amount = quantize(amount if amount is not None else creditable, invoice.currency)
     if amount <= 0 or amount > creditable:
         raise ValidationError({"amount": f"Credit between 0 and {creditable}."})
@@ -159,20 +174,23 @@ def credit_note_create(
     )
     recalculate(note)
     note = invoice_finalize(invoice=note, actor=actor)
-    to_due = min(amount, max(invoice.amount_due, ZERO))
-    invoice.amount_credited += amount
-    if amount > to_due:  # the invoice was (partly) paid: the rest is the client's credit
-        ClientCredit.objects.create(
-            workspace=invoice.workspace,
-            client=invoice.client,
-            currency=invoice.currency,
-            amount=amount - to_due,
-            reason=f"Credit note {note.number}",
-            invoice=note,
+    to_due = min(amount, invoice.amount_due)
+    allocations = [
+        allocate(source=note, invoice=target, amount=part, client_id=invoice.client_id, kind=kind)
+        for target, part, kind in (
+            (invoice, to_due, Allocation.Kind.CREDIT_NOTE),
+            (None, amount - to_due, Allocation.Kind.CREDIT_NOTE_EXCESS),
         )
-    settle_status(invoice)
-    invoice.save(update_fields=["amount_credited", "status"])
-    event(invoice, "credited", actor, data={"note": note.number, "amount": str(amount)})
+        if part > 0
+    ]
+    refresh_invoice(invoice)
+    postings.credit_note_issued(note, allocations)
+    event(
+        invoice,
+        "credited",
+        actor,
+        data={"note": note.number, "amount": str(amount), "credit": str(amount - to_due)},
+    )
     audit_record(
         workspace=invoice.workspace,
         actor=actor,

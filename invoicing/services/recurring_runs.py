@@ -30,6 +30,7 @@ from invoicing.models import (
     TaxRate,
     parties_of,
 )
+from invoicing.postings import invoices_finalized_postings
 from invoicing.services.drafts import invoice_add_unbilled, recalculate
 from invoicing.services.events import event
 from invoicing.services.invoices import due_date_for, invoice_finalize
@@ -42,6 +43,7 @@ from invoicing.services.recurring import (
 )
 from invoicing.services.state import Status
 from invoicing.totals import sum_lines
+from ledger.posting import post_many
 
 log = logging.getLogger(__name__)
 
@@ -286,9 +288,10 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
             invoice.snapshot = parties_of(invoice)
             invoice.finalized_at = now
         Invoice.objects.bulk_create(invoices, batch_size=1000)
-        InvoiceLine.objects.bulk_create(
-            [line for lines in lines_of for line in lines], batch_size=2000
-        )
+        all_lines = [line for lines in lines_of for line in lines]
+        InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
+        # What the finalised ones earned and are owed, posted set based like the rest.
+        post_many(workspace=workspace, postings=invoices_finalized_postings(final, all_lines))
         events, audit = [], []
         for invoice in invoices:
             data = {"schedule": _schedule_of(invoice).name, "period": str(invoice.schedule_period)}

@@ -3,6 +3,8 @@ reversal, client credit, credit notes, void, write-off, the client link, sending
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -15,7 +17,7 @@ from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from invoicing import services
 from invoicing.forms import CreditNoteForm, PaymentForm, PaymentReverseForm, SendForm, VoidForm
-from invoicing.models import Payment
+from invoicing.models import Receipt
 from invoicing.views.common import act, invoice_or_404, to_invoice
 from invoicing.views.invoices import client_link, invoice_page
 
@@ -27,7 +29,7 @@ def invoice_payment_record(request: WorkspaceRequest, pk: int) -> HttpResponse:
     form = PaymentForm(request.POST)
     if form.is_valid():
         try:
-            payment = services.payment_record(
+            receipt = services.receipt_record(
                 invoice=invoice,
                 actor=request.user,
                 amount=form.cleaned_data["amount"],
@@ -38,13 +40,14 @@ def invoice_payment_record(request: WorkspaceRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
-            extra = form.cleaned_data["amount"] - payment.amount
+            applied = receipt.allocations.filter(invoice=invoice).first()
+            extra = receipt.amount - (applied.amount if applied else 0)
             note = (
                 f" {format_money(extra, invoice.currency)} went to client credit." if extra else ""
             )
             messages.success(
                 request,
-                f"Payment of {format_money(payment.amount, invoice.currency)} recorded.{note}",
+                f"Payment of {format_money(receipt.amount, invoice.currency)} recorded.{note}",
             )
             return to_invoice(invoice, "payments")
     return invoice_page(request, invoice, payment_form=form, open_panel="payment")
@@ -54,12 +57,12 @@ def invoice_payment_record(request: WorkspaceRequest, pk: int) -> HttpResponse:
 @role_required("write")
 def invoice_payment_reverse(request: WorkspaceRequest, pk: int, payment_pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
-    payment = get_tenant_object_or_404(Payment, request.workspace, pk=payment_pk, invoice=invoice)
+    payment = get_tenant_object_or_404(Receipt, request.workspace, pk=payment_pk, invoice=invoice)
     form = PaymentReverseForm(request.POST)
     if form.is_valid():
         try:
-            services.payment_reverse(
-                payment=payment, actor=request.user, reason=form.cleaned_data["reason"]
+            services.receipt_reverse(
+                receipt=payment, actor=request.user, reason=form.cleaned_data["reason"]
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -76,10 +79,10 @@ def invoice_payment_reverse(request: WorkspaceRequest, pk: int, payment_pk: int)
 def invoice_credit_apply(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
 
-    def said(payment: Payment | None) -> tuple[int, str]:
-        if payment is None:
+    def said(applied: Decimal) -> tuple[int, str]:
+        if not applied:
             return messages.INFO, "The client has no credit to apply."
-        amount = format_money(payment.amount, invoice.currency)
+        amount = format_money(applied, invoice.currency)
         return messages.SUCCESS, f"{amount} of client credit applied."
 
     return act(

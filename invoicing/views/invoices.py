@@ -31,7 +31,7 @@ from invoicing.forms import (
     PaymentReverseForm,
     VoidForm,
 )
-from invoicing.models import Invoice, InvoiceEvent, Payment, TaxRate
+from invoicing.models import Allocation, Invoice, InvoiceEvent, Receipt, TaxRate
 from invoicing.services import late_fees
 from invoicing.views.common import (
     OUTSTANDING,
@@ -73,7 +73,7 @@ def invoice_list(request: WorkspaceRequest) -> HttpResponse:
         request.GET.get("page")
     )
     # What clients owe, per currency (amounts in different currencies never add up).
-    due = F("total") - F("amount_paid") - F("amount_credited")
+    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
     outstanding = list(
         Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING)
         .values("currency")
@@ -148,6 +148,9 @@ EVENT_LABELS = {
     "payment": ("Payment recorded", "good"),
     "paid": ("Paid in full", "good"),
     "payment_reversed": ("Payment reversed", "bad"),
+    "credit_applied": ("Client credit applied", "good"),
+    "credit_withdrawn": ("Credit withdrawn: its payment was reversed", "bad"),
+    "credit_returned": ("Credit note credit returned", "warning"),
     "credited": ("Credit note issued", "warning"),
     "voided": ("Voided", "bad"),
     "uncollectible": ("Marked uncollectible", "bad"),
@@ -156,7 +159,7 @@ EVENT_LABELS = {
 
 
 def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any]]:
-    methods = dict(Payment.Method.choices)
+    methods = dict(Receipt.Method.choices)
     rows = []
     for e in events:
         label, tone = EVENT_LABELS.get(e.kind, (e.kind.replace("_", " ").capitalize(), "neutral"))
@@ -172,7 +175,9 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any
             )
             if d.get("credit"):
                 detail += f"; {_money(d['credit'], currency)} to client credit"
-        elif e.kind == "payment_reversed":
+        elif e.kind in ("credit_applied", "credit_returned"):
+            detail = _money(d.get("amount"), currency)
+        elif e.kind in ("payment_reversed", "credit_withdrawn"):
             detail = f"{_money(d.get('amount'), currency)}: {d.get('reason', '')}"
         elif e.kind == "credited":
             detail = f"{d.get('note', '')} for {_money(d.get('amount'), currency)}"
@@ -260,9 +265,9 @@ def invoice_page(
         )
     else:
         payments = list(
-            invoice.payments.select_related("recorded_by", "reversed_by").order_by(
-                "received_on", "pk"
-            )
+            invoice.receipts.select_related("recorded_by", "reversed_by")
+            .annotate(applied=Sum("allocations__amount", filter=Q(allocations__invoice=invoice)))
+            .order_by("received_on", "pk")
         )
         reversed_ids = {p.reverses_id for p in payments if p.reverses_id}
         for p in payments:
@@ -270,6 +275,12 @@ def invoice_page(
         events = list(InvoiceEvent.objects.filter(invoice=invoice).select_related("actor"))
         context.update(
             payments=payments,
+            credit_applied=list(
+                Allocation.objects.filter(
+                    invoice=invoice,
+                    kind__in=[Allocation.Kind.CREDIT_APPLIED, Allocation.Kind.CREDIT_RETURNED],
+                ).order_by("created_at", "pk")
+            ),
             credit_notes=list(invoice.credit_notes.order_by("created_at", "pk")),
             timeline=_event_rows(events, invoice.currency),
             credit_balance=services.client_credit_balance(
@@ -285,7 +296,7 @@ def invoice_page(
             reverse_payment_id=extra.get("reverse_payment_id"),
             open_panel=extra.get("open_panel", ""),
             link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
-            creditable=invoice.total - invoice.amount_credited,
+            creditable=invoice.total - services.credited_total(invoice),
             late_fee=late_fees.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
             send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),
             pdf_url=_optional_route("invoicing:invoice_pdf", workspace.slug, invoice.pk),

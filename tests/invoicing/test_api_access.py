@@ -11,7 +11,7 @@ from django_scopes import scopes_disabled
 
 from accounts.tenancy import workspace_scope
 from invoicing import services
-from invoicing.models import ClientCredit, ExchangeRate, Invoice, InvoiceLine, Payment, TaxRate
+from invoicing.models import Allocation, ExchangeRate, Invoice, InvoiceLine, Receipt, TaxRate
 from tests.api import attrs, url
 from tests.invoicing.api_helpers import TODAY, codes, make_invoice
 
@@ -51,7 +51,7 @@ def test_related_ids_of_another_workspace_do_not_exist(bob, acme, personas, thei
     with scopes_disabled():
         assert Invoice.objects.count() == 2  # charlie's and the draft
         assert InvoiceLine.objects.filter(invoice=draft).count() == 1
-        assert not Payment.objects.exists()
+        assert not Receipt.objects.exists()
     # Patching in another workspace's tax rate is refused the same way.
     with scopes_disabled():
         mine = draft.lines.get()
@@ -60,10 +60,25 @@ def test_related_ids_of_another_workspace_do_not_exist(bob, acme, personas, thei
 
 
 def test_client_credit_is_per_workspace(bob, acme, personas, theirs):
-    with scopes_disabled():
-        ClientCredit.objects.create(
-            workspace=personas.b, client=theirs["client"], currency="USD", amount=5, reason="x"
+    from accounts.tenancy import workspace_scope
+    from invoicing import services
+
+    with workspace_scope(personas.b):
+        invoice = services.invoice_create_draft(
+            workspace=personas.b, actor=personas.charlie, client=theirs["client"]
         )
+        services.invoice_line_save(
+            invoice=invoice, actor=personas.charlie, description="x", unit_price=Decimal(5)
+        )
+        invoice = services.invoice_finalize(invoice=invoice, actor=personas.charlie)
+        services.receipt_record(
+            invoice=invoice,
+            actor=personas.charlie,
+            amount=Decimal(10),
+            received_on=invoice.issue_date,
+            method="cash",
+        )
+        assert services.client_credit_balance(client=theirs["client"], currency="USD") == 5
     assert bob.get(url("client-credit")).json() == []
     assert bob.get(url("client-credit"), {"client": theirs["client"].pk}).json() == []
 
@@ -74,7 +89,7 @@ def records(personas, acme, vat):
     invoice = make_invoice(personas, acme)
     draft = make_invoice(personas, acme, finalize=False)
     with workspace_scope(personas.a):
-        payment = services.payment_record(
+        payment = services.receipt_record(
             invoice=invoice,
             actor=personas.alice,
             amount=Decimal(1),
@@ -114,7 +129,7 @@ ACCOUNTANT_WRITES = [
 def test_accountant_is_read_only(api_as, personas, records, method, resource, obj, action):
     andy = api_as(personas.andy)
     pk = records[obj].pk if obj else None
-    models = (Invoice, InvoiceLine, Payment, TaxRate, ExchangeRate, ClientCredit)
+    models = (Invoice, InvoiceLine, Receipt, TaxRate, ExchangeRate, Allocation)
     with scopes_disabled():
         before = {m: m.objects.count() for m in models}
     response = getattr(andy, method)(url(resource, pk, action), {"name": "x"}, format="json")

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from accounts.tenancy import workspace_scope
 from invoicing import services
-from invoicing.models import Payment
+from invoicing.models import Receipt
 from tests.api import attrs, url
 from tests.invoicing.api_helpers import TODAY, count, make_invoice
 
@@ -20,19 +20,29 @@ def test_partial_then_over_payment_becomes_client_credit(bob, acme, personas):
     partial = bob.post(url("payments"), {**pay, "amount": "400"}, format="json")
     assert partial.status_code == 201, partial.json()
     assert (partial.json()["amount"], partial.json()["to_credit"]) == ("400.00", "0.00")
+    assert partial.json()["applied"] == "400.00"
     detail = bob.get(url("invoices", invoice.pk)).json()
     assert (detail["status"], detail["amount_due"]) == ("partially_paid", "600.00")
 
     over = bob.post(url("payments"), {**pay, "amount": "700", "reference": "TX-2"}, format="json")
     assert over.status_code == 201, over.json()
-    assert (over.json()["amount"], over.json()["to_credit"]) == ("600.00", "100.00")
+    # The receipt is everything received; its allocations say where it went.
+    assert (over.json()["amount"], over.json()["applied"], over.json()["to_credit"]) == (
+        "700.00",
+        "600.00",
+        "100.00",
+    )
+    assert sorted((a["kind"], a["amount"]) for a in over.json()["allocations"]) == [
+        ("overpayment", "100.00"),
+        ("payment", "600.00"),
+    ]
     detail = bob.get(url("invoices", invoice.pk)).json()
     assert (detail["status"], detail["amount_due"], detail["amount_paid"]) == (
         "paid",
         "0.00",
         "1000.00",
     )
-    assert [p["amount"] for p in detail["payments"]] == ["400.00", "600.00"]
+    assert [p["amount"] for p in detail["payments"]] == ["400.00", "700.00"]
     credit = bob.get(url("client-credit"), {"client": acme.pk}).json()
     assert credit == [{"client": acme.pk, "currency": "USD", "balance": "100.00"}]
 
@@ -42,10 +52,11 @@ def test_partial_then_over_payment_becomes_client_credit(bob, acme, personas):
     assert applied.status_code == 200, applied.json()
     assert applied.json()["applied"] == "100.00"
     assert applied.json()["invoice"]["amount_due"] == "150.00"
-    assert applied.json()["invoice"]["payments"][0]["method"] == "credit"
+    assert applied.json()["invoice"]["amount_paid"] == "100.00"
+    assert applied.json()["invoice"]["payments"] == []  # credit is not money received
     assert bob.get(url("client-credit"), {"client": acme.pk}).json() == []
     nothing = bob.post(url("invoices", nxt.pk, "apply-credit")).json()
-    assert (nothing["applied"], nothing["payment"]) == ("0.00", None)
+    assert nothing["applied"] == "0.00"
 
 
 def test_payment_bad_input_is_400_and_saves_nothing(bob, acme, personas):
@@ -62,7 +73,7 @@ def test_payment_bad_input_is_400_and_saves_nothing(bob, acme, personas):
         ({"invoice": draft.pk}, "non_field_errors"),
     ]:
         assert attrs(bob.post(url("payments"), {**good, **change}, format="json")) == {field}
-    assert count(Payment) == 0
+    assert count(Receipt) == 0
 
 
 def test_payment_reverse_and_append_only(bob, acme, personas):
@@ -84,7 +95,7 @@ def test_payment_reverse_and_append_only(bob, acme, personas):
     # Append-only: no edits, no deletes.
     assert bob.patch(url("payments", pk), {"amount": "1"}).status_code == 405
     assert bob.delete(url("payments", pk)).status_code == 405
-    assert count(Payment) == 2
+    assert count(Receipt) == 2
 
 
 def test_payment_filters(bob, acme, personas):
@@ -94,7 +105,7 @@ def test_payment_filters(bob, acme, personas):
             (first, "cash", dt.date(2026, 11, 1)),
             (second, "bank_transfer", dt.date(2026, 12, 1)),
         ]:
-            services.payment_record(
+            services.receipt_record(
                 invoice=invoice,
                 actor=personas.alice,
                 amount=Decimal(10),
@@ -148,7 +159,7 @@ def test_credit_notes_partial_full_and_too_much(bob, acme, personas):
 def test_credit_note_on_a_paid_invoice_is_client_credit(bob, acme, personas):
     invoice = make_invoice(personas, acme)
     with workspace_scope(personas.a):
-        services.payment_record(
+        services.receipt_record(
             invoice=invoice,
             actor=personas.alice,
             amount=Decimal(1000),

@@ -13,7 +13,7 @@ from engagements import services as work
 from engagements.billing import unbilled_items
 from engagements.models import PayModel
 from invoicing import services
-from invoicing.models import ClientCredit, Invoice, InvoiceLine, Payment, TaxRate
+from invoicing.models import Allocation, Invoice, InvoiceLine, Receipt, TaxRate
 from invoicing.totals import late_fee, line_amounts
 from tests.factories import ClientFactory
 
@@ -269,7 +269,7 @@ def open_invoice(scoped):
 
 
 def test_partial_payments_then_overpayment_becomes_credit(scoped, open_invoice):
-    services.payment_record(
+    services.receipt_record(
         invoice=open_invoice,
         actor=scoped.alice,
         amount=D("400"),
@@ -278,14 +278,14 @@ def test_partial_payments_then_overpayment_becomes_credit(scoped, open_invoice):
     )
     open_invoice.refresh_from_db()
     assert (open_invoice.status, open_invoice.amount_due) == (S.PARTIALLY_PAID, D("600.00"))
-    services.payment_record(
+    services.receipt_record(
         invoice=open_invoice, actor=scoped.alice, amount=D("650"), received_on=TODAY, method="cash"
     )
     open_invoice.refresh_from_db()
     assert (open_invoice.status, open_invoice.amount_paid) == (S.PAID, D("1000.00"))
     assert services.client_credit_balance(client=open_invoice.client, currency="USD") == D("50")
     with pytest.raises(ValidationError):  # paid: nothing more to record
-        services.payment_record(
+        services.receipt_record(
             invoice=open_invoice,
             actor=scoped.alice,
             amount=D("1"),
@@ -309,29 +309,29 @@ def draft_and_finalise(p, client, price):
 def test_bad_payment_amounts(scoped, open_invoice):
     for bad in (D("0"), D("-5")):
         with pytest.raises(ValidationError):
-            services.payment_record(
+            services.receipt_record(
                 invoice=open_invoice,
                 actor=scoped.alice,
                 amount=bad,
                 received_on=TODAY,
                 method="cash",
             )
-    assert Payment.objects.count() == 0
+    assert Receipt.objects.count() == 0
 
 
 def test_payment_reversal_is_a_new_entry(scoped, open_invoice):
-    payment = services.payment_record(
+    payment = services.receipt_record(
         invoice=open_invoice, actor=scoped.alice, amount=D("1000"), received_on=TODAY, method="cash"
     )
-    services.payment_reverse(payment=payment, actor=scoped.alice, reason="bounced")
+    services.receipt_reverse(receipt=payment, actor=scoped.alice, reason="bounced")
     open_invoice.refresh_from_db()
     assert (open_invoice.status, open_invoice.amount_paid) == (S.OPEN, D("0.00"))
-    assert list(Payment.objects.order_by("pk").values_list("amount", flat=True)) == [
+    assert list(Receipt.objects.order_by("pk").values_list("amount", flat=True)) == [
         D("1000.000"),
         D("-1000.000"),
     ]
     with pytest.raises(ValidationError):
-        services.payment_reverse(payment=payment, actor=scoped.alice, reason="again")
+        services.receipt_reverse(receipt=payment, actor=scoped.alice, reason="again")
 
 
 def test_partial_then_full_credit_note(scoped, open_invoice):
@@ -351,7 +351,7 @@ def test_partial_then_full_credit_note(scoped, open_invoice):
 
 
 def test_credit_note_on_a_paid_invoice_becomes_client_credit(scoped, open_invoice):
-    services.payment_record(
+    services.receipt_record(
         invoice=open_invoice,
         actor=scoped.alice,
         amount=D("1000"),
@@ -365,11 +365,11 @@ def test_credit_note_on_a_paid_invoice_becomes_client_credit(scoped, open_invoic
         reason="Discount agreed after payment",
     )
     assert services.client_credit_balance(client=open_invoice.client, currency="USD") == D("100")
-    assert ClientCredit.objects.count() == 1
+    assert Allocation.objects.filter(kind="credit_note_excess").count() == 1
 
 
 def test_void_refused_with_payments(scoped, open_invoice):
-    services.payment_record(
+    services.receipt_record(
         invoice=open_invoice, actor=scoped.alice, amount=D("10"), received_on=TODAY, method="cash"
     )
     with pytest.raises(ValidationError):
@@ -394,7 +394,7 @@ def test_payment_in_foreign_currency_records_base_value_at_payment_date(scoped):
         date=dt.date(2026, 11, 20),
         rate=D("1.10"),
     )
-    payment = services.payment_record(
+    payment = services.receipt_record(
         invoice=eur,
         actor=scoped.alice,
         amount=D("100"),
@@ -435,25 +435,9 @@ def test_line_positions_count_up_one_by_one(scoped):
     assert line.position == 40 and line.total_amount == D("1.00")  # fresh amounts returned
 
 
-def test_reversing_a_credit_payment_gives_the_credit_back(scoped, open_invoice):
-    from invoicing.models import ClientCredit
-
-    ClientCredit.objects.create(
-        workspace=scoped.a,
-        client=open_invoice.client,
-        currency="USD",
-        amount=D("300"),
-        reason="earlier overpayment",
-    )
-    payment = services.client_credit_apply(invoice=open_invoice, actor=scoped.alice)
-    assert services.client_credit_balance(client=open_invoice.client, currency="USD") == 0
-    services.payment_reverse(payment=payment, actor=scoped.alice, reason="applied by mistake")
-    assert services.client_credit_balance(client=open_invoice.client, currency="USD") == D("300")
-
-
 def test_payment_method_must_be_known_and_void_refused_after_credit(scoped, open_invoice):
     with pytest.raises(ValidationError):
-        services.payment_record(
+        services.receipt_record(
             invoice=open_invoice,
             actor=scoped.alice,
             amount=D("1"),

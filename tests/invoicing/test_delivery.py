@@ -132,7 +132,7 @@ def test_pdf_is_stored_and_rendered_again_only_when_the_content_changes(
 
     # A payment changes what the document says (paid, amount due, stamp): a new render.
     with workspace_scope(personas.a), django_capture_on_commit_callbacks(execute=True):
-        services.payment_record(
+        services.receipt_record(
             invoice=invoice,
             actor=personas.alice,
             amount=invoice.total,
@@ -314,7 +314,7 @@ def test_states_are_shown_plainly(client, personas, state, banner):
     invoice = make_invoice(personas)
     with workspace_scope(personas.a):
         if state in ("paid", "partially_paid"):
-            services.payment_record(
+            services.receipt_record(
                 invoice=invoice,
                 actor=personas.alice,
                 amount=invoice.total if state == "paid" else D("100"),

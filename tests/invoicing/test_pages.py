@@ -14,11 +14,11 @@ from accounts.tenancy import workspace_scope
 from engagements import services as work
 from invoicing import services
 from invoicing.models import (
-    ClientCredit,
+    Allocation,
     ExchangeRate,
     Invoice,
     InvoiceLine,
-    Payment,
+    Receipt,
     TaxRate,
 )
 from tests.factories import ClientFactory, EngagementFactory
@@ -60,7 +60,7 @@ def alice(client, a):
 def test_every_page_renders(alice, a):
     draft = make_draft(a)
     final = make_open(a)
-    services.payment_record(
+    services.receipt_record(
         invoice=final, actor=a.alice, amount=D("30"), received_on=final.issue_date, method="cash"
     )
     services.credit_note_create(invoice=final, actor=a.alice, amount=D("10"), reason="Goodwill")
@@ -287,7 +287,7 @@ def test_payment_partial_then_overpayment_to_credit_then_reverse(alice, a):
     invoice.refresh_from_db()
     assert invoice.status == S.PAID
     assert services.client_credit_balance(client=invoice.client, currency="USD") == D("15")
-    first = Payment.objects.order_by("pk").first()
+    first = Receipt.objects.order_by("pk").first()
     response = alice.post(
         url(a, "invoicing:invoice_payment_reverse", invoice.pk, first.pk), {"reason": "bounced"}
     )
@@ -298,7 +298,7 @@ def test_payment_partial_then_overpayment_to_credit_then_reverse(alice, a):
     alice.post(url(a, "invoicing:invoice_credit_apply", invoice.pk))
     invoice.refresh_from_db()
     assert invoice.amount_due == D("25.00")
-    assert ClientCredit.objects.filter(amount__lt=0).count() == 1
+    assert Allocation.objects.filter(kind="credit_applied", invoice=invoice).count() == 1
 
 
 def test_bad_payment_is_a_field_error_and_nothing_saved(alice, a):
@@ -311,7 +311,7 @@ def test_bad_payment_is_a_field_error_and_nothing_saved(alice, a):
         response = alice.post(url(a, "invoicing:invoice_payment", invoice.pk), data)
         assert response.status_code == 200
         assert field in response.context["payment_form"].errors
-    assert Payment.objects.count() == 0
+    assert Receipt.objects.count() == 0
     response = alice.post(
         url(a, "invoicing:invoice_payment_reverse", invoice.pk, 0), {"reason": "x"}
     )

@@ -87,7 +87,7 @@ def test_no_reminder_for_paid_void_draft_or_inactive_rules(
     today = timezone.localdate()
     due = today - dt.timedelta(days=1)
     paid = open_invoice(scoped, due=due)
-    services.payment_record(
+    services.receipt_record(
         invoice=paid, actor=scoped.alice, amount=D("1000"), received_on=today, method="cash"
     )
     void = open_invoice(scoped, due=due)
@@ -99,7 +99,7 @@ def test_no_reminder_for_paid_void_draft_or_inactive_rules(
     (rule,) = rules(scoped, 0)
     assert run_reminders(django_capture_on_commit_callbacks) == 0
     partly = open_invoice(scoped, due=due)
-    services.payment_record(
+    services.receipt_record(
         invoice=partly, actor=scoped.alice, amount=D("400"), received_on=today, method="cash"
     )
     reminders.reminder_rule_save(

@@ -21,7 +21,7 @@ def _paid(p, currency, amount, on, *, method="bank_transfer"):
         invoice=invoice, actor=p.alice, description="Work", quantity=D(1), unit_price=amount
     )
     services.invoice_finalize(invoice=invoice, actor=p.alice, issue_date=on)
-    return services.payment_record(
+    return services.receipt_record(
         invoice=invoice, actor=p.alice, amount=amount, received_on=on, method=method
     )
 

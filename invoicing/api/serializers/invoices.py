@@ -103,9 +103,15 @@ class InvoiceSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     discount_total = CurrencyAmountField()
     tax_total = CurrencyAmountField()
     total = CurrencyAmountField()
-    amount_paid = CurrencyAmountField()
-    amount_credited = CurrencyAmountField(help_text="By credit notes against this invoice.")
-    amount_due = CurrencyAmountField(help_text="total − paid − credited.")
+    amount_paid = CurrencyAmountField(
+        help_text="Paid from money received (directly or from the client's credit)."
+    )
+    amount_credited = CurrencyAmountField(
+        help_text="Reduced by credit notes (the part of them beyond what was due went to "
+        "the client's credit instead)."
+    )
+    amount_written_off = CurrencyAmountField(help_text="Written off as uncollectible.")
+    amount_due = CurrencyAmountField(help_text="total − paid − credited − written off.")
     overdue = OverdueField()
     link_active = serializers.SerializerMethodField()
 
@@ -130,6 +136,7 @@ class InvoiceSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
             "total",
             "amount_paid",
             "amount_credited",
+            "amount_written_off",
             "amount_due",
             "overdue",
             "link_active",
@@ -185,7 +192,12 @@ class InvoiceDetailSerializer(InvoiceSerializer):
     """One invoice with its lines, payments, credit notes, timeline and printed parties."""
 
     lines = InvoiceLineSerializer(many=True, read_only=True)
-    payments = PaymentSerializer(many=True, read_only=True)
+    payments = PaymentSerializer(
+        source="receipts",
+        many=True,
+        read_only=True,
+        help_text="Money received recorded against this invoice (with where each went).",
+    )
     credit_notes = CreditNoteRefSerializer(many=True, read_only=True)
     events = InvoiceEventSerializer(many=True, read_only=True)
 
@@ -279,5 +291,4 @@ class CreditAppliedSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     applied = serializers.DecimalField(
         max_digits=None, decimal_places=None, help_text="0 when the client had no credit."
     )
-    payment = serializers.IntegerField(allow_null=True)
     invoice = InvoiceDetailSerializer()

@@ -1,4 +1,5 @@
-"""Payments, their reversal, and client credit."""
+"""Payments (receipts: money received, in full), where each went (allocations), their
+reversal, and client credit."""
 
 from __future__ import annotations
 
@@ -9,13 +10,25 @@ from rest_framework import serializers
 from accounts.api.base import WorkspaceSerializerMixin
 from core.money import quantize
 from invoicing.api.serializers.fields import CurrencyAmountField
-from invoicing.models import Invoice, Payment
+from invoicing.models import Allocation, Invoice, Receipt
+
+
+class AllocationSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
+    amount = CurrencyAmountField(help_text="Signed: a reversal or credit moved off is negative.")
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "kind", "invoice", "amount", "currency", "created_at"]
+        read_only_fields = fields
+        extra_kwargs = {
+            "invoice": {"help_text": "The invoice it went to; null: the client's credit."}
+        }
 
 
 class PaymentSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     amount = CurrencyAmountField(
-        help_text="Applied to the invoice (negative for a reversal). An overpayment's rest "
-        "is the client's credit, not part of this amount."
+        help_text="Everything received (negative for a reversal). Where it went is in "
+        "`allocations`: to the invoice, and beyond what was due to the client's credit."
     )
     base_amount = CurrencyAmountField(
         currency="workspace.base_currency",
@@ -26,11 +39,13 @@ class PaymentSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     reversed = serializers.BooleanField(
         read_only=True, default=False, help_text="A later entry reverses this payment."
     )
+    allocations = AllocationSerializer(many=True, read_only=True)
 
     class Meta:
-        model = Payment
+        model = Receipt
         fields = [
             "id",
+            "client",
             "invoice",
             "amount",
             "currency",
@@ -39,18 +54,18 @@ class PaymentSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
             "reference",
             "reverses",
             "reversed",
+            "allocations",
             "rate_to_base",
             "base_amount",
             "recorded_by",
             "created_at",
         ]
         read_only_fields = fields
+        extra_kwargs = {"invoice": {"help_text": "The invoice it was recorded against."}}
 
 
 MANUAL_METHODS = [
-    (value, label)
-    for value, label in Payment.Method.choices
-    if value not in (Payment.Method.STRIPE, Payment.Method.CREDIT)
+    (value, label) for value, label in Receipt.Method.choices if value != Receipt.Method.STRIPE
 ]
 
 
@@ -70,6 +85,12 @@ class PaymentCreateSerializer(WorkspaceSerializerMixin, serializers.Serializer):
 
 
 class PaymentRecordedSerializer(PaymentSerializer):
+    applied = serializers.DecimalField(
+        max_digits=None,
+        decimal_places=None,
+        read_only=True,
+        help_text="The part applied to the invoice.",
+    )
     to_credit = serializers.DecimalField(
         max_digits=None,
         decimal_places=None,
@@ -79,7 +100,7 @@ class PaymentRecordedSerializer(PaymentSerializer):
     )
 
     class Meta(PaymentSerializer.Meta):
-        fields = [*PaymentSerializer.Meta.fields, "to_credit"]
+        fields = [*PaymentSerializer.Meta.fields, "applied", "to_credit"]
         read_only_fields = fields
 
 
@@ -88,7 +109,7 @@ class PaymentReverseSerializer(WorkspaceSerializerMixin, serializers.Serializer)
 
 
 class ClientCreditSerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    """A client's credit balance in one currency (the sum of its credit entries)."""
+    """A client's credit balance in one currency (what its allocations to no invoice sum to)."""
 
     client = serializers.IntegerField()
     currency = serializers.CharField()

@@ -21,13 +21,13 @@ from rest_framework.serializers import BaseSerializer
 
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
 from core.inputs import UNSET
-from core.money import ZERO, quantize
+from core.money import quantize
 from invoicing import delivery, pdf, services
 from invoicing.api import filters
 from invoicing.api import serializers as s
 from invoicing.api.views.base import InvoicingViewSet
 from invoicing.api.views.payments import with_reversed
-from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Payment
+from invoicing.models import Invoice, InvoiceEvent, InvoiceLine, Receipt
 from invoicing.services import late_fees
 
 
@@ -58,7 +58,7 @@ class InvoiceViewSet(
         # One invoice: its lines, payments, credit notes and timeline in one query each.
         return queryset.prefetch_related(
             "lines",
-            Prefetch("payments", queryset=with_reversed(Payment.objects.all())),
+            Prefetch("receipts", queryset=with_reversed(Receipt.objects.order_by("pk"))),
             Prefetch("credit_notes", queryset=Invoice.objects.order_by("pk")),
             Prefetch("events", queryset=InvoiceEvent.objects.select_related("actor")),
         )
@@ -191,13 +191,9 @@ class InvoiceViewSet(
         """Pay as much of the invoice as the client's credit in its currency covers."""
         invoice = self.get_object()
         with service_errors():
-            payment = services.client_credit_apply(invoice=invoice, actor=self.actor)
+            applied = services.client_credit_apply(invoice=invoice, actor=self.actor)
         fresh = self.get_queryset().get(pk=invoice.pk)
-        body = {
-            "applied": payment.amount if payment else quantize(ZERO, invoice.currency),
-            "payment": payment.pk if payment else None,
-            "invoice": fresh,
-        }
+        body = {"applied": quantize(applied, invoice.currency), "invoice": fresh}
         return Response(s.CreditAppliedSerializer(body, context=self.get_serializer_context()).data)
 
     @extend_schema(request=s.CreditNoteCreateSerializer, responses={201: s.InvoiceDetailSerializer})

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Sum
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status
@@ -19,26 +19,30 @@ from invoicing import services
 from invoicing.api import filters
 from invoicing.api import serializers as s
 from invoicing.api.views.base import InvoicingViewSet
-from invoicing.models import ClientCredit, Payment
+from invoicing.models import Allocation, Receipt
 
 APPEND_ONLY_METHODS = ["get", "post", "head", "options"]
 
 
-def with_reversed(queryset: QuerySet[Payment]) -> QuerySet[Payment]:
-    """Payments with `reversed`: whether a later entry reverses this one."""
-    return queryset.annotate(
-        reversed=Exists(Payment.objects.filter(reverses=OuterRef("pk")))
-    ).select_related("workspace")
+def with_reversed(queryset: QuerySet[Receipt]) -> QuerySet[Receipt]:
+    """Receipts with `reversed` (a later entry reverses this one) and their allocations."""
+    return (
+        queryset.annotate(reversed=Exists(Receipt.objects.filter(reverses=OuterRef("pk"))))
+        .select_related("workspace")
+        .prefetch_related(Prefetch("allocations", queryset=Allocation.objects.order_by("pk")))
+    )
 
 
 @extend_schema(tags=["payments"])
 class PaymentViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, InvoicingViewSet
 ):
-    """Money received against invoices, recorded by hand. Append-only: a mistake is
-    undone with `reverse`, which adds a negative entry; nothing is edited or deleted."""
+    """Money received (receipts), recorded by hand against an invoice: the whole amount,
+    and in `allocations` where it went (the invoice, the rest to the client's credit).
+    Append-only: a mistake is undone with `reverse`, which adds a negative receipt that
+    reverses every allocation made from it; nothing is edited or deleted."""
 
-    model = Payment
+    model = Receipt
     serializer_class = s.PaymentSerializer
     filterset_class = filters.PaymentFilter
     ordering_fields = ["received_on", "created_at", "amount"]
@@ -56,7 +60,7 @@ class PaymentViewSet(
         data = dict(body.validated_data)
         invoice = data.pop("invoice")
         with service_errors():
-            payment = services.payment_record(
+            receipt = services.receipt_record(
                 invoice=invoice,
                 actor=self.actor,
                 amount=data["amount"],
@@ -64,20 +68,24 @@ class PaymentViewSet(
                 method=data["method"],
                 reference=data["reference"],
             )
-        payment = self.get_queryset().get(pk=payment.pk)
-        payment.to_credit = quantize(data["amount"] - payment.amount, invoice.currency)
-        return Response(s.PaymentRecordedSerializer(payment).data, status=status.HTTP_201_CREATED)
+        receipt = self.get_queryset().get(pk=receipt.pk)
+        applied = sum(a.amount for a in receipt.allocations.all() if a.invoice_id == invoice.pk)
+        receipt.applied = quantize(applied, invoice.currency)
+        receipt.to_credit = quantize(receipt.amount - applied, invoice.currency)
+        return Response(s.PaymentRecordedSerializer(receipt).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.PaymentReverseSerializer, responses={201: s.PaymentSerializer})
     @action(detail=True, methods=["post"])
     def reverse(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Undo a payment recorded by mistake (a bounced transfer): a negative entry that
-        points at it; the invoice's paid amount and status follow."""
+        """Undo a payment recorded by mistake (a bounced transfer): a negative receipt that
+        points at it and reverses each of its allocations, including its credit already
+        applied to other invoices (they reopen by that amount); paid amounts and statuses
+        follow."""
         body = s.PaymentReverseSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         with service_errors():
-            reversal = services.payment_reverse(
-                payment=self.get_object(), actor=self.actor, reason=body.validated_data["reason"]
+            reversal = services.receipt_reverse(
+                receipt=self.get_object(), actor=self.actor, reason=body.validated_data["reason"]
             )
         return Response(
             s.PaymentSerializer(self.get_queryset().get(pk=reversal.pk)).data,
@@ -90,7 +98,7 @@ class ClientCreditViewSet(mixins.ListModelMixin, InvoicingViewSet):
     """Clients' credit balances per currency (from overpayments and credit notes on paid
     invoices, less credit applied). Filter by `client`. Zero balances are left out."""
 
-    model = ClientCredit
+    model = Allocation
     serializer_class = s.ClientCreditSerializer
     filterset_class = filters.ClientCreditFilter
     filter_backends = [DjangoFilterBackend]
@@ -101,6 +109,7 @@ class ClientCreditViewSet(mixins.ListModelMixin, InvoicingViewSet):
         balances: QuerySet[Any] = (
             super()
             .get_queryset()
+            .filter(invoice__isnull=True)
             .values("client", "currency")
             .annotate(balance=Sum("amount"))
             .exclude(balance=0)

@@ -1,0 +1,59 @@
+"""The client's credit: money received beyond what was due and credit notes beyond what
+was owed, used towards later invoices in the same currency, oldest credit first."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from accounts.services import audit_record
+from core.money import ZERO
+from invoicing import postings
+from invoicing.models import Allocation, Invoice
+from invoicing.services.allocations import (
+    client_credit_balance,
+    lock_client,
+    move_credit,
+    moved_to_invoices,
+    refresh_invoice,
+)
+from invoicing.services.events import event
+from invoicing.services.state import Status, lock_invoice
+
+__all__ = ["client_credit_apply", "client_credit_balance"]
+
+
+@transaction.atomic
+def client_credit_apply(*, invoice: Invoice, actor: User | None) -> Decimal:
+    """Use the client's credit in the invoice's currency towards it. Returns the amount
+    applied (zero when there was none to use)."""
+    lock_client(invoice.client_id)
+    invoice = lock_invoice(invoice)
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
+        Status.OPEN,
+        Status.PARTIALLY_PAID,
+    ):
+        raise ValidationError("Credit is applied to open invoices.")
+    moved = move_credit(
+        invoice=invoice, limit=invoice.amount_due, kind=Allocation.Kind.CREDIT_APPLIED
+    )
+    applied = moved_to_invoices(moved)
+    if applied <= 0:
+        return ZERO
+    refresh_invoice(invoice)
+    today = invoice.workspace.today()
+    postings.credit_moved(invoice=invoice, allocations=moved, on=today, kind="credit.apply")
+    event(invoice, "credit_applied", actor, data={"amount": str(applied)})
+    if invoice.status == Status.PAID:
+        event(invoice, "paid", actor)
+    audit_record(
+        workspace=invoice.workspace,
+        actor=actor,
+        action="credit.apply",
+        obj=invoice,
+        details={"amount": str(applied)},
+    )
+    return applied
