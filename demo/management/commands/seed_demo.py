@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 from allauth.account.models import EmailAddress
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -110,6 +111,9 @@ class Command(BaseCommand):
             for data in CLIENTS:
                 Client.objects.get_or_create(workspace=workspace, name=data["name"], defaults=data)
             DemoHistory(workspace, user, timezone.localdate()).create_missing()
+        # The demo's money must add up like anyone's: the ledger agrees with every
+        # invoice, receipt and client credit (non-zero exit otherwise).
+        call_command("ledger_check", workspace=workspace.slug, stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS(f"Demo workspace ready: sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}")
         )
@@ -464,10 +468,11 @@ class DemoHistory:
         first = billing.invoice_finalize(
             invoice=first, actor=me, issue_date=self.today - dt.timedelta(days=41)
         )
-        billing.payment_record(
+        # Paid rounded up: the rest is the client's credit, shown on its next invoice.
+        billing.receipt_record(
             invoice=first,
             actor=me,
-            amount=first.total,
+            amount=first.total + D("150"),
             received_on=self.today - dt.timedelta(days=20),
             method="bank_transfer",
             reference="ACH 88120",
@@ -477,7 +482,7 @@ class DemoHistory:
         helios = billing.invoice_finalize(
             invoice=helios, actor=me, issue_date=self.today - dt.timedelta(days=10)
         )
-        billing.payment_record(
+        billing.receipt_record(
             invoice=helios,
             actor=me,
             amount=(helios.total / 2).quantize(D("0.01")),
