@@ -465,3 +465,20 @@ def test_pdf_may_read_static_and_inline_data():
     fetcher = pdf._static_only_fetcher()
     assert fetcher.fetch(css.resolve().as_uri()) is not None
     assert fetcher.fetch("data:text/plain;base64,aGk=") is not None
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_page_says_overdue_by_the_workspaces_own_date(client, personas, zone):
+    """Overdue means due before *the workspace's* today, not UTC's. Kiritimati (UTC+14) is
+    a day ahead of UTC from 10:00 UTC on, Pago Pago (UTC−11) a day behind until 11:00, so
+    at any hour at least one of the two disagrees with UTC about the date."""
+    personas.a.timezone = zone
+    personas.a.save()
+    invoice = make_invoice(personas)
+    token = link_for(personas, invoice)
+    today = personas.a.today()
+    for due, overdue in [(today - dt.timedelta(days=1), True), (today, False)]:
+        with scopes_disabled():
+            Invoice.objects.filter(pk=invoice.pk).update(due_date=due)
+        page = client.get(public_path(token)).content.decode()
+        assert ("Overdue." in page) is overdue, (zone, due, today)
