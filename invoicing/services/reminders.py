@@ -25,6 +25,7 @@ from invoicing.models import (
 from invoicing.services.events import event
 from invoicing.services.late_fees import invoice_late_fee
 from invoicing.services.links import invoice_link_current
+from invoicing.services.state import REMINDABLE
 
 
 # --- Rules ---------------------------------------------------------------------------------
@@ -193,8 +194,22 @@ def _reminder_email_send(*, workspace: Workspace, email: ReminderEmail, today: d
 
     from accounts.tenancy import workspace_scope
 
-    with workspace_scope(workspace):
-        invoice = Invoice.objects.select_related("client", "workspace").get(pk=email.invoice_id)
+    with workspace_scope(workspace), transaction.atomic():
+        # The candidates were read before anything was locked: a payment (or void) may
+        # have landed since. Re-read under the invoice's lock and remind only what is
+        # still owed.
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("client", "workspace")
+            .get(pk=email.invoice_id)
+        )
+        if invoice.status not in REMINDABLE:
+            event(
+                invoice,
+                "reminder_not_sent",
+                data={"reason": f"The invoice is {invoice.get_status_display().lower()}."},
+            )
+            return
         rule = ReminderRule.objects.filter(pk=email.rule_id).first()
         recipient = invoice.client.email
         if not recipient:

@@ -113,6 +113,26 @@ def test_no_reminder_for_paid_void_draft_or_inactive_rules(
     assert "$600.00" in mail.outbox[0].body
 
 
+
+def test_no_reminder_for_an_invoice_paid_after_it_was_selected(
+    scoped, django_capture_on_commit_callbacks
+):
+    """The candidates are read before anything is locked: a payment that lands between
+    that read and the email must stop the email (defect 7 of issue #8)."""
+    today = timezone.localdate()
+    invoice = open_invoice(scoped, due=today - dt.timedelta(days=1))
+    rules(scoped, 0)
+    with scopes_disabled():
+        due = reminders.reminder_candidates(today=today)[scoped.a.pk]
+    assert invoice.pk in due
+    services.payment_record(
+        invoice=invoice, actor=scoped.alice, amount=D("1000"), received_on=today, method="cash"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.reminders_send_for_workspace(workspace=scoped.a, due=due, today=today)
+    assert mail.outbox == []
+
+
 def test_reminder_carries_the_working_link_only_when_one_is_active(
     scoped, django_capture_on_commit_callbacks
 ):
