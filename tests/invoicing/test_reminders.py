@@ -113,7 +113,6 @@ def test_no_reminder_for_paid_void_draft_or_inactive_rules(
     assert "$600.00" in mail.outbox[0].body
 
 
-
 def test_no_reminder_for_an_invoice_paid_after_it_was_selected(
     scoped, django_capture_on_commit_callbacks
 ):
