@@ -1,4 +1,5 @@
-"""Celery tasks that deliver invoices: the email of one send, PDF attached."""
+"""Celery tasks that deliver to clients: the email of one invoice send (PDF attached) and
+of one payment reminder. Both are queued through the outbox and safe to run twice."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
 from invoicing.services.events import event
 
-__all__ = ["invoice_email_deliver"]
+__all__ = ["invoice_email_deliver", "reminder_email_deliver"]
 
 
 # The name is explicit: queued messages name it, so it must not follow the function.
@@ -56,3 +57,13 @@ def invoice_email_deliver(*, workspace: Workspace, send_id: int, token: str | No
         sent.save(update_fields=["data"])
         event(invoice, "email_delivered", data={"send_id": sent.pk, "to": mail.to})
     return True
+
+
+@shared_task(name="invoicing.delivery_tasks.reminder_email_deliver", acks_late=True)
+@workspace_task
+def reminder_email_deliver(*, workspace: Workspace, reminder_id: int) -> str:
+    """Email one recorded reminder (a ReminderSent row) if its invoice is still owed; the
+    row's state afterwards. At most once per row: see services.reminders.reminder_deliver."""
+    from invoicing.services.reminders import reminder_deliver
+
+    return reminder_deliver(workspace=workspace, reminder_id=reminder_id)
