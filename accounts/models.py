@@ -192,7 +192,9 @@ def _invitation_expiry() -> dt.datetime:
 
 
 class Invitation(TenantModel):
-    """An invitation by email. The link carries a random token; only its hash is stored."""
+    """An invitation by email. The link's token is an HMAC of the invitation's id and link
+    version (`accounts.services.invitation_token`; random before 2026-12); only its hash
+    is stored. A re-invite bumps the version: the old link stops working."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -204,6 +206,9 @@ class Invitation(TenantModel):
     email = models.EmailField()
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    link_version = models.PositiveIntegerField(default=0, editable=False)
+    # When the current version's link was emailed: the email task sends each version once.
+    emailed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

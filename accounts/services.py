@@ -159,7 +159,6 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
     with workspace_scope(workspace):
         if Membership.objects.filter(user__email__iexact=email).exists():
             raise ValidationError({"email": "This person is already a member."})
-        token = secrets.token_urlsafe(32)
         invitation = (
             Invitation.objects.select_for_update()
             .filter(email=email, status=Invitation.Status.PENDING)
@@ -167,9 +166,15 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
         )
         if invitation is None:
             invitation = Invitation(workspace=workspace, email=email)
+            # The token is derived from the id: hold the unique column with the hash of a
+            # token nobody is given until the row has one.
+            invitation.token_hash = hash_token(secrets.token_urlsafe(32))
+            invitation.save()
         invitation.role = role
         invitation.invited_by = actor
-        invitation.token_hash = hash_token(token)
+        invitation.link_version += 1
+        invitation.token_hash = hash_token(invitation_token(invitation))
+        invitation.emailed_at = None
         invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
         invitation.save()
         audit_record(
@@ -183,8 +188,21 @@ def invitation_create(*, workspace: Workspace, actor: User, email: str, role: st
     from accounts.tasks import invitation_send_email
     from core.tasks import enqueue_on_commit
 
-    enqueue_on_commit(invitation_send_email, invitation_id=invitation.pk, token=token)
+    enqueue_on_commit(
+        invitation_send_email, invitation_id=invitation.pk, link_version=invitation.link_version
+    )
     return invitation
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The secret in the invitation's current link: an HMAC (SECRET_KEY) of its id and link
+    version, like an invoice link. The email task recomputes it from ids, so no token sits
+    in the outbox or the broker; a database leak alone still yields no working link."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac(
+        "accounts.invitation", f"{invitation.pk}:{invitation.link_version}", algorithm="sha256"
+    ).hexdigest()
 
 
 @transaction.atomic

@@ -1,6 +1,8 @@
 """Celery plumbing every app shares. Tasks take ids, reload what they need and run inside
-their tenant's scope (`tenant_task`); they are enqueued with `enqueue_on_commit` so a
-rolled-back transaction never leaves a task behind."""
+their tenant's scope (`tenant_task`); they are enqueued with `enqueue_on_commit`, through
+the transactional outbox (`core.outbox`), so a rolled-back transaction never leaves a task
+behind and a committed one never loses it, even when the broker is down. The outbox's
+sweeper (`outbox_relay`) is a beat task of its own."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import functools
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from django.db import transaction
+from celery import shared_task
 
 if TYPE_CHECKING:
     from core.tenancy import TenantKind
@@ -40,9 +42,24 @@ def tenant_task(kind: TenantKind) -> Callable[[Callable[..., Any]], Callable[...
 
 
 def enqueue_on_commit(task: Any, **kwargs: Any) -> None:
-    """Queue `task(**kwargs)` once the surrounding transaction commits (never for a
-    rolled-back one). If the broker is unreachable at that moment the write is already
-    saved: the failure is logged (robust=True) instead of turning a saved change into a
-    500, and what the task would do stays visible as not done (no "delivered" event on the
-    invoice, a pending invitation), so it can be sent again."""
-    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs), robust=True)
+    """Queue `task(**kwargs)` if and when the surrounding transaction commits (never for a
+    rolled-back one). The message is an outbox row written in this transaction and relayed
+    to the broker after commit; if the broker is unreachable then, the row waits and the
+    sweeper publishes it later: a saved change never loses its task, nor turns into a
+    500. The task may run more than once (at-least-once relay, late acks): it must be
+    idempotent. kwargs are ids (plain JSON), never a secret."""
+    from core.outbox import outbox_add
+
+    outbox_add(task.name, kwargs)
+
+
+# The sweeper: relays what the after-commit kick could not (broker down, process gone) and
+# prunes old sent rows. Named explicitly: beat rows name it. Not late-acked: a sweep lost
+# with its worker is simply the next one.
+@shared_task(name="core.tasks.outbox_relay")  # type: ignore[untyped-decorator]  # celery: untyped
+def outbox_relay() -> dict[str, int]:
+    from core.outbox import outbox_prune
+    from core.outbox import outbox_relay as relay
+
+    result = relay()
+    return {"published": result.published, "failed": result.failed, "pruned": outbox_prune()}

@@ -1,6 +1,7 @@
 """Sending an invoice to the client: the write (`invoice_send`) and what the email says
-(`invoice_email`). The email itself leaves from a Celery task after the commit
-(invoicing.delivery_tasks), so a rolled-back send never emails anyone.
+(`invoice_email`). The email itself leaves from a Celery task queued through the outbox in
+the send's transaction (invoicing.delivery_tasks), so a rolled-back send never emails
+anyone and a committed one is emailed even if the broker was down at that moment.
 
 The email carries the invoice's working link (services.invoice_link_current: the token is
 an HMAC of the invoice and its link version, so it can be sent again); only when there is
@@ -72,9 +73,9 @@ def invoice_send(
         raise ValidationError(UNSENDABLE[invoice.status])
     recipients = _clean_recipients(to, invoice)
     # The working link if there is one (a link copied earlier keeps working), else a new one.
-    token = services.invoice_link_current(invoice) or services.invoice_link_issue(
-        invoice=invoice, actor=actor
-    )
+    if services.invoice_link_current(invoice) is None:
+        services.invoice_link_issue(invoice=invoice, actor=actor)
+        invoice.refresh_from_db(fields=["link_version", "token_hash", "link_revoked_at"])
     invoice.sent_at = timezone.now()
     invoice.save(update_fields=["sent_at"])
     sent = services.event(
@@ -85,6 +86,9 @@ def invoice_send(
             "to": recipients,
             "message": message[:2000],
             "reply_to": actor.email if actor else "",
+            # The task emails this version's link, recomputed from it (an HMAC of the
+            # invoice and its version): the token itself never sits in the outbox.
+            "link_version": invoice.link_version,
         },
     )
     audit_record(
@@ -97,9 +101,7 @@ def invoice_send(
     from core.tasks import enqueue_on_commit
     from invoicing.delivery_tasks import invoice_email_deliver
 
-    enqueue_on_commit(
-        invoice_email_deliver, workspace_id=invoice.workspace_id, send_id=sent.pk, token=token
-    )
+    enqueue_on_commit(invoice_email_deliver, workspace_id=invoice.workspace_id, send_id=sent.pk)
     return sent
 
 

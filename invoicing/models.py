@@ -402,15 +402,38 @@ class ReminderRule(TenantModel):
 
 
 class ReminderSent(TenantModel):
-    """At most once per invoice and rule: the unique constraint is the guarantee."""
+    """One invoice's reminder by one rule, at most once: the unique constraint is the
+    guarantee. Recorded by the beat run (pending, or skipped when a later rule supersedes
+    it), then delivered by its own task through the outbox, which re-checks the invoice
+    and moves it to sent, skipped (no longer owed, no address) or failed (the mail server
+    refused), each with the reason."""
+
+    class Delivery(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
 
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="reminders")
     rule = models.ForeignKey(ReminderRule, on_delete=models.CASCADE, related_name="+")
-    sent_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=Delivery.choices, default=Delivery.PENDING)
+    reason = models.CharField(max_length=300, blank=True)  # why skipped or failed
+    delivered_at = models.DateTimeField(null=True, blank=True)  # when the email left
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["invoice", "rule"], name="reminder_once_per_rule")
+            models.UniqueConstraint(fields=["invoice", "rule"], name="reminder_once_per_rule"),
+            models.CheckConstraint(
+                condition=models.Q(state="sent", delivered_at__isnull=False)
+                | (~models.Q(state="sent") & models.Q(delivered_at__isnull=True)),
+                name="reminder_delivered_iff_sent",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=["pending", "sent"], reason="")
+                | (models.Q(state__in=["skipped", "failed"]) & ~models.Q(reason="")),
+                name="reminder_reason_iff_not_delivered",
+            ),
         ]
 
 

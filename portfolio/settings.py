@@ -138,8 +138,18 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_EXPIRES = 3600
+# Sent outbox rows are kept this long (what was queued, when; their kwargs are ids only).
+OUTBOX_KEEP_SENT_DAYS = env.int("OUTBOX_KEEP_SENT_DAYS", default=7)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # The outbox's sweeper: publishes what the after-commit relay could not (the broker was
+    # down) and prunes old sent rows. A sweep not started within a minute is dropped: the
+    # next one does the same work.
+    "core-outbox-relay": {
+        "task": "core.tasks.outbox_relay",
+        "schedule": 30.0,
+        "options": {"expires": 60},
+    },
     "accounts-expire-invitations": {
         "task": "accounts.tasks.invitations_expire",
         "schedule": 3600.0,

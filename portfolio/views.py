@@ -40,15 +40,25 @@ def _worker():
         raise RuntimeError("no Celery worker answered within 1s")
 
 
+def _outbox():
+    from core.outbox import outbox_stats
+
+    return outbox_stats().as_dict()
+
+
 @never_cache
 def healthz(request):
-    """Database, broker and worker status; 200 only when all three are up."""
+    """Database, broker and worker status; 200 only when all three are up. The outbox's
+    counts (tasks waiting to reach the broker) are reported beside them, for operators: a
+    backlog says the broker or the sweeper is down, but is no reason to take web out of
+    rotation, so it does not change the status."""
     checks = {"database": _check(_database), "broker": _check(_broker)}
     checks["worker"] = (
         _check(_worker) if checks["broker"]["ok"] else {"ok": False, "error": "broker unreachable"}
     )
     healthy = all(c["ok"] for c in checks.values())
+    outbox = _check(_outbox) if checks["database"]["ok"] else {"ok": False}
     return JsonResponse(
-        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        {"status": "ok" if healthy else "unavailable", "checks": checks, "outbox": outbox},
         status=200 if healthy else 503,
     )

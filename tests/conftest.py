@@ -154,6 +154,30 @@ def worker(transactional_db):
 
 
 @pytest.fixture
+def inline_tasks(monkeypatch):
+    """The outbox relay runs each task here, in this process, instead of handing it to the
+    broker: everything up to the publish is the real path (the outbox row written in the
+    transaction, relayed after commit and stamped sent). A task that fails fails the
+    test. The real broker and worker are exercised by tests/test_outbox_broker.py."""
+    from celery import current_app
+
+    import core.outbox
+
+    failures = []
+
+    def run_here(message):
+        result = current_app.tasks[message.task].apply(
+            kwargs=message.kwargs, task_id=str(message.pk)
+        )
+        if result.failed():
+            failures.append(result.traceback)
+
+    monkeypatch.setattr(core.outbox, "_publish", run_here)
+    yield
+    assert not failures, "\n".join(failures)
+
+
+@pytest.fixture
 def one_rate_window(monkeypatch):
     """Pin the public-page rate limiter's clock inside one window, so a test that makes
     `limit` requests cannot straddle a window boundary on a slow machine (a new window

@@ -29,7 +29,11 @@ def test_healthz_is_200_with_database_broker_and_worker_up(client, worker):
 
 def test_healthz_is_503_without_a_worker(client, db, settings):
     # No worker consumes this run's control messages: the ping goes unanswered.
+    from core.models import OutboxMessage
     from portfolio.celery import app
+
+    # The outbox's backlog is reported for operators; it does not decide the status.
+    OutboxMessage.objects.create(task="accounts.tasks.ping", attempts=2, last_error="down")
 
     app.conf.control_exchange = f"nobody-{secrets.token_hex(4)}"
     try:
@@ -39,6 +43,9 @@ def test_healthz_is_503_without_a_worker(client, db, settings):
     assert response.status_code == 503
     assert response.json()["checks"]["worker"]["ok"] is False
     assert response.json()["checks"]["database"]["ok"] is True
+    outbox = response.json()["outbox"]
+    assert (outbox["ok"], outbox["pending"], outbox["failing"]) == (True, 1, 1)
+    assert outbox["oldest_pending_seconds"] >= 0
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts.tenancy import workspace_scope
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
@@ -58,7 +57,9 @@ def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
             invoice.kind == Invoice.Kind.INVOICE
             and invoice.status in (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
             and invoice.due_date is not None
-            and invoice.due_date < timezone.localdate()
+            # The workspace's date, not the server's: this page runs outside /w/<slug>/,
+            # so no middleware has switched to the workspace's time zone.
+            and invoice.due_date < invoice.workspace.today()
         )
         response = render(
             request,

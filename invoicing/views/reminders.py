@@ -40,7 +40,10 @@ def _reminders_page(
         )
     rules = list(ReminderRule.objects.all())
     sent = dict(
-        ReminderSent.objects.values_list("rule").annotate(n=Count("pk")).values_list("rule", "n")
+        ReminderSent.objects.filter(state=ReminderSent.Delivery.SENT)
+        .values_list("rule")
+        .annotate(n=Count("pk"))
+        .values_list("rule", "n")
     )
     for rule in rules:
         rule.sent = sent.get(rule.pk, 0)

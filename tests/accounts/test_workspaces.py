@@ -196,6 +196,43 @@ def test_reinvite_rotates_the_link_and_keeps_one_pending(personas):
     assert second.pk == first.pk and second.token_hash != old_hash and second.role == "admin"
 
 
+def test_each_invitation_link_is_emailed_once_and_a_reinvite_supersedes_it(personas, settings):
+    """The email task derives the link from the invitation's id and version (no token
+    travels through the outbox or the broker), sends each version at most once however
+    often it runs, and sends nothing for a version a re-invite replaced."""
+    from accounts.tasks import invitation_send_email
+
+    first = services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="x@example.com", role="member"
+    )
+    second = services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="x@example.com", role="member"
+    )
+    assert (first.link_version, second.link_version) == (1, 2)
+    assert invitation_send_email(invitation_id=first.pk, link_version=1) is False  # replaced
+    assert invitation_send_email(invitation_id=first.pk, link_version=2) is True
+    assert invitation_send_email(invitation_id=first.pk, link_version=2) is False  # again
+    (message,) = mail.outbox
+    token = services.invitation_token(second)
+    assert f"/invitations/{token}/" in message.body
+    assert services.invitation_from_token(token=token).pk == first.pk
+    # A token from before the change (random, only its hash stored) still opens it.
+    with scopes_disabled():
+        Invitation.objects.filter(pk=first.pk).update(
+            token_hash=hash_token("legacy"), emailed_at=None
+        )
+    assert invitation_send_email(invitation_id=first.pk, token="legacy") is True
+    assert "/invitations/legacy/" in mail.outbox[1].body
+    # A SECRET_KEY rotated since the version was issued: the derived link would not
+    # match the stored hash, so nothing is sent.
+    third = services.invitation_create(
+        workspace=personas.a, actor=personas.alice, email="y@example.com", role="member"
+    )
+    settings.SECRET_KEY = "rotated-" + settings.SECRET_KEY
+    assert invitation_send_email(invitation_id=third.pk, link_version=1) is False
+    assert len(mail.outbox) == 2
+
+
 def test_inviting_a_member_or_as_owner_is_a_field_error(api_as, personas):
     client = api_as(personas.alice)
     url = "/api/v1/workspaces/alice-studio/invitations/"
