@@ -1,3 +1,4 @@
+# Long on purpose: the invoicing tables in one module, as Django reads them; each is short.
 """Invoices, credit notes, receipts and their allocations, reminders, recurring schedules
 and exchange rates.
 
