@@ -178,6 +178,24 @@ def expense_rebill_amount(expense: Expense, currency: str) -> Decimal:
     return quantize(expense.amount * (100 + expense.markup_percent) / 100, currency)
 
 
+def time_shares(minutes: list[int], rate: Decimal, currency: str) -> list[Decimal]:
+    """Each entry's share of minutes × rate for all of them, rounded once: entry i gets
+    round(first i entries) − round(first i−1 entries). The shares add up to the rounded
+    total exactly (three 20-minute entries at 100/h: 33.33 + 33.34 + 33.33 = 100.00, where
+    rounding each would lose a cent), and each is within one minor unit of its exact
+    value. What one read of unbilled time returns is billed as one line, so that line,
+    its claims and the benefits base are the same sum."""
+    shares = []
+    done = 0
+    billed = ZERO
+    for m in minutes:
+        done += m
+        total = minutes_amount(done, rate, currency)
+        shares.append(total - billed)
+        billed = total
+    return shares
+
+
 # --- The unbilled service ------------------------------------------------------------------
 @dataclass(frozen=True)
 class UnbilledItem:
@@ -204,6 +222,15 @@ class UnbilledItem:
         if self.source_id is not None:
             return (self.kind, self.source_id)
         return (self.kind, self.period_start)
+
+    @property
+    def basis(self) -> tuple:
+        """What decides the amount, to tell whether a read is still current: for time
+        the minutes and the rate (the amount is a share of the whole read, see
+        `time_shares`), for everything else the amount itself too."""
+        if self.kind == Kind.TIME:
+            return (self.minutes, self.unit_price)
+        return (self.minutes, self.unit_price, self.amount)
 
 
 def _claimed_keys(engagement: Engagement) -> set[tuple]:
@@ -236,12 +263,18 @@ def unbilled_items(
 
     if engagement.pay_model == PayModel.HOURLY:
         rate = engagement.hourly_rate or ZERO
-        for entry in TimeEntry.objects.filter(
-            engagement=engagement,
-            billable=True,
-            date__lte=period_end,
-            **({"date__gte": period_start} if period_start else {}),
-        ).order_by("date", "pk"):
+        entries = [
+            entry
+            for entry in TimeEntry.objects.filter(
+                engagement=engagement,
+                billable=True,
+                date__lte=period_end,
+                **({"date__gte": period_start} if period_start else {}),
+            ).order_by("date", "pk")
+            if (Kind.TIME, entry.pk) not in claimed
+        ]
+        shares = time_shares([entry.minutes for entry in entries], rate, currency)
+        for entry, share in zip(entries, shares, strict=True):
             items.append(
                 UnbilledItem(
                     kind=Kind.TIME,
@@ -250,7 +283,7 @@ def unbilled_items(
                     description=entry.description or "Time",
                     quantity=minutes_to_hours(entry.minutes),
                     unit_price=rate,
-                    amount=minutes_amount(entry.minutes, rate, currency),
+                    amount=share,
                     currency=currency,
                     minutes=entry.minutes,
                 )
