@@ -184,7 +184,8 @@ class _Collector:
 
     def raise_if_any(self) -> None:
         if self.total:
-            raise ImportRejected(self.errors, self.total)
+            # By row (a file may be checked in more than one pass), in order within a row.
+            raise ImportRejected(sorted(self.errors, key=lambda e: e.row), self.total)
 
 
 def _check_extra(values: dict, row: int, errors: _Collector) -> None:
@@ -390,24 +391,39 @@ def _invoiced_retainer_periods(engagements: Iterable[Engagement]) -> dict[int, l
     return frozen
 
 
+@dataclass
+class _TimeRow:
+    row: int
+    engagement: Engagement | None
+    day: dt.date | None
+    minutes: int | None
+    billable: bool | None
+    user_id: int
+    description: str
+    ok: bool  # no problem found while parsing
+
+
 @transaction.atomic
 def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportResult:
     """Create every time entry of the file, or none. Engagements are looked up in this
-    workspace only."""
+    workspace only.
+
+    Two passes: the first parses every row; then the engagements the file touches are
+    locked, once each and in primary-key order (as `services.engagements_lock` does for
+    every writer of time), and the second checks each row's date against what was read
+    under those locks (the engagement's dates, its invoiced periods)."""
     table = _read(upload, TIME_COLUMNS)
     if "minutes" not in table.columns and "hours" not in table.columns:
         raise ImportRejected([RowError(1, "minutes", "Add a minutes or an hours column.")])
     errors = _Collector()
     engagements = _EngagementIndex(workspace)
-    frozen = _invoiced_retainer_periods(engagements.by_id.values())
     members = {
         email.lower(): user_id
         for user_id, email in Membership.objects.filter(workspace=workspace).values_list(
             "user_id", "user__email"
         )
     }
-    entries: list[TimeEntry] = []
-    per_engagement: dict[int, int] = {}
+    parsed: list[_TimeRow] = []
     for row, values in table.rows:
         _check_extra(values, row, errors)
         before = errors.total
@@ -423,6 +439,27 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
                 errors.add(row, "user", f"'{email}' is not a member of this workspace.")
             else:
                 user_id = member_id
+        parsed.append(
+            _TimeRow(
+                row=row,
+                engagement=engagement,
+                day=day,
+                minutes=minutes,
+                billable=billable,
+                user_id=user_id,
+                description=values.get("description", ""),
+                ok=errors.total == before,
+            )
+        )
+
+    locked = services.engagements_lock(r.engagement.pk for r in parsed if r.engagement)
+    frozen = _invoiced_retainer_periods(locked.values())
+    entries: list[TimeEntry] = []
+    per_engagement: dict[int, int] = {}
+    for parsed_row in parsed:
+        row, day, minutes = parsed_row.row, parsed_row.day, parsed_row.minutes
+        engagement = locked[parsed_row.engagement.pk] if parsed_row.engagement else None
+        before = errors.total
         if engagement and day:
             try:
                 services.ensure_date_within_engagement(engagement, day)
@@ -434,12 +471,12 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
         entry = TimeEntry(
             workspace=workspace,
             engagement=engagement,
-            user_id=user_id,
+            user_id=parsed_row.user_id,
             # None only where an error was recorded above: such an entry is never saved.
             date=cast(dt.date, day),
             minutes=cast(int, minutes),
-            description=values.get("description", ""),
-            billable=billable if billable is not None else True,
+            description=parsed_row.description,
+            billable=parsed_row.billable if parsed_row.billable is not None else True,
         )
         try:
             # Field validation as the form's; what we resolved ourselves (engagement and
@@ -449,7 +486,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
             entry.full_clean(exclude=exclude, validate_constraints=False)
         except ValidationError as exc:
             errors.add_validation(row, exc)
-        if errors.total == before and engagement is not None:
+        if parsed_row.ok and errors.total == before and engagement is not None:
             entries.append(entry)
             per_engagement[engagement.pk] = per_engagement.get(engagement.pk, 0) + 1
     errors.raise_if_any()

@@ -31,6 +31,7 @@ from engagements.services.engagements import (
     engagement_update,
     engagement_validate_terms,
 )
+from engagements.services.locks import engagement_lock, engagements_lock
 from engagements.services.proposals import (
     proposal_create,
     proposal_from_token,
@@ -74,6 +75,8 @@ __all__ = [
     "contact_delete",
     "contact_save",
     "engagement_create",
+    "engagement_lock",
+    "engagements_lock",
     "engagement_update",
     "engagement_validate_terms",
     "ensure_date_within_engagement",

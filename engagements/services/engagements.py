@@ -17,6 +17,7 @@ from core.inputs import UNSET, Unset, given
 from engagements.models import BillingClaim, Client, Engagement, PayModel
 from engagements.pay_models import BILLING_TERMS, TERMS
 from engagements.services._base import apply_changes, save_validated
+from engagements.services.locks import engagement_lock
 
 
 class EngagementDraft(TypedDict, total=False):
@@ -131,7 +132,7 @@ def engagement_update(
     client: Client | Unset = UNSET,
     **fields: Unpack[EngagementFields],
 ) -> Engagement:
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    engagement = engagement_lock(engagement)
     changes = given(client=client, **fields)
     changed = apply_changes(engagement, changes)
     frozen = sorted(BILLING_TERMS.intersection(changed))

@@ -32,6 +32,7 @@ from engagements.services._base import (
     ensure_not_billed,
     save_validated,
 )
+from engagements.services.locks import engagement_lock, engagements_lock
 
 # --- Time ------------------------------------------------------------------------------------
 
@@ -47,8 +48,14 @@ def time_entry_save(
     description: str | Unset = UNSET,
     billable: bool | Unset = UNSET,
 ) -> TimeEntry:
+    # The lock of every engagement the entry touches (it may move between two), first.
+    locked = engagements_lock([engagement.pk, *([entry.engagement_id] if entry else [])])
+    engagement = locked[engagement.pk]
     if entry is not None:
-        entry = TimeEntry.objects.select_for_update().select_related("engagement").get(pk=entry.pk)
+        entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.engagement_id not in locked:
+            raise ValidationError("This entry was moved at the same time: reload and retry.")
+        entry.engagement = locked[entry.engagement_id]
         ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
         # Usage of a retainer period already invoiced for overage is frozen: the entry may
         # neither leave that period (by date or by engagement) nor change there.
@@ -99,6 +106,11 @@ def _ensure_retainer_period_open(engagement: Engagement, day: dt.date) -> None:
 
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
+    engagement = engagement_lock(entry.engagement_id)
+    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.engagement_id != engagement.pk:
+        raise ValidationError("This entry was moved at the same time: reload and retry.")
+    entry.engagement = engagement
     ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
     if entry.engagement.pay_model == PayModel.RETAINER:
         _ensure_retainer_period_open(entry.engagement, entry.date)
@@ -143,6 +155,7 @@ def milestone_save(
     due_date: dt.date | None | Unset = UNSET,
     acceptance_criteria: str | Unset = UNSET,
 ) -> Milestone:
+    engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.FIXED_FEE:
         raise ValidationError({"engagement": "Milestones belong to fixed-fee engagements."})
     if milestone is not None:
@@ -166,6 +179,7 @@ def milestone_save(
 
 @transaction.atomic
 def milestone_deliver(*, milestone: Milestone, actor: User, on: dt.date) -> Milestone:
+    engagement_lock(milestone.engagement_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PENDING:
         raise ValidationError("Only a pending milestone can be marked delivered.")
@@ -187,6 +201,7 @@ def milestone_accept(
     *, milestone: Milestone, actor: User, on: dt.date, on_word_of: str = ""
 ) -> Milestone:
     """Record the client's acceptance (by the professional, on the client's word)."""
+    engagement_lock(milestone.engagement_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.status == Milestone.Status.ACCEPTED:
         return milestone  # already applied: idempotent
@@ -222,6 +237,7 @@ def outcome_save(
     fee: Decimal | Unset = UNSET,
     evidence_note: str | Unset = UNSET,
 ) -> Outcome:
+    engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.BOUNTY:
         raise ValidationError({"engagement": "Outcomes belong to outcome-bounty engagements."})
     if outcome is not None:
@@ -237,6 +253,7 @@ def outcome_save(
 def outcome_accept(
     *, outcome: Outcome, actor: User, on: dt.date, evidence_note: str = ""
 ) -> Outcome:
+    engagement_lock(outcome.engagement_id)
     outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
     if outcome.accepted_at:
         return outcome
@@ -271,6 +288,7 @@ def revenue_report_save(
     reported_at: dt.date | Unset = UNSET,
     note: str | Unset = UNSET,
 ) -> RevenueReport:
+    engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.REVENUE_SHARE:
         raise ValidationError("Revenue reports belong to revenue-share engagements.")
     if report is not None:
@@ -319,6 +337,7 @@ def expense_save(
     rebillable: bool | Unset = UNSET,
     markup_percent: Decimal | Unset = UNSET,
 ) -> Expense:
+    engagement = engagement_lock(engagement)
     if expense is not None:
         ensure_not_billed(BillingClaim.Kind.EXPENSE, expense.pk)
     expense = expense or Expense(workspace=engagement.workspace, engagement=engagement)
@@ -353,5 +372,6 @@ def record_delete(
     *, record: Milestone | Outcome | RevenueReport | Expense, kind: str, actor: User
 ) -> None:
     """Delete a milestone, outcome, revenue report or expense that is not invoiced."""
+    engagement_lock(record.engagement_id)
     ensure_not_billed(kind, record.pk)
     delete_audited(record, actor=actor, action=f"{kind}.delete")

@@ -306,9 +306,15 @@ def invoice_add_unbilled(
 ) -> list[InvoiceLine]:
     """Bill an engagement's unbilled work on this draft: claim the items (so no other
     invoice can), add grouped lines, and the hiring-entity benefits contribution as its
-    own line when the engagement has one."""
+    own line when the engagement has one.
+
+    One read under the lock: the engagement is locked (after the invoice) before its
+    unbilled items are read, and the lines, the claims and the benefits base are all
+    built from that one list. A concurrent edit of the work waits for the lock, then
+    finds it claimed, so a line can never bill other minutes than its claim froze."""
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)
+    engagement = engagement_services.engagement_lock(engagement)
     if engagement.client_id != invoice.client_id:
         raise ValidationError({"engagement": "This engagement is for another client."})
     if engagement.currency != invoice.currency:

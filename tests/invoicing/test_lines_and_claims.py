@@ -4,11 +4,15 @@ its rounded quantity, and the benefits contribution is computed on that same sum
 
 import datetime as dt
 import random
+import threading
+import time
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
+from accounts.tenancy import workspace_scope
 from core.money import minutes_amount, quantize
 from engagements import services as work
 from engagements.models import BillingClaim, PayModel
@@ -139,3 +143,89 @@ def test_every_work_line_equals_its_claims(scoped, seed):
     benefits = invoice.lines.get(kind=InvoiceLine.Kind.BENEFITS)
     assert benefits.unit_price == quantize(sum(claims) * percent / 100, currency)
     assert invoice.total == line.net_amount + benefits.net_amount
+
+
+# --- One read under the lock (defect 6) -------------------------------------------------------
+def _lock_waiters() -> int:
+    """Backends of this database waiting for a lock right now (the snapshot of
+    pg_stat_activity is cleared first: inside a transaction it would stay as first read)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_time_edit_racing_add_unbilled_cannot_split_line_and_claim(personas, monkeypatch):
+    """The invoice reads the unbilled time, then a concurrent edit changes an entry's
+    minutes before the claims are written. The line and its claim must still agree with
+    each other and with the entry: the edit waits for the engagement lock the invoice
+    holds, then is refused because the entry is invoiced."""
+    from invoicing.services import drafts
+
+    with workspace_scope(personas.a):
+        hourly = engagement(personas, hourly_rate=D("100"))
+        entry = work.time_entry_save(
+            engagement=hourly, actor=personas.alice, date=dt.date(2026, 11, 2), minutes=60
+        )
+        invoice = services.invoice_create_draft(
+            workspace=personas.a, actor=personas.alice, client=hourly.client
+        )
+
+    read_done, edit_done = threading.Event(), threading.Event()
+    outcomes: dict[str, object] = {}
+    real_read = drafts.unbilled_items
+
+    def read_then_let_the_edit_run(*args, **kwargs):
+        items = real_read(*args, **kwargs)
+        read_done.set()
+        # Give the edit its chance: it either commits, or queues behind our lock.
+        deadline = time.monotonic() + 10
+        while not edit_done.is_set() and _lock_waiters() == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return items
+
+    monkeypatch.setattr(drafts, "unbilled_items", read_then_let_the_edit_run)
+
+    def invoice_it():
+        try:
+            with workspace_scope(personas.a):
+                services.invoice_add_unbilled(
+                    invoice=invoice, actor=personas.alice, engagement=hourly, as_of=TODAY
+                )
+            outcomes["invoice"] = "billed"
+        except ValidationError as exc:
+            outcomes["invoice"] = exc.messages
+        finally:
+            connection.close()
+
+    def edit_it():
+        read_done.wait(10)
+        try:
+            with workspace_scope(personas.a):
+                work.time_entry_save(
+                    engagement=hourly, actor=personas.alice, entry=entry, minutes=90
+                )
+            outcomes["edit"] = "saved"
+        except ValidationError as exc:
+            outcomes["edit"] = exc.messages
+        finally:
+            edit_done.set()
+            connection.close()
+
+    threads = [threading.Thread(target=invoice_it), threading.Thread(target=edit_it)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert outcomes["invoice"] == "billed"
+    assert outcomes["edit"] != "saved"  # refused: by then the entry was invoiced
+    with workspace_scope(personas.a):
+        entry.refresh_from_db()
+        invoice.refresh_from_db()
+        (line,) = work_lines(invoice)
+        assert entry.minutes == 60
+        assert claimed(invoice, line) == [D("100.00")] and line.net_amount == D("100.00")
