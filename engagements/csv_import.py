@@ -7,7 +7,7 @@ and column, and only a file without a single problem is saved — in one transac
 as a spreadsheet shows them.
 
 Set-based on purpose: lookups that a per-row service call would repeat (existing client
-names, the workspace's engagements and members, invoiced retainer periods) are read once
+names, the workspace's engagements and members, what invoices freeze) are read once
 per file, so 10,000 rows cost a handful of queries, not tens of thousands.
 
 A cell the export guarded against formula injection (a leading single quote, see
@@ -19,7 +19,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import cast
@@ -34,15 +33,9 @@ from core import csvtools
 from core.csvtools import unguard_cell
 from core.currencies import CURRENCY_CHOICES
 from engagements import services
-from engagements.billing import retainer_periods
 from engagements.csv_columns import CLIENT_COLUMNS, HEADER_ALIASES, TIME_COLUMNS, Column, hours_text
-from engagements.models import (
-    BillingClaim,
-    Client,
-    Engagement,
-    PayModel,
-    TimeEntry,
-)
+from engagements.frozen import freezes_of
+from engagements.models import Client, Engagement, TimeEntry
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -371,26 +364,6 @@ class _EngagementIndex:
         return None
 
 
-def _invoiced_retainer_periods(engagements: Iterable[Engagement]) -> dict[int, list[tuple]]:
-    """(start, end) of each retainer period whose overage is invoiced, per engagement: time
-    in them is frozen (as `services.time_entry_save` enforces for one entry). One query."""
-    retainers = {e.pk: e for e in engagements if e.pay_model == PayModel.RETAINER}
-    if not retainers:
-        return {}
-    claimed: dict[int, set[dt.date]] = {}
-    for engagement_id, start in BillingClaim.objects.filter(
-        engagement_id__in=retainers,
-        kind=BillingClaim.Kind.RETAINER_OVERAGE,
-        released_at__isnull=True,
-    ).values_list("engagement_id", "period_start"):
-        claimed.setdefault(engagement_id, set()).add(start)
-    frozen = {}
-    for engagement_id, starts in claimed.items():
-        periods = retainer_periods(retainers[engagement_id], max(starts))
-        frozen[engagement_id] = [(s, e) for s, e in periods if s in starts]
-    return frozen
-
-
 @dataclass
 class _TimeRow:
     row: int
@@ -453,7 +426,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
         )
 
     locked = services.engagements_lock(r.engagement.pk for r in parsed if r.engagement)
-    frozen = _invoiced_retainer_periods(locked.values())
+    freezes = freezes_of(locked.values())
     entries: list[TimeEntry] = []
     per_engagement: dict[int, int] = {}
     for parsed_row in parsed:
@@ -465,9 +438,10 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
                 services.ensure_date_within_engagement(engagement, day)
             except ValidationError as exc:
                 errors.add_validation(row, exc)
-            for start, end in frozen.get(engagement.pk, []):
-                if start <= day <= end:
-                    errors.add(row, "date", "This retainer period is already invoiced.")
+            try:
+                freezes[engagement.pk].ensure_time_open(day)
+            except ValidationError as exc:
+                errors.add_validation(row, exc)
         entry = TimeEntry(
             workspace=workspace,
             engagement=engagement,

@@ -14,7 +14,8 @@ from django.db import transaction
 from accounts.models import User, Workspace
 from accounts.services import audit_record
 from core.inputs import UNSET, Unset, given
-from engagements.models import BillingClaim, Client, Engagement, PayModel
+from engagements.frozen import freeze_of
+from engagements.models import Client, Engagement, PayModel
 from engagements.pay_models import BILLING_TERMS, TERMS
 from engagements.services._base import apply_changes, save_validated
 from engagements.services.locks import engagement_lock
@@ -85,10 +86,6 @@ def engagement_validate_terms(engagement: Engagement) -> None:
         raise ValidationError(errors)
 
 
-def _is_billed(engagement: Engagement) -> bool:
-    return BillingClaim.objects.filter(engagement=engagement, released_at__isnull=True).exists()
-
-
 @transaction.atomic
 def engagement_create(
     *,
@@ -135,14 +132,7 @@ def engagement_update(
     engagement = engagement_lock(engagement)
     changes = given(client=client, **fields)
     changed = apply_changes(engagement, changes)
-    frozen = sorted(BILLING_TERMS.intersection(changed))
-    if frozen and _is_billed(engagement):
-        raise ValidationError(
-            {
-                term: "Already invoiced under these terms; end this engagement and start a new one."
-                for term in frozen
-            }
-        )
+    freeze_of(engagement).ensure_terms_open(BILLING_TERMS.intersection(changed))
     engagement_validate_terms(engagement)
     save_validated(engagement)
     audit_record(

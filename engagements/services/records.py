@@ -15,7 +15,7 @@ from django.db.models import Sum
 from accounts.models import User
 from accounts.services import audit_record
 from core.inputs import UNSET, Unset, given
-from engagements.billing import retainer_periods
+from engagements.frozen import freeze_of, freezes_of
 from engagements.models import (
     BillingClaim,
     Engagement,
@@ -26,12 +26,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from engagements.services._base import (
-    apply_changes,
-    delete_audited,
-    ensure_not_billed,
-    save_validated,
-)
+from engagements.services._base import apply_changes, delete_audited, save_validated
 from engagements.services.locks import engagement_lock, engagements_lock
 
 # --- Time ------------------------------------------------------------------------------------
@@ -51,19 +46,19 @@ def time_entry_save(
     # The lock of every engagement the entry touches (it may move between two), first.
     locked = engagements_lock([engagement.pk, *([entry.engagement_id] if entry else [])])
     engagement = locked[engagement.pk]
+    freezes = freezes_of(locked.values())
     if entry is not None:
         entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
         if entry.engagement_id not in locked:
             raise ValidationError("This entry was moved at the same time: reload and retry.")
         entry.engagement = locked[entry.engagement_id]
-        ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
-        # Usage of a retainer period already invoiced for overage is frozen: the entry may
-        # neither leave that period (by date or by engagement) nor change there.
-        if entry.engagement.pay_model == PayModel.RETAINER:
-            _ensure_retainer_period_open(entry.engagement, entry.date)
+        # Invoiced itself, or counted in an invoiced retainer period (by date and
+        # engagement): it may neither change there nor leave.
+        freezes[entry.engagement_id].ensure_item_open(BillingClaim.Kind.TIME, entry.pk)
+        freezes[entry.engagement_id].ensure_time_open(entry.date)
     day = date if not isinstance(date, Unset) else (entry.date if entry else None)
-    if engagement.pay_model == PayModel.RETAINER and day is not None:
-        _ensure_retainer_period_open(engagement, day)
+    if day is not None:  # nor may time enter an invoiced period
+        freezes[engagement.pk].ensure_time_open(day)
     entry = entry or TimeEntry(workspace=engagement.workspace, engagement=engagement, user=actor)
     if entry.engagement_id != engagement.pk:
         entry.engagement = engagement
@@ -90,20 +85,6 @@ def ensure_date_within_engagement(engagement: Engagement, day: dt.date | None) -
         )
 
 
-def _ensure_retainer_period_open(engagement: Engagement, day: dt.date) -> None:
-    for start, end in retainer_periods(engagement, day):
-        if (
-            start <= day <= end
-            and BillingClaim.objects.filter(
-                engagement=engagement,
-                kind=BillingClaim.Kind.RETAINER_OVERAGE,
-                period_start=start,
-                released_at__isnull=True,
-            ).exists()
-        ):
-            raise ValidationError({"date": "This retainer period is already invoiced."})
-
-
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
     engagement = engagement_lock(entry.engagement_id)
@@ -111,9 +92,9 @@ def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
     if entry.engagement_id != engagement.pk:
         raise ValidationError("This entry was moved at the same time: reload and retry.")
     entry.engagement = engagement
-    ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
-    if entry.engagement.pay_model == PayModel.RETAINER:
-        _ensure_retainer_period_open(entry.engagement, entry.date)
+    freeze = freeze_of(engagement)
+    freeze.ensure_item_open(BillingClaim.Kind.TIME, entry.pk)
+    freeze.ensure_time_open(entry.date, field=None)
     audit_record(
         workspace=entry.workspace,
         actor=actor,
@@ -159,7 +140,7 @@ def milestone_save(
     if engagement.pay_model != PayModel.FIXED_FEE:
         raise ValidationError({"engagement": "Milestones belong to fixed-fee engagements."})
     if milestone is not None:
-        ensure_not_billed(BillingClaim.Kind.MILESTONE, milestone.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.MILESTONE, milestone.pk)
     milestone = milestone or Milestone(workspace=engagement.workspace, engagement=engagement)
     apply_changes(
         milestone,
@@ -241,7 +222,7 @@ def outcome_save(
     if engagement.pay_model != PayModel.BOUNTY:
         raise ValidationError({"engagement": "Outcomes belong to outcome-bounty engagements."})
     if outcome is not None:
-        ensure_not_billed(BillingClaim.Kind.OUTCOME, outcome.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.OUTCOME, outcome.pk)
     outcome = outcome or Outcome(workspace=engagement.workspace, engagement=engagement)
     apply_changes(outcome, given(description=description, fee=fee, evidence_note=evidence_note))
     save_validated(outcome)
@@ -292,7 +273,7 @@ def revenue_report_save(
     if engagement.pay_model != PayModel.REVENUE_SHARE:
         raise ValidationError("Revenue reports belong to revenue-share engagements.")
     if report is not None:
-        ensure_not_billed(BillingClaim.Kind.REVENUE_SHARE, report.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.REVENUE_SHARE, report.pk)
     report = report or RevenueReport(
         workspace=engagement.workspace, engagement=engagement, recorded_by=actor
     )
@@ -339,7 +320,7 @@ def expense_save(
 ) -> Expense:
     engagement = engagement_lock(engagement)
     if expense is not None:
-        ensure_not_billed(BillingClaim.Kind.EXPENSE, expense.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.EXPENSE, expense.pk)
     expense = expense or Expense(workspace=engagement.workspace, engagement=engagement)
     apply_changes(
         expense,
@@ -372,6 +353,5 @@ def record_delete(
     *, record: Milestone | Outcome | RevenueReport | Expense, kind: str, actor: User
 ) -> None:
     """Delete a milestone, outcome, revenue report or expense that is not invoiced."""
-    engagement_lock(record.engagement_id)
-    ensure_not_billed(kind, record.pk)
+    freeze_of(engagement_lock(record.engagement_id)).ensure_item_open(kind, record.pk)
     delete_audited(record, actor=actor, action=f"{kind}.delete")

@@ -31,7 +31,6 @@ from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.billing import (
     expense_rebill_amount,
-    retainer_periods,
     retainer_statements,
     revenue_share_amount,
     unbilled_items,
@@ -47,6 +46,7 @@ from engagements.forms.records import (
     RevenueReportForm,
     TimeEntryForm,
 )
+from engagements.frozen import freeze_of
 from engagements.models import (
     BillingClaim,
     Client,
@@ -236,20 +236,11 @@ def engagement_page(
                 .order_by("-date", "-pk")
             )
             older = TimeEntry.objects.filter(engagement=engagement, date__lt=since).count()
-        overage_locked = {
-            period_start
-            for kind, _, period_start in claims
-            if kind == BillingClaim.Kind.RETAINER_OVERAGE
-        }
-        locked_periods = [
-            (start, end)
-            for start, end in (retainer_periods(engagement, today) if overage_locked else [])
-            if start in overage_locked
-        ]
+        freeze = freeze_of(engagement)
 
         def time_locked(entry: TimeEntry) -> bool:
-            return (BillingClaim.Kind.TIME, entry.pk) in claimed or any(
-                start <= entry.date <= end for start, end in locked_periods
+            return freeze.item_frozen(BillingClaim.Kind.TIME, entry.pk) or freeze.time_frozen(
+                entry.date
             )
 
         cap = engagement.weekly_hour_cap if pay_model == PayModel.HOURLY else None
