@@ -33,6 +33,7 @@ from core import csvtools
 from core.csvtools import unguard_cell
 from core.currencies import CURRENCY_CHOICES
 from engagements import services
+from engagements.active_days import active_days_for
 from engagements.csv_columns import CLIENT_COLUMNS, HEADER_ALIASES, TIME_COLUMNS, Column, hours_text
 from engagements.frozen import freezes_of
 from engagements.models import Client, Engagement, TimeEntry
@@ -384,7 +385,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
     Two passes: the first parses every row; then the engagements the file touches are
     locked, once each and in primary-key order (as `services.engagements_lock` does for
     every writer of time), and the second checks each row's date against what was read
-    under those locks (the engagement's dates, its invoiced periods)."""
+    under those locks (the engagement's dates and pauses, its invoiced periods)."""
     table = _read(upload, TIME_COLUMNS)
     if "minutes" not in table.columns and "hours" not in table.columns:
         raise ImportRejected([RowError(1, "minutes", "Add a minutes or an hours column.")])
@@ -427,6 +428,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
 
     locked = services.engagements_lock(r.engagement.pk for r in parsed if r.engagement)
     freezes = freezes_of(locked.values())
+    active = active_days_for(locked.values())
     entries: list[TimeEntry] = []
     per_engagement: dict[int, int] = {}
     for parsed_row in parsed:
@@ -435,7 +437,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
         before = errors.total
         if engagement and day:
             try:
-                services.ensure_date_within_engagement(engagement, day)
+                services.ensure_active_day(engagement, day, active[engagement.pk])
             except ValidationError as exc:
                 errors.add_validation(row, exc)
             try:

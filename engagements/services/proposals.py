@@ -135,8 +135,12 @@ def proposal_withdraw(*, proposal: Proposal, actor: User) -> Proposal:
     proposal.save(update_fields=["status"])
     engagement = engagement_lock(proposal.engagement_id)
     if engagement.status == EngagementStatus.PROPOSED:
+        # Ended, with an end date like every ended engagement: the day it was withdrawn
+        # (within its dates). It never billed and never will (`billing.engagement_bills`).
+        today = timezone.localdate()
+        engagement.end_date = max(engagement.start_date, min(today, engagement.end_date or today))
         engagement.status = EngagementStatus.ENDED
-        engagement.save(update_fields=["status"])
+        engagement.save(update_fields=["status", "end_date"])
     audit_record(
         workspace=proposal.workspace, actor=actor, action="proposal.withdraw", obj=proposal
     )

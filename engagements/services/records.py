@@ -27,6 +27,7 @@ from engagements.models import (
     TimeEntry,
 )
 from engagements.services._base import apply_changes, delete_audited, save_validated
+from engagements.services.lifecycle import ensure_active_day
 from engagements.services.locks import engagement_lock, engagements_lock
 
 # --- Time ------------------------------------------------------------------------------------
@@ -65,7 +66,7 @@ def time_entry_save(
     apply_changes(
         entry, given(date=date, minutes=minutes, description=description, billable=billable)
     )
-    ensure_date_within_engagement(engagement, entry.date)
+    ensure_active_day(engagement, entry.date)
     save_validated(entry)
     audit_record(
         workspace=engagement.workspace,
@@ -75,14 +76,6 @@ def time_entry_save(
         details={"minutes": entry.minutes},
     )
     return entry
-
-
-def ensure_date_within_engagement(engagement: Engagement, day: dt.date | None) -> None:
-    """Time outside the engagement's dates would count toward no period and never bill."""
-    if day and (day < engagement.start_date or (engagement.end_date and day > engagement.end_date)):
-        raise ValidationError(
-            {"date": "This date is outside the engagement's start and end dates."}
-        )
 
 
 @transaction.atomic

@@ -142,7 +142,12 @@ def engagement_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
                 raise ValidationError({"client": "An engagement stays with its client."})
             fields = services.engagement_fields_from(data)
             fields["currency"] = data["currency"] or UNSET  # empty: unchanged
-            services.engagement_update(engagement=engagement, actor=request.user, **fields)
+            services.engagement_update(
+                engagement=engagement,
+                actor=request.user,
+                status_on=data.get("status_on") or UNSET,
+                **fields,
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -203,6 +208,7 @@ def engagement_page(
     claimed = {(kind, source_id) for kind, source_id, _ in claims if source_id is not None}
     context: dict[str, Any] = {
         "engagement": engagement,
+        "pauses": list(engagement.pauses.all()),
         "today": today,
         "expense_form": forms.get("expense_form") or ExpenseForm(),
     }
