@@ -198,17 +198,13 @@ def dated_facts_change(
     else:
         if not isinstance(end_date, Unset):
             _set_end(engagement, end_date)
-        if (
-            target != current
-            and target in (Status.PAUSED, Status.ACTIVE)
-            and (current in (Status.PAUSED, Status.ACTIVE))
-        ):
+        if target != current and Status.PAUSED in (target, current):
             if on is None:
                 first = "the pause starts" if target == Status.PAUSED else "it resumes"
                 raise ValidationError({"status_on": f"Give the day {first}."})
             (_pause if target == Status.PAUSED else _resume)(engagement, on, field="status_on")
         else:
-            engagement.status = target
+            engagement.status = target  # unchanged, or proposed (with no proposal) → active
     after = (engagement.status, engagement.end_date)
     return [
         name for name, b, a in zip(("status", "end_date"), before, after, strict=True) if b != a

@@ -144,6 +144,14 @@ WRITERS = {
             engagement=w["hourly"], actor=p.alice, hourly_rate=D("150")
         )
     ),
+    "pause": _service(
+        lambda p, w: services.engagement_pause(
+            engagement=w["hourly"], actor=p.alice, on=DAY + dt.timedelta(days=1)
+        )
+    ),
+    "end": _service(
+        lambda p, w: services.engagement_end(engagement=w["hourly"], actor=p.alice, on=DAY)
+    ),
     "invoice add unbilled": _service(
         lambda p, w: invoicing.invoice_add_unbilled(
             invoice=w["invoice"], actor=p.alice, engagement=w["hourly"], as_of=DAY

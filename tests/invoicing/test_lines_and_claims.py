@@ -17,7 +17,7 @@ from core.money import minutes_amount, quantize
 from engagements import services as work
 from engagements.models import BillingClaim, PayModel
 from invoicing import services
-from invoicing.models import InvoiceLine
+from invoicing.models import Invoice, InvoiceLine
 from tests.factories import ClientFactory
 
 TODAY = dt.date(2026, 11, 24)
@@ -71,6 +71,41 @@ def test_seven_minutes_of_overage_bill_what_the_claim_says(scoped):
     assert claimed(invoice, overage) == [D("17.50")]
     assert overage.net_amount == D("17.50")
     assert overage.quantity == D("0.1167")  # hours as shown, to 4 places
+
+
+def test_the_recurring_run_bills_what_it_claims(scoped):
+    """A schedule tied to a retainer goes through the same one read under the lock."""
+    from invoicing.services import recurring, recurring_runs
+
+    retainer = engagement(
+        scoped,
+        pay_model=PayModel.RETAINER,
+        start_date=dt.date(2026, 10, 1),
+        retainer_fee=D("1000"),
+        retainer_included_hours=D("1"),
+        retainer_overage_rate=D("150"),
+        billing_day=1,
+    )
+    work.time_entry_save(
+        engagement=retainer, actor=scoped.alice, date=dt.date(2026, 10, 5), minutes=67
+    )
+    recurring.recurring_schedule_save(
+        workspace=scoped.a,
+        actor=scoped.alice,
+        name="Retainer",
+        client=retainer.client,
+        engagement=retainer,
+        start_date=dt.date(2026, 10, 1),
+    )
+    made = recurring_runs.recurring_generate(today=dt.date(2026, 11, 2)).invoices
+    assert len(made) == 2
+    lines = [
+        (invoice, line)
+        for invoice in Invoice.objects.filter(pk__in=made)
+        for line in work_lines(invoice)
+    ]
+    assert sorted(line.net_amount for _, line in lines) == [D("17.50"), D("1000.00"), D("1000.00")]
+    assert all(sum(claimed(invoice, line)) == line.net_amount for invoice, line in lines)
 
 
 def test_seven_minutes_at_a_thousand_an_hour(scoped):
