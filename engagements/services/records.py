@@ -1,6 +1,7 @@
 """The work an engagement records: time, milestones, outcomes, revenue reports and
-expenses. Anything already claimed by an invoice is frozen (changing it would change an
-issued invoice)."""
+expenses. Each writer takes the engagement's row lock first (`services.locks`), then asks
+`engagements.frozen` what invoices hold: an item with its own claim, or retainer time in
+an invoiced period, cannot change (that would change an issued invoice)."""
 
 from __future__ import annotations
 
