@@ -4,22 +4,39 @@ consumes: `unbilled_items(engagement, ...)`.
 Pay-model arithmetic lives here as plain functions over Decimal and whole minutes:
 time is kept in minutes and an amount is rounded once, to the currency's minor unit.
 
+Whether an engagement bills at all: a proposed engagement (status "proposed", or one
+whose proposal is not accepted: draft, sent, declined, withdrawn) never bills, whatever
+status it is given later. Nothing else here reads the status.
+
 Retainers: period i starts on `billing_day` of a month; its fee is billed in advance (from
-the day it starts), its overage in arrears (once it has ended). Unused included hours of a
-period may roll over: they are used before the period's own hours (oldest first), expire
-after `rollover_expiry_months` periods, and the carried balance never exceeds
-`rollover_cap_hours` (the excess is forfeited). Overage is never negative."""
+the day it starts), its overage in arrears (once it has ended, or the engagement has).
+Unused included hours of a period may roll over: they are used before the period's own
+hours (oldest first), expire after `rollover_expiry_months` periods, and the carried
+balance never exceeds `rollover_cap_hours` (the excess is forfeited). Overage is never
+negative.
+
+What a period owes is computed from dated facts, never from the engagement's status today:
+its **active days** (`engagements.active_days`) are those on or after the start date, on or
+before the end date, and in no pause. A period with A active days out of D bills the fee
+× A/D and includes the included hours × A/D, each rounded once (the fee to the
+currency's minor unit, the hours to whole minutes, half up). So a period wholly inside a
+pause (or before the start, or after the end) bills no fee and includes no hours; a
+fully active period bills the whole fee; a period cut by the start, the end or a pause
+bills pro rata by active days. Periods keep counting while paused: carried hours expire
+after the same number of periods, paused or not. Time cannot be logged on a paused day
+(the services refuse it), so a paused day adds no usage either."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
 from core.dates import add_months
 from core.money import ZERO, format_money, minutes_amount, minutes_to_hours, quantize
+from engagements.active_days import ActiveDays, active_days_of
 from engagements.models import (
     BillingClaim,
     Engagement,
@@ -28,11 +45,26 @@ from engagements.models import (
     Milestone,
     Outcome,
     PayModel,
+    Proposal,
     RevenueReport,
     TimeEntry,
 )
 
 Kind = BillingClaim.Kind
+# What a BillingClaim is unique on: (kind, source id) or (kind, period start).
+ItemKey = tuple[str, int | dt.date | None]
+
+
+def engagement_bills(engagement: Engagement) -> bool:
+    """A proposed engagement, or one whose proposal was not accepted, bills nothing (one
+    query for the proposal, unless the status already says it)."""
+    if engagement.status == EngagementStatus.PROPOSED:
+        return False
+    return not (
+        Proposal.objects.filter(engagement=engagement)
+        .exclude(status=Proposal.Status.ACCEPTED)
+        .exists()
+    )
 
 
 # --- Retainers -----------------------------------------------------------------------------
@@ -58,19 +90,25 @@ def retainer_periods(engagement: Engagement, until: dt.date) -> list[tuple[dt.da
 class RetainerStatement:
     period_start: dt.date
     period_end: dt.date
-    included_minutes: int
+    period_days: int
+    active_days: int  # in the engagement's dates and in no pause
+    included_minutes: int  # the included hours × active/period days
     rolled_in_minutes: int  # carried from earlier periods, after expiry
     expired_minutes: int  # carried hours that expired at the start of this period
     used_minutes: int
     overage_minutes: int
     forfeited_minutes: int  # unused included hours that lapse (no rollover, or over the cap)
     rolled_out_minutes: int  # carried into the next period
-    fee: Decimal
+    fee: Decimal  # the fee × active/period days
     overage_amount: Decimal
-    closed: bool  # the period has ended: its numbers are final
+    closed: bool  # the period (or the engagement) has ended: its numbers are final
 
     def hours(self, name: str) -> Decimal:
         return minutes_to_hours(getattr(self, f"{name}_minutes"))
+
+    @property
+    def pro_rata(self) -> bool:
+        return self.active_days != self.period_days
 
 
 @dataclass
@@ -79,23 +117,40 @@ class _Bucket:
     last_usable_index: int | None  # None: never expires
 
 
+def _share(whole: Decimal, active: int, days: int) -> Decimal:
+    return whole if active == days else whole * active / days
+
+
 def retainer_statements(
-    engagement: Engagement, until: dt.date, used_by_period: dict[dt.date, int] | None = None
+    engagement: Engagement,
+    until: dt.date,
+    used_by_period: dict[dt.date, int] | None = None,
+    active: ActiveDays | None = None,
 ) -> list[RetainerStatement]:
     """One statement per period up to `until`. `used_by_period` (period start → billable
-    minutes) may be passed in; otherwise it is read with one query."""
+    minutes) and `active` (the engagement's active days) may be passed in; otherwise each
+    is read with one query."""
     periods = retainer_periods(engagement, until)
     if used_by_period is None:
         used_by_period = _retainer_usage(engagement, periods)
-    included = int((engagement.retainer_included_hours or ZERO) * 60)
+    if active is None:
+        active = active_days_of(engagement)
+    full_included = (engagement.retainer_included_hours or ZERO) * 60
     cap = int((engagement.rollover_cap_hours or ZERO) * 60)
     expiry = engagement.rollover_expiry_months
-    fee = quantize(engagement.retainer_fee or ZERO, engagement.currency)
     rate = engagement.retainer_overage_rate or ZERO
 
     buckets: list[_Bucket] = []
     statements = []
     for index, (start, end) in enumerate(periods):
+        days = (end - start).days + 1
+        active_days = active.count(start, end)
+        included = int(
+            _share(full_included, active_days, days).to_integral_value(rounding=ROUND_HALF_UP)
+        )
+        fee = quantize(
+            _share(engagement.retainer_fee or ZERO, active_days, days), engagement.currency
+        )
         expired = sum(
             b.minutes
             for b in buckets
@@ -122,10 +177,13 @@ def retainer_statements(
             if carried:
                 buckets.append(_Bucket(carried, index + expiry if expiry else None))
         forfeited = unused - carried  # no rollover, or above the cap: lapses
+        last_day = min(end, active.end) if active.end is not None else end
         statements.append(
             RetainerStatement(
                 period_start=start,
                 period_end=end,
+                period_days=days,
+                active_days=active_days,
                 included_minutes=included,
                 rolled_in_minutes=rolled_in,
                 expired_minutes=expired,
@@ -135,13 +193,15 @@ def retainer_statements(
                 rolled_out_minutes=sum(b.minutes for b in buckets),
                 fee=fee,
                 overage_amount=minutes_amount(overage, rate, engagement.currency),
-                closed=end < until,
+                closed=last_day < until,
             )
         )
     return statements
 
 
-def _retainer_usage(engagement: Engagement, periods) -> dict[dt.date, int]:
+def _retainer_usage(
+    engagement: Engagement, periods: list[tuple[dt.date, dt.date]]
+) -> dict[dt.date, int]:
     if not periods:
         return {}
     rows = (
@@ -178,6 +238,24 @@ def expense_rebill_amount(expense: Expense, currency: str) -> Decimal:
     return quantize(expense.amount * (100 + expense.markup_percent) / 100, currency)
 
 
+def time_shares(minutes: list[int], rate: Decimal, currency: str) -> list[Decimal]:
+    """Each entry's share of minutes × rate for all of them, rounded once: entry i gets
+    round(first i entries) − round(first i−1 entries). The shares add up to the rounded
+    total exactly (three 20-minute entries at 100/h: 33.33 + 33.34 + 33.33 = 100.00, where
+    rounding each would lose a cent), and each is within one minor unit of its exact
+    value. What one read of unbilled time returns is billed as one line, so that line,
+    its claims and the benefits base are the same sum."""
+    shares = []
+    done = 0
+    billed = ZERO
+    for m in minutes:
+        done += m
+        total = minutes_amount(done, rate, currency)
+        shares.append(total - billed)
+        billed = total
+    return shares
+
+
 # --- The unbilled service ------------------------------------------------------------------
 @dataclass(frozen=True)
 class UnbilledItem:
@@ -192,22 +270,31 @@ class UnbilledItem:
     source_id: int | None = None
     period_start: dt.date | None = None
     minutes: int = 0
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
+    extra: dict[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.unit_price is None:
             object.__setattr__(self, "unit_price", self.amount)
 
     @property
-    def key(self) -> tuple:
+    def key(self) -> ItemKey:
         """What a BillingClaim is unique on."""
         if self.source_id is not None:
             return (self.kind, self.source_id)
         return (self.kind, self.period_start)
 
+    @property
+    def basis(self) -> tuple[object, ...]:
+        """What decides the amount, to tell whether a read is still current: for time
+        the minutes and the rate (the amount is a share of the whole read, see
+        `time_shares`), for everything else the amount itself too."""
+        if self.kind == Kind.TIME:
+            return (self.minutes, self.unit_price)
+        return (self.minutes, self.unit_price, self.amount)
 
-def _claimed_keys(engagement: Engagement) -> set[tuple]:
-    keys = set()
+
+def _claimed_keys(engagement: Engagement) -> set[ItemKey]:
+    keys: set[ItemKey] = set()
     for kind, source_id, period_start in BillingClaim.objects.filter(
         engagement=engagement, released_at__isnull=True
     ).values_list("kind", "source_id", "period_start"):
@@ -224,9 +311,13 @@ def unbilled_items(
 ) -> list[UnbilledItem]:
     """Every billable item of the engagement not yet claimed by an invoice, that became
     billable on or before `as_of` and (when given) falls within [period_start, period_end].
+    None for an engagement that does not bill (`engagement_bills`).
 
-    A fixed number of queries whatever the history: one per kind of record, plus claims."""
+    A fixed number of queries whatever the history: the proposal, the claims, one per
+    kind of record (and the pauses, for a retainer)."""
     period_end = min(period_end, as_of) if period_end else as_of
+    if not engagement_bills(engagement):
+        return []
     claimed = _claimed_keys(engagement)
     currency = engagement.currency
     items: list[UnbilledItem] = []
@@ -236,12 +327,18 @@ def unbilled_items(
 
     if engagement.pay_model == PayModel.HOURLY:
         rate = engagement.hourly_rate or ZERO
-        for entry in TimeEntry.objects.filter(
-            engagement=engagement,
-            billable=True,
-            date__lte=period_end,
-            **({"date__gte": period_start} if period_start else {}),
-        ).order_by("date", "pk"):
+        entries = [
+            entry
+            for entry in TimeEntry.objects.filter(
+                engagement=engagement,
+                billable=True,
+                date__lte=period_end,
+                **({"date__gte": period_start} if period_start else {}),
+            ).order_by("date", "pk")
+            if (Kind.TIME, entry.pk) not in claimed
+        ]
+        shares = time_shares([entry.minutes for entry in entries], rate, currency)
+        for entry, share in zip(entries, shares, strict=True):
             items.append(
                 UnbilledItem(
                     kind=Kind.TIME,
@@ -250,7 +347,7 @@ def unbilled_items(
                     description=entry.description or "Time",
                     quantity=minutes_to_hours(entry.minutes),
                     unit_price=rate,
-                    amount=minutes_amount(entry.minutes, rate, currency),
+                    amount=share,
                     currency=currency,
                     minutes=entry.minutes,
                 )
@@ -313,17 +410,21 @@ def unbilled_items(
                 )
 
     elif engagement.pay_model == PayModel.RETAINER:
-        bill_fees = engagement.status in (EngagementStatus.ACTIVE, EngagementStatus.ENDED)
         for statement in retainer_statements(engagement, as_of):
             start = statement.period_start
-            if bill_fees and in_period(start) and statement.fee > 0:
+            if in_period(start) and statement.fee > 0:
+                days = (
+                    f" ({statement.active_days} of {statement.period_days} days)"
+                    if statement.pro_rata
+                    else ""
+                )
                 items.append(
                     UnbilledItem(
                         kind=Kind.RETAINER_FEE,
                         period_start=start,
                         date=start,
                         description=(
-                            f"Retainer {start:%d %b %Y} – {statement.period_end:%d %b %Y}"
+                            f"Retainer {start:%d %b %Y} – {statement.period_end:%d %b %Y}{days}"
                         ),
                         amount=statement.fee,
                         currency=currency,

@@ -7,7 +7,7 @@ and column, and only a file without a single problem is saved — in one transac
 as a spreadsheet shows them.
 
 Set-based on purpose: lookups that a per-row service call would repeat (existing client
-names, the workspace's engagements and members, invoiced retainer periods) are read once
+names, the workspace's engagements and members, what invoices freeze) are read once
 per file, so 10,000 rows cost a handful of queries, not tens of thousands.
 
 A cell the export guarded against formula injection (a leading single quote, see
@@ -19,7 +19,6 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import cast
@@ -34,15 +33,10 @@ from core import csvtools
 from core.csvtools import unguard_cell
 from core.currencies import CURRENCY_CHOICES
 from engagements import services
-from engagements.billing import retainer_periods
+from engagements.active_days import active_days_for
 from engagements.csv_columns import CLIENT_COLUMNS, HEADER_ALIASES, TIME_COLUMNS, Column, hours_text
-from engagements.models import (
-    BillingClaim,
-    Client,
-    Engagement,
-    PayModel,
-    TimeEntry,
-)
+from engagements.frozen import freezes_of
+from engagements.models import Client, Engagement, TimeEntry
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -184,7 +178,8 @@ class _Collector:
 
     def raise_if_any(self) -> None:
         if self.total:
-            raise ImportRejected(self.errors, self.total)
+            # By row (a file may be checked in more than one pass), in order within a row.
+            raise ImportRejected(sorted(self.errors, key=lambda e: e.row), self.total)
 
 
 def _check_extra(values: dict, row: int, errors: _Collector) -> None:
@@ -370,44 +365,39 @@ class _EngagementIndex:
         return None
 
 
-def _invoiced_retainer_periods(engagements: Iterable[Engagement]) -> dict[int, list[tuple]]:
-    """(start, end) of each retainer period whose overage is invoiced, per engagement: time
-    in them is frozen (as `services.time_entry_save` enforces for one entry). One query."""
-    retainers = {e.pk: e for e in engagements if e.pay_model == PayModel.RETAINER}
-    if not retainers:
-        return {}
-    claimed: dict[int, set[dt.date]] = {}
-    for engagement_id, start in BillingClaim.objects.filter(
-        engagement_id__in=retainers,
-        kind=BillingClaim.Kind.RETAINER_OVERAGE,
-        released_at__isnull=True,
-    ).values_list("engagement_id", "period_start"):
-        claimed.setdefault(engagement_id, set()).add(start)
-    frozen = {}
-    for engagement_id, starts in claimed.items():
-        periods = retainer_periods(retainers[engagement_id], max(starts))
-        frozen[engagement_id] = [(s, e) for s, e in periods if s in starts]
-    return frozen
+@dataclass
+class _TimeRow:
+    row: int
+    engagement: Engagement | None
+    day: dt.date | None
+    minutes: int | None
+    billable: bool | None
+    user_id: int
+    description: str
+    ok: bool  # no problem found while parsing
 
 
 @transaction.atomic
 def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportResult:
     """Create every time entry of the file, or none. Engagements are looked up in this
-    workspace only."""
+    workspace only.
+
+    Two passes: the first parses every row; then the engagements the file touches are
+    locked, once each and in primary-key order (as `services.engagements_lock` does for
+    every writer of time), and the second checks each row's date against what was read
+    under those locks (the engagement's dates and pauses, its invoiced periods)."""
     table = _read(upload, TIME_COLUMNS)
     if "minutes" not in table.columns and "hours" not in table.columns:
         raise ImportRejected([RowError(1, "minutes", "Add a minutes or an hours column.")])
     errors = _Collector()
     engagements = _EngagementIndex(workspace)
-    frozen = _invoiced_retainer_periods(engagements.by_id.values())
     members = {
         email.lower(): user_id
         for user_id, email in Membership.objects.filter(workspace=workspace).values_list(
             "user_id", "user__email"
         )
     }
-    entries: list[TimeEntry] = []
-    per_engagement: dict[int, int] = {}
+    parsed: list[_TimeRow] = []
     for row, values in table.rows:
         _check_extra(values, row, errors)
         before = errors.total
@@ -423,23 +413,46 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
                 errors.add(row, "user", f"'{email}' is not a member of this workspace.")
             else:
                 user_id = member_id
+        parsed.append(
+            _TimeRow(
+                row=row,
+                engagement=engagement,
+                day=day,
+                minutes=minutes,
+                billable=billable,
+                user_id=user_id,
+                description=values.get("description", ""),
+                ok=errors.total == before,
+            )
+        )
+
+    locked = services.engagements_lock(r.engagement.pk for r in parsed if r.engagement)
+    freezes = freezes_of(locked.values())
+    active = active_days_for(locked.values())
+    entries: list[TimeEntry] = []
+    per_engagement: dict[int, int] = {}
+    for parsed_row in parsed:
+        row, day, minutes = parsed_row.row, parsed_row.day, parsed_row.minutes
+        engagement = locked[parsed_row.engagement.pk] if parsed_row.engagement else None
+        before = errors.total
         if engagement and day:
             try:
-                services.ensure_date_within_engagement(engagement, day)
+                services.ensure_active_day(engagement, day, active[engagement.pk])
             except ValidationError as exc:
                 errors.add_validation(row, exc)
-            for start, end in frozen.get(engagement.pk, []):
-                if start <= day <= end:
-                    errors.add(row, "date", "This retainer period is already invoiced.")
+            try:
+                freezes[engagement.pk].ensure_time_open(day)
+            except ValidationError as exc:
+                errors.add_validation(row, exc)
         entry = TimeEntry(
             workspace=workspace,
             engagement=engagement,
-            user_id=user_id,
+            user_id=parsed_row.user_id,
             # None only where an error was recorded above: such an entry is never saved.
             date=cast(dt.date, day),
             minutes=cast(int, minutes),
-            description=values.get("description", ""),
-            billable=billable if billable is not None else True,
+            description=parsed_row.description,
+            billable=parsed_row.billable if parsed_row.billable is not None else True,
         )
         try:
             # Field validation as the form's; what we resolved ourselves (engagement and
@@ -449,7 +462,7 @@ def time_entries_import(*, workspace: Workspace, actor: User, upload) -> ImportR
             entry.full_clean(exclude=exclude, validate_constraints=False)
         except ValidationError as exc:
             errors.add_validation(row, exc)
-        if errors.total == before and engagement is not None:
+        if parsed_row.ok and errors.total == before and engagement is not None:
             entries.append(entry)
             per_engagement[engagement.pk] = per_engagement.get(engagement.pk, 0) + 1
     errors.raise_if_any()

@@ -1,3 +1,5 @@
+# Long on purpose: every row of the engagements app in the one module Django expects (clients,
+# engagements and their pauses, the five kinds of work, claims, proposals, capacity).
 """Clients, engagements under five pay models, the work they record, proposals, capacity.
 
 Everything billable is recorded here; what is billable and not yet invoiced is answered by
@@ -186,6 +188,38 @@ class Engagement(TenantModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EngagementPause(TenantModel):
+    """A dated pause: from `start_date` to `end_date` (inclusive; empty while it lasts) the
+    engagement runs no days. Pausing opens one, resuming closes it; pauses never overlap
+    (the services check under the engagement lock, and at most one is open). What a
+    retainer period owes is computed from these and the engagement's dates, never from
+    its status (`engagements.active_days`, `engagements.billing`)."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="pauses")
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True, help_text="Empty: still paused.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["start_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="engagement_pause_end_after_start",
+                violation_error_message="A pause cannot end before it starts.",
+            ),
+            models.UniqueConstraint(
+                fields=["engagement"],
+                condition=Q(end_date__isnull=True),
+                name="engagement_one_open_pause",
+                violation_error_message="This engagement is already paused.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"paused {self.start_date} – {self.end_date or '…'}"
 
 
 class TimeEntry(TenantModel):

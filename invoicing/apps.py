@@ -6,7 +6,11 @@ class InvoicingConfig(AppConfig):
     verbose_name = "Invoicing"
 
     def ready(self) -> None:
-        # Invoicing's money rows are checked against the ledger by `ledger_check`.
+        from engagements.frozen import register_claim_labeller
         from invoicing import ledger_checks
+        from invoicing.claim_labels import invoice_claim_holder
 
+        # Invoicing's money rows are checked against the ledger by `ledger_check`.
         ledger_checks.register()
+        # Frozen-period messages name the invoice ("already invoiced (INV-0003)").
+        register_claim_labeller(invoice_claim_holder)

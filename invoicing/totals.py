@@ -2,7 +2,12 @@
 invoice's totals are the sums of its rounded lines, so what is printed always adds up.
 
 Exclusive tax: tax = net × rate. Inclusive tax: the line's price already contains it,
-tax = net − net / (1 + rate), and the line total is the net as entered."""
+tax = net − net / (1 + rate), and the line total is the net as entered.
+
+A line billing unbilled work passes `gross`, the sum of its claims' amounts: its quantity
+(hours to 4 places) and price are shown, but the amount is what was claimed, never
+re-priced from a rounded quantity (0.1167 h × 1,000 would be 116.70; 7 minutes at 1,000/h
+is 116.67)."""
 
 from __future__ import annotations
 
@@ -29,8 +34,9 @@ def line_amounts(
     tax_percent: Decimal,
     tax_inclusive: bool,
     currency: str,
+    gross: Decimal | None = None,
 ) -> LineAmounts:
-    gross = quantize(quantity * unit_price, currency)
+    gross = quantize(quantity * unit_price if gross is None else gross, currency)
     discount = quantize(gross * discount_percent / 100, currency)
     net = gross - discount
     rate = tax_percent / 100

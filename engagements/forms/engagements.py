@@ -19,6 +19,15 @@ class EngagementForm(forms.ModelForm):
     # Declared, not generated: the generated field would query every workspace's clients
     # at import time (the scoped manager refuses that); __init__ scopes it per request.
     client = forms.ModelChoiceField(queryset=Client.objects.none())
+    # Not a column: the day a change of status takes effect (a pause, a resume). Billing
+    # reads dated facts, never the status, so pausing or resuming needs its day.
+    status_on = forms.DateField(
+        required=False,
+        widget=DATE,
+        label="Status changes on",
+        help_text="Pausing: the first day paused. Resuming: the first day back. "
+        "Ending: its end date.",
+    )
 
     class Meta:
         model = Engagement
@@ -78,6 +87,7 @@ class EngagementForm(forms.ModelForm):
         ]
         if not self.instance.pk:
             self.fields.pop("status")  # new engagements start active; proposals come later
+            self.fields.pop("status_on")
             self.initial.setdefault("start_date", timezone.localdate())
         for name in (
             "hourly_rate",

@@ -31,6 +31,13 @@ from engagements.services.engagements import (
     engagement_update,
     engagement_validate_terms,
 )
+from engagements.services.lifecycle import (
+    engagement_end,
+    engagement_pause,
+    engagement_resume,
+    ensure_active_day,
+)
+from engagements.services.locks import engagement_lock, engagements_lock
 from engagements.services.proposals import (
     proposal_create,
     proposal_from_token,
@@ -40,7 +47,6 @@ from engagements.services.proposals import (
     proposal_withdraw,
 )
 from engagements.services.records import (
-    ensure_date_within_engagement,
     expense_save,
     milestone_accept,
     milestone_deliver,
@@ -74,9 +80,14 @@ __all__ = [
     "contact_delete",
     "contact_save",
     "engagement_create",
+    "engagement_lock",
+    "engagements_lock",
     "engagement_update",
     "engagement_validate_terms",
-    "ensure_date_within_engagement",
+    "ensure_active_day",
+    "engagement_end",
+    "engagement_pause",
+    "engagement_resume",
     "expense_save",
     "milestone_accept",
     "milestone_deliver",

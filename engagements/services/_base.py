@@ -1,5 +1,5 @@
 """What the engagements services share: validate-then-save, applying the fields a caller
-gave (and only those), audited deletes, and the invoiced-once freeze."""
+gave (and only those), audited deletes. (What invoices freeze is `engagements.frozen`.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from django.db import IntegrityError, transaction
 from accounts.models import User
 from accounts.services import audit_record
 from accounts.tenancy import TenantModel
-from engagements.models import BillingClaim
 
 
 def save_validated(obj: TenantModel, *, exclude: list[str] | None = None) -> None:
@@ -44,13 +43,3 @@ def delete_audited(
         workspace=record.workspace, actor=actor, action=action, obj=record, details=details or {}
     )
     record.delete()
-
-
-def ensure_not_billed(kind: str, source_id: int | None) -> None:
-    if (
-        source_id
-        and BillingClaim.objects.filter(
-            kind=kind, source_id=source_id, released_at__isnull=True
-        ).exists()
-    ):
-        raise ValidationError("Already invoiced: change it through a credit note instead.")

@@ -31,15 +31,25 @@ class ClaimHolder(Protocol):
 def billing_claim(
     *, engagement: Engagement, items: Iterable[UnbilledItem], claimed_for: str, as_of: dt.date
 ) -> list[BillingClaim]:
-    """Claim items for an invoice. The engagement row is locked, so concurrent claims on
-    one engagement queue up; each then re-reads what is still unbilled, and the unique
-    constraints stop anything that slips past. All or nothing."""
+    """Claim items for an invoice, each for the amount the item carries: the amount the
+    invoice line built from the same items bills. The engagement row is locked, so
+    concurrent claims on one engagement queue up; each then re-reads what is still
+    unbilled and refuses an item that is claimed, gone, or changed since it was read (its
+    minutes, rate or amount), and the unique constraints stop anything that slips past.
+    All or nothing."""
     Engagement.objects.select_for_update().filter(pk=engagement.pk).first()
     still_open = {item.key: item for item in unbilled_items(engagement, as_of=as_of)}
     wanted = list(items)
-    missing = [item for item in wanted if item.key not in still_open]
-    if missing:
-        raise AlreadyBilled(f"{len(missing)} item(s) are already invoiced or no longer billable.")
+    stale = [
+        item
+        for item in wanted
+        if item.key not in still_open or still_open[item.key].basis != item.basis
+    ]
+    if stale:
+        raise AlreadyBilled(
+            f"{len(stale)} item(s) are already invoiced, no longer billable, or changed "
+            "since they were read."
+        )
     claims = [
         BillingClaim(
             workspace=engagement.workspace,
@@ -47,7 +57,7 @@ def billing_claim(
             kind=item.kind,
             source_id=item.source_id,
             period_start=item.period_start,
-            amount=still_open[item.key].amount,
+            amount=item.amount,
             currency=engagement.currency,
             claimed_for=claimed_for,
         )

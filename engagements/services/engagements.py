@@ -14,9 +14,12 @@ from django.db import transaction
 from accounts.models import User, Workspace
 from accounts.services import audit_record
 from core.inputs import UNSET, Unset, given
-from engagements.models import BillingClaim, Client, Engagement, PayModel
+from engagements.frozen import freeze_of
+from engagements.models import Client, Engagement, EngagementStatus, PayModel
 from engagements.pay_models import BILLING_TERMS, TERMS
 from engagements.services._base import apply_changes, save_validated
+from engagements.services.lifecycle import dated_facts_change
+from engagements.services.locks import engagement_lock
 
 
 class EngagementDraft(TypedDict, total=False):
@@ -84,10 +87,6 @@ def engagement_validate_terms(engagement: Engagement) -> None:
         raise ValidationError(errors)
 
 
-def _is_billed(engagement: Engagement) -> bool:
-    return BillingClaim.objects.filter(engagement=engagement, released_at__isnull=True).exists()
-
-
 @transaction.atomic
 def engagement_create(
     *,
@@ -112,6 +111,12 @@ def engagement_create_from(
     if not engagement.currency:
         engagement.currency = client.currency
     engagement_validate_terms(engagement)
+    # Created with a status: an ended one needs its end date; a pause needs a day, so an
+    # engagement is paused after it exists (`engagement_pause`).
+    if engagement.status == EngagementStatus.ENDED and engagement.end_date is None:
+        raise ValidationError({"end_date": "Give the day the engagement ends."})
+    if engagement.status == EngagementStatus.PAUSED:
+        raise ValidationError({"status": "Create it active, then pause it from a day."})
     save_validated(engagement)
     audit_record(
         workspace=workspace,
@@ -129,20 +134,24 @@ def engagement_update(
     engagement: Engagement,
     actor: User,
     client: Client | Unset = UNSET,
+    status_on: dt.date | None | Unset = UNSET,
     **fields: Unpack[EngagementFields],
 ) -> Engagement:
-    engagement = Engagement.objects.select_for_update().get(pk=engagement.pk)
+    """Change what is given. A change of `status` or `end_date` is a change of the
+    engagement's dated facts (`services.lifecycle`): ending needs its end date, pausing
+    and resuming the day it happens (`status_on`: the pause's first day, or the first
+    day back)."""
+    engagement = engagement_lock(engagement)
+    status, end_date = fields.pop("status", UNSET), fields.pop("end_date", UNSET)
     changes = given(client=client, **fields)
     changed = apply_changes(engagement, changes)
-    frozen = sorted(BILLING_TERMS.intersection(changed))
-    if frozen and _is_billed(engagement):
-        raise ValidationError(
-            {
-                term: "Already invoiced under these terms; end this engagement and start a new one."
-                for term in frozen
-            }
-        )
+    freeze_of(engagement).ensure_terms_open(BILLING_TERMS.intersection(changed))
     engagement_validate_terms(engagement)
+    if "start_date" in changed:  # the start is a dated fact too: no time before it
+        early = engagement.time_entries.filter(date__lt=engagement.start_date).exists()
+        if early:
+            raise ValidationError({"start_date": "Time is logged before this start date."})
+    changed += dated_facts_change(engagement, status=status, end_date=end_date, status_on=status_on)
     save_validated(engagement)
     audit_record(
         workspace=engagement.workspace,

@@ -16,9 +16,10 @@ from accounts.models import User, Workspace
 from accounts.services import audit_record
 from core.inputs import UNSET, Unset, given
 from core.tokens import hash_token
-from engagements.models import Client, Engagement, EngagementStatus, Proposal
+from engagements.models import Client, EngagementStatus, Proposal
 from engagements.services._base import save_validated
 from engagements.services.engagements import EngagementDraft, engagement_create_from
+from engagements.services.locks import engagement_lock
 
 
 @transaction.atomic
@@ -112,7 +113,9 @@ def proposal_respond(
     proposal.decline_reason = "" if accept else reason
     proposal.save()
     if accept:
-        Engagement.objects.filter(pk=proposal.engagement_id).update(status=EngagementStatus.ACTIVE)
+        engagement = engagement_lock(proposal.engagement_id)
+        engagement.status = EngagementStatus.ACTIVE
+        engagement.save(update_fields=["status"])
     audit_record(
         workspace=proposal.workspace,
         actor=None,
@@ -130,9 +133,14 @@ def proposal_withdraw(*, proposal: Proposal, actor: User) -> Proposal:
         raise ValidationError("An accepted or withdrawn proposal cannot be withdrawn.")
     proposal.status = Proposal.Status.WITHDRAWN
     proposal.save(update_fields=["status"])
-    Engagement.objects.filter(pk=proposal.engagement_id, status=EngagementStatus.PROPOSED).update(
-        status=EngagementStatus.ENDED
-    )
+    engagement = engagement_lock(proposal.engagement_id)
+    if engagement.status == EngagementStatus.PROPOSED:
+        # Ended, with an end date like every ended engagement: the day it was withdrawn
+        # (within its dates). It never billed and never will (`billing.engagement_bills`).
+        today = timezone.localdate()
+        engagement.end_date = max(engagement.start_date, min(today, engagement.end_date or today))
+        engagement.status = EngagementStatus.ENDED
+        engagement.save(update_fields=["status", "end_date"])
     audit_record(
         workspace=proposal.workspace, actor=actor, action="proposal.withdraw", obj=proposal
     )

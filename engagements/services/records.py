@@ -1,6 +1,7 @@
 """The work an engagement records: time, milestones, outcomes, revenue reports and
-expenses. Anything already claimed by an invoice is frozen (changing it would change an
-issued invoice)."""
+expenses. Each writer takes the engagement's row lock first (`services.locks`), then asks
+`engagements.frozen` what invoices hold: an item with its own claim, or retainer time in
+an invoiced period, cannot change (that would change an issued invoice)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from django.db.models import Sum
 from accounts.models import User
 from accounts.services import audit_record
 from core.inputs import UNSET, Unset, given
-from engagements.billing import retainer_periods
+from engagements.frozen import freeze_of, freezes_of
 from engagements.models import (
     BillingClaim,
     Engagement,
@@ -26,12 +27,9 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from engagements.services._base import (
-    apply_changes,
-    delete_audited,
-    ensure_not_billed,
-    save_validated,
-)
+from engagements.services._base import apply_changes, delete_audited, save_validated
+from engagements.services.lifecycle import ensure_active_day
+from engagements.services.locks import engagement_lock, engagements_lock
 
 # --- Time ------------------------------------------------------------------------------------
 
@@ -47,23 +45,29 @@ def time_entry_save(
     description: str | Unset = UNSET,
     billable: bool | Unset = UNSET,
 ) -> TimeEntry:
+    # The lock of every engagement the entry touches (it may move between two), first.
+    locked = engagements_lock([engagement.pk, *([entry.engagement_id] if entry else [])])
+    engagement = locked[engagement.pk]
+    freezes = freezes_of(locked.values())
     if entry is not None:
-        entry = TimeEntry.objects.select_for_update().select_related("engagement").get(pk=entry.pk)
-        ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
-        # Usage of a retainer period already invoiced for overage is frozen: the entry may
-        # neither leave that period (by date or by engagement) nor change there.
-        if entry.engagement.pay_model == PayModel.RETAINER:
-            _ensure_retainer_period_open(entry.engagement, entry.date)
+        entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.engagement_id not in locked:
+            raise ValidationError("This entry was moved at the same time: reload and retry.")
+        entry.engagement = locked[entry.engagement_id]
+        # Invoiced itself, or counted in an invoiced retainer period (by date and
+        # engagement): it may neither change there nor leave.
+        freezes[entry.engagement_id].ensure_item_open(BillingClaim.Kind.TIME, entry.pk)
+        freezes[entry.engagement_id].ensure_time_open(entry.date)
     day = date if not isinstance(date, Unset) else (entry.date if entry else None)
-    if engagement.pay_model == PayModel.RETAINER and day is not None:
-        _ensure_retainer_period_open(engagement, day)
+    if day is not None:  # nor may time enter an invoiced period
+        freezes[engagement.pk].ensure_time_open(day)
     entry = entry or TimeEntry(workspace=engagement.workspace, engagement=engagement, user=actor)
     if entry.engagement_id != engagement.pk:
         entry.engagement = engagement
     apply_changes(
         entry, given(date=date, minutes=minutes, description=description, billable=billable)
     )
-    ensure_date_within_engagement(engagement, entry.date)
+    ensure_active_day(engagement, entry.date)
     save_validated(entry)
     audit_record(
         workspace=engagement.workspace,
@@ -75,33 +79,16 @@ def time_entry_save(
     return entry
 
 
-def ensure_date_within_engagement(engagement: Engagement, day: dt.date | None) -> None:
-    """Time outside the engagement's dates would count toward no period and never bill."""
-    if day and (day < engagement.start_date or (engagement.end_date and day > engagement.end_date)):
-        raise ValidationError(
-            {"date": "This date is outside the engagement's start and end dates."}
-        )
-
-
-def _ensure_retainer_period_open(engagement: Engagement, day: dt.date) -> None:
-    for start, end in retainer_periods(engagement, day):
-        if (
-            start <= day <= end
-            and BillingClaim.objects.filter(
-                engagement=engagement,
-                kind=BillingClaim.Kind.RETAINER_OVERAGE,
-                period_start=start,
-                released_at__isnull=True,
-            ).exists()
-        ):
-            raise ValidationError({"date": "This retainer period is already invoiced."})
-
-
 @transaction.atomic
 def time_entry_delete(*, entry: TimeEntry, actor: User) -> None:
-    ensure_not_billed(BillingClaim.Kind.TIME, entry.pk)
-    if entry.engagement.pay_model == PayModel.RETAINER:
-        _ensure_retainer_period_open(entry.engagement, entry.date)
+    engagement = engagement_lock(entry.engagement_id)
+    entry = TimeEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.engagement_id != engagement.pk:
+        raise ValidationError("This entry was moved at the same time: reload and retry.")
+    entry.engagement = engagement
+    freeze = freeze_of(engagement)
+    freeze.ensure_item_open(BillingClaim.Kind.TIME, entry.pk)
+    freeze.ensure_time_open(entry.date, field=None)
     audit_record(
         workspace=entry.workspace,
         actor=actor,
@@ -143,10 +130,11 @@ def milestone_save(
     due_date: dt.date | None | Unset = UNSET,
     acceptance_criteria: str | Unset = UNSET,
 ) -> Milestone:
+    engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.FIXED_FEE:
         raise ValidationError({"engagement": "Milestones belong to fixed-fee engagements."})
     if milestone is not None:
-        ensure_not_billed(BillingClaim.Kind.MILESTONE, milestone.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.MILESTONE, milestone.pk)
     milestone = milestone or Milestone(workspace=engagement.workspace, engagement=engagement)
     apply_changes(
         milestone,
@@ -166,6 +154,7 @@ def milestone_save(
 
 @transaction.atomic
 def milestone_deliver(*, milestone: Milestone, actor: User, on: dt.date) -> Milestone:
+    engagement_lock(milestone.engagement_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PENDING:
         raise ValidationError("Only a pending milestone can be marked delivered.")
@@ -187,6 +176,7 @@ def milestone_accept(
     *, milestone: Milestone, actor: User, on: dt.date, on_word_of: str = ""
 ) -> Milestone:
     """Record the client's acceptance (by the professional, on the client's word)."""
+    engagement_lock(milestone.engagement_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.status == Milestone.Status.ACCEPTED:
         return milestone  # already applied: idempotent
@@ -222,10 +212,11 @@ def outcome_save(
     fee: Decimal | Unset = UNSET,
     evidence_note: str | Unset = UNSET,
 ) -> Outcome:
+    engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.BOUNTY:
         raise ValidationError({"engagement": "Outcomes belong to outcome-bounty engagements."})
     if outcome is not None:
-        ensure_not_billed(BillingClaim.Kind.OUTCOME, outcome.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.OUTCOME, outcome.pk)
     outcome = outcome or Outcome(workspace=engagement.workspace, engagement=engagement)
     apply_changes(outcome, given(description=description, fee=fee, evidence_note=evidence_note))
     save_validated(outcome)
@@ -237,6 +228,7 @@ def outcome_save(
 def outcome_accept(
     *, outcome: Outcome, actor: User, on: dt.date, evidence_note: str = ""
 ) -> Outcome:
+    engagement_lock(outcome.engagement_id)
     outcome = Outcome.objects.select_for_update().get(pk=outcome.pk)
     if outcome.accepted_at:
         return outcome
@@ -271,10 +263,11 @@ def revenue_report_save(
     reported_at: dt.date | Unset = UNSET,
     note: str | Unset = UNSET,
 ) -> RevenueReport:
+    engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.REVENUE_SHARE:
         raise ValidationError("Revenue reports belong to revenue-share engagements.")
     if report is not None:
-        ensure_not_billed(BillingClaim.Kind.REVENUE_SHARE, report.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.REVENUE_SHARE, report.pk)
     report = report or RevenueReport(
         workspace=engagement.workspace, engagement=engagement, recorded_by=actor
     )
@@ -319,8 +312,9 @@ def expense_save(
     rebillable: bool | Unset = UNSET,
     markup_percent: Decimal | Unset = UNSET,
 ) -> Expense:
+    engagement = engagement_lock(engagement)
     if expense is not None:
-        ensure_not_billed(BillingClaim.Kind.EXPENSE, expense.pk)
+        freeze_of(engagement).ensure_item_open(BillingClaim.Kind.EXPENSE, expense.pk)
     expense = expense or Expense(workspace=engagement.workspace, engagement=engagement)
     apply_changes(
         expense,
@@ -353,5 +347,5 @@ def record_delete(
     *, record: Milestone | Outcome | RevenueReport | Expense, kind: str, actor: User
 ) -> None:
     """Delete a milestone, outcome, revenue report or expense that is not invoiced."""
-    ensure_not_billed(kind, record.pk)
+    freeze_of(engagement_lock(record.engagement_id)).ensure_item_open(kind, record.pk)
     delete_audited(record, actor=actor, action=f"{kind}.delete")

@@ -31,7 +31,6 @@ from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.billing import (
     expense_rebill_amount,
-    retainer_periods,
     retainer_statements,
     revenue_share_amount,
     unbilled_items,
@@ -47,6 +46,7 @@ from engagements.forms.records import (
     RevenueReportForm,
     TimeEntryForm,
 )
+from engagements.frozen import freeze_of
 from engagements.models import (
     BillingClaim,
     Client,
@@ -142,7 +142,12 @@ def engagement_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
                 raise ValidationError({"client": "An engagement stays with its client."})
             fields = services.engagement_fields_from(data)
             fields["currency"] = data["currency"] or UNSET  # empty: unchanged
-            services.engagement_update(engagement=engagement, actor=request.user, **fields)
+            services.engagement_update(
+                engagement=engagement,
+                actor=request.user,
+                status_on=data.get("status_on") or UNSET,
+                **fields,
+            )
         except ValidationError as exc:
             form_errors_from(exc, form)
         else:
@@ -203,6 +208,7 @@ def engagement_page(
     claimed = {(kind, source_id) for kind, source_id, _ in claims if source_id is not None}
     context: dict[str, Any] = {
         "engagement": engagement,
+        "pauses": list(engagement.pauses.all()),
         "today": today,
         "expense_form": forms.get("expense_form") or ExpenseForm(),
     }
@@ -236,20 +242,11 @@ def engagement_page(
                 .order_by("-date", "-pk")
             )
             older = TimeEntry.objects.filter(engagement=engagement, date__lt=since).count()
-        overage_locked = {
-            period_start
-            for kind, _, period_start in claims
-            if kind == BillingClaim.Kind.RETAINER_OVERAGE
-        }
-        locked_periods = [
-            (start, end)
-            for start, end in (retainer_periods(engagement, today) if overage_locked else [])
-            if start in overage_locked
-        ]
+        freeze = freeze_of(engagement)
 
         def time_locked(entry: TimeEntry) -> bool:
-            return (BillingClaim.Kind.TIME, entry.pk) in claimed or any(
-                start <= entry.date <= end for start, end in locked_periods
+            return freeze.item_frozen(BillingClaim.Kind.TIME, entry.pk) or freeze.time_frozen(
+                entry.date
             )
 
         cap = engagement.weekly_hour_cap if pay_model == PayModel.HOURLY else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,7 +19,7 @@ from core.inputs import UNSET, Unset, given
 from core.money import ZERO, quantize
 from engagements import services as engagement_services
 from engagements.billing import UnbilledItem, unbilled_items
-from engagements.models import Client, Engagement
+from engagements.models import BillingClaim, Client, Engagement
 from invoicing.models import (
     Invoice,
     InvoiceLine,
@@ -76,13 +76,43 @@ def _apply_tax(line: InvoiceLine) -> None:
     line.tax_inclusive = rate.inclusive if rate else False
 
 
+def _claimed_amounts(invoice: Invoice) -> dict[tuple[str, str], Decimal]:
+    """The invoice's live claims by (kind, key) as a line's `sources` record them."""
+    return {
+        (kind, str(source_id) if source_id is not None else str(period_start)): amount
+        for kind, source_id, period_start, amount in BillingClaim.objects.filter(
+            claimed_for=invoice.claim_ref, released_at__isnull=True
+        ).values_list("kind", "source_id", "period_start", "amount")
+    }
+
+
+def work_line_gross(line: InvoiceLine, claimed: dict[tuple[str, str], Decimal]) -> Decimal:
+    """What a line of unbilled work bills before discount: the sum of its claims' amounts.
+    A source without a live claim would bill work no claim holds: refused."""
+    missing = [source for source in line.sources if tuple(source) not in claimed]
+    if missing:
+        raise ValidationError(
+            f"The line “{line.description}” bills work this invoice does not hold a claim "
+            "for; remove the line and add the work again."
+        )
+    return sum((claimed[(kind, key)] for kind, key in line.sources), ZERO)
+
+
 def recalculate(invoice: Invoice) -> Invoice:
-    """Recompute every line and the totals of a draft (or a credit note being built)."""
+    """Recompute every line and the totals of a draft (or a credit note being built).
+    A line of unbilled work bills the sum of its claims (`work_line_gross`); other lines
+    quantity × price."""
     lines = list(invoice.lines.select_related("tax_rate"))
+    claimed = (
+        _claimed_amounts(invoice)
+        if any(line.kind == InvoiceLine.Kind.WORK and line.sources for line in lines)
+        else {}
+    )
     amounts = []
     for line in lines:
         if line.tax_rate_id and invoice.status == Status.DRAFT:
             _apply_tax(line)
+        sourced = line.kind == InvoiceLine.Kind.WORK and bool(line.sources)
         a = line_amounts(
             quantity=line.quantity,
             unit_price=line.unit_price,
@@ -90,6 +120,7 @@ def recalculate(invoice: Invoice) -> Invoice:
             tax_percent=line.tax_percent,
             tax_inclusive=line.tax_inclusive,
             currency=invoice.currency,
+            gross=work_line_gross(line, claimed) if sourced else None,
         )
         line.discount_amount, line.net_amount = a.discount, a.net
         line.tax_amount, line.total_amount = a.tax, a.total
@@ -221,9 +252,16 @@ def invoice_update_draft(
     return invoice
 
 
+def _hours(minutes: int) -> Decimal:
+    """Hours as a line shows them, to 4 places (the amount is the claims', not this × price)."""
+    return (Decimal(minutes) / 60).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
 def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
     """Lines from unbilled items, grouped per engagement, kind and period: all time of one
-    engagement is one line (hours × rate, rounded once); other items one line each."""
+    engagement is one line (its items' shares add up to hours × rate rounded once, see
+    `engagements.billing.time_shares`); other items one line each. Each line's `amount` is
+    the sum of its items' amounts: what their claims record and what the line bills."""
     lines: list[dict[str, Any]] = []
     time: dict[tuple[Decimal | None], list[UnbilledItem]] = defaultdict(list)
     for item in items:
@@ -233,8 +271,9 @@ def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
             lines.append(
                 {
                     "description": item.description,
-                    "quantity": item.quantity,
+                    "quantity": _hours(item.minutes) if item.minutes else item.quantity,
                     "unit_price": item.unit_price,
+                    "amount": item.amount,
                     "items": [item],
                 }
             )
@@ -245,8 +284,9 @@ def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
             0,
             {
                 "description": f"Time {first:%d %b} – {last:%d %b %Y} ({len(group)} entries)",
-                "quantity": (Decimal(minutes) / 60).quantize(Decimal("0.0001")),
+                "quantity": _hours(minutes),
                 "unit_price": rate,
+                "amount": sum((i.amount for i in group), ZERO),
                 "items": group,
             },
         )
@@ -266,9 +306,15 @@ def invoice_add_unbilled(
 ) -> list[InvoiceLine]:
     """Bill an engagement's unbilled work on this draft: claim the items (so no other
     invoice can), add grouped lines, and the hiring-entity benefits contribution as its
-    own line when the engagement has one."""
+    own line when the engagement has one.
+
+    One read under the lock: the engagement is locked (after the invoice) before its
+    unbilled items are read, and the lines, the claims and the benefits base are all
+    built from that one list. A concurrent edit of the work waits for the lock, then
+    finds it claimed, so a line can never bill other minutes than its claim froze."""
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)
+    engagement = engagement_services.engagement_lock(engagement)
     if engagement.client_id != invoice.client_id:
         raise ValidationError({"engagement": "This engagement is for another client."})
     if engagement.currency != invoice.currency:

@@ -93,9 +93,12 @@ def test_engagement_filters_and_update(bob, acme, hourly, personas):
     assert names(pay_model="hourly") == ["Acme hourly"]
     assert attrs(bob.get(url("engagements"), {"status": "nonsense"})) == {"status"}
 
-    patched = bob.patch(url("engagements", hourly.pk), {"status": "ended", "hourly_rate": "90"})
+    # Ending needs its end date (an ended engagement without one billed for ever).
+    ending = {"status": "ended", "hourly_rate": "90"}
+    assert attrs(bob.patch(url("engagements", hourly.pk), ending)) == {"end_date"}
+    patched = bob.patch(url("engagements", hourly.pk), {**ending, "end_date": "2026-03-31"})
     assert patched.status_code == 200, patched.json()
-    assert patched.json()["status"] == "ended"
+    assert (patched.json()["status"], patched.json()["end_date"]) == ("ended", "2026-03-31")
     hourly.refresh_from_db()
     assert hourly.hourly_rate == Decimal("90")
 
@@ -174,8 +177,8 @@ def test_engagement_list_queries_do_not_grow(
             for i in range(rows)
         )
     client = api_as(personas.alice)
-    # token lookup + last_used update, workspace, membership, count, page
-    with django_assert_max_num_queries(6):
+    # token lookup + last_used update, workspace, membership, count, page, pauses
+    with django_assert_max_num_queries(7):
         response = client.get(url("engagements"), {"page_size": 500})
     assert response.json()["count"] == rows
     assert response.json()["results"][0]["weekly_commitment_hours"] == "4.62"

@@ -174,15 +174,20 @@ def test_proposed_is_pipeline_and_ended_or_paused_is_nothing(personas):
         weekly_hour_cap=H(12),
         status=EngagementStatus.PROPOSED,
     )
-    for status in (EngagementStatus.ENDED, EngagementStatus.PAUSED):
-        engagement(
-            personas,
-            name=status,
-            pay_model="hourly",
-            hourly_rate=H(90),
-            weekly_hour_cap=H(30),
-            status=status,
-        )
+    engagement(
+        personas,
+        name="Ended",
+        pay_model="hourly",
+        hourly_rate=H(90),
+        weekly_hour_cap=H(30),
+        status=EngagementStatus.ENDED,
+        end_date=MON,
+    )
+    paused = engagement(
+        personas, name="Paused", pay_model="hourly", hourly_rate=H(90), weekly_hour_cap=H(30)
+    )
+    with scope(workspace=personas.a):
+        services.engagement_pause(engagement=paused, actor=personas.alice, on=MON)
     week = weeks_for(personas)[0]
     assert (week.committed, week.pipeline) == (H(8), H(12))
 

@@ -142,8 +142,8 @@ def test_unbilled_costs_a_fixed_number_of_queries(scoped, client_a, django_asser
         )
         for i in range(500)
     )
-    # claims, time entries, expenses
-    with django_assert_max_num_queries(3):
+    # proposal, claims, time entries, expenses
+    with django_assert_max_num_queries(4):
         items = unbilled_items(hourly, as_of=TODAY)
     assert len(items) == 500
 

@@ -293,7 +293,9 @@ def test_time_in_an_invoiced_retainer_period_is_refused(personas):
         personas,
         "engagement,date,minutes\nCare,2026-02-27,60\nCare,2026-03-01,60\n",
     )
-    assert errors == ["row 2, date: This retainer period is already invoiced."]
+    assert errors == [
+        "row 2, date: This period is already invoiced (INV-1); void that invoice to change it."
+    ]
 
 
 def test_missing_duration_columns_is_a_header_error(personas):

@@ -13,6 +13,7 @@ from engagements.capacity import weekly_commitment
 from engagements.models import (
     BillingClaim,
     Engagement,
+    EngagementPause,
 )
 from engagements.pay_models import ALL_TERMS
 
@@ -27,7 +28,28 @@ class WeeklyCommitmentField(serializers.DecimalField):
         return super().to_representation(weekly_commitment(value))
 
 
+class EngagementPauseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EngagementPause
+        fields = ["start_date", "end_date"]
+        read_only_fields = fields
+
+
 class EngagementSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
+    status_on = serializers.DateField(
+        write_only=True,
+        required=False,
+        help_text=(
+            "With a change of `status`: the first day of a pause, or the first day back "
+            "from one (an end is dated by `end_date`, which ending requires). Billing "
+            "follows these dates, never the status."
+        ),
+    )
+    pauses = EngagementPauseSerializer(
+        many=True,
+        read_only=True,
+        help_text="Dated pauses, inclusive; `end_date` null while it lasts.",
+    )
     currency = serializers.ChoiceField(
         choices=currency_choices(),
         required=False,
@@ -52,6 +74,8 @@ class EngagementSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer
             "currency",
             "start_date",
             "end_date",
+            "status_on",
+            "pauses",
             "benefits_contribution_percent",
             "estimated_hours_per_week",
             "weekly_commitment_hours",
@@ -125,6 +149,11 @@ class RetainerStatementSerializer(serializers.Serializer):
 
     period_start = serializers.DateField()
     period_end = serializers.DateField(help_text="Inclusive.")
+    period_days = serializers.IntegerField()
+    active_days = serializers.IntegerField(
+        help_text="Days within the engagement's dates and in no pause: the fee and the "
+        "included hours are pro rata of period_days."
+    )
     included_minutes = serializers.IntegerField()
     rolled_in_minutes = serializers.IntegerField(help_text="Carried from earlier periods.")
     expired_minutes = serializers.IntegerField(help_text="Carried hours that expired.")

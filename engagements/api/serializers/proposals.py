@@ -55,7 +55,16 @@ class ProposalSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
 PROPOSAL_ENGAGEMENT_FIELDS = [
     name
     for name in EngagementSerializer.Meta.fields
-    if name not in ("id", "client", "status", "created_at", "weekly_commitment_hours")
+    if name
+    not in (
+        "id",
+        "client",
+        "status",
+        "status_on",
+        "pauses",
+        "created_at",
+        "weekly_commitment_hours",
+    )
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
@@ -33,13 +34,18 @@ class EngagementViewSet(
 ):
     """Engagements under one pay model each, with the terms of that model. Terms that
     decided an invoice are frozen once it exists: end the engagement and start a new one.
-    Engagements are not deleted; set `status` to `ended`."""
+    Engagements are not deleted; set `status` to `ended` with its `end_date`. Pausing
+    and resuming are dated too: send `status` with `status_on`. A change reaching into an
+    invoiced period is refused (400, naming the invoice)."""
 
     model = Engagement
     serializer_class = s.EngagementSerializer
     filterset_class = filters.EngagementFilter
     ordering_fields = ["start_date", "name", "created_at"]
     http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Engagement]:
+        return super().get_queryset().prefetch_related("pauses")
 
     def perform_create(self, serializer: BaseSerializer[Any]) -> None:
         data = serializer.validated_data
@@ -58,6 +64,7 @@ class EngagementViewSet(
                 engagement=cast(Engagement, serializer.instance),
                 actor=self.request.user,
                 client=data.get("client", UNSET),
+                status_on=data.get("status_on", UNSET),
                 **services.engagement_fields_from(data),
             )
 

@@ -95,12 +95,16 @@ def test_edit_an_engagement(client, personas, hourly):
             "hourly_rate": "130",
             "start_date": hourly.start_date.isoformat(),
             "status": "paused",
+            "status_on": (TODAY + dt.timedelta(days=1)).isoformat(),
             "currency": "EUR",
         },
     )
     assert response.status_code == 302
     hourly.refresh_from_db()
     assert (hourly.name, hourly.hourly_rate, hourly.status) == ("Platform v2", D("130"), "paused")
+    with scopes_disabled():
+        (pause,) = hourly.pauses.all()
+    assert (pause.start_date, pause.end_date) == (TODAY + dt.timedelta(days=1), None)
 
 
 # --- Bad input: 200 with field errors, nothing saved ------------------------------------------
