@@ -81,6 +81,11 @@ workspace_pages = [
     path(
         "invoices/<int:pk>/credit/apply/", actions.invoice_credit_apply, name="invoice_credit_apply"
     ),
+    path(
+        "invoices/<int:pk>/credit/unapply/",
+        actions.invoice_credit_unapply,
+        name="invoice_credit_unapply",
+    ),
     path("invoices/<int:pk>/credit-note/", actions.invoice_credit_note, name="invoice_credit_note"),
     path("invoices/<int:pk>/void/", actions.invoice_void, name="invoice_void"),
     path(

@@ -72,6 +72,8 @@ class EngagementForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # An archived client stays selectable on its own engagements, no others.
         current = Q(pk=self.instance.client_id) if self.instance.client_id else Q(pk__in=[])
+        if self.instance.client_id:  # not a Meta field (declared above): opens on its client
+            self.initial.setdefault("client", self.instance.client_id)
         model_choice_field(self, "client").queryset = Client.objects.filter(
             Q(archived_at__isnull=True) | current, workspace=workspace
         ).order_by("name", "pk")

@@ -13,7 +13,11 @@ entry (and a timeline event for an invoice); side effects (email, PDF) leave on 
 - reminders, late_fees, recurring, recurring_runs: the schedules
 - events, state: helpers shared by the modules above (timeline, row lock, status)"""
 
-from invoicing.services.credit import client_credit_apply, client_credit_balance
+from invoicing.services.credit import (
+    client_credit_apply,
+    client_credit_balance,
+    client_credit_unapply,
+)
 from invoicing.services.drafts import (
     group_items,
     invoice_add_unbilled,
@@ -65,6 +69,7 @@ from invoicing.services.tax_rates import tax_rate_archive, tax_rate_save
 __all__ = [
     "client_credit_apply",
     "client_credit_balance",
+    "client_credit_unapply",
     "credit_note_create",
     "credited_total",
     "due_date_for",

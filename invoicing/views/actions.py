@@ -96,6 +96,26 @@ def invoice_credit_apply(request: WorkspaceRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required("write")
+def invoice_credit_unapply(request: WorkspaceRequest, pk: int) -> HttpResponse:
+    invoice = invoice_or_404(request, pk)
+
+    def said(given_back: Decimal) -> tuple[int, str]:
+        if not given_back:
+            return messages.INFO, "No client credit was applied to this invoice."
+        amount = format_money(given_back, invoice.currency)
+        return messages.SUCCESS, f"{amount} went back to the client's credit."
+
+    return act(
+        request,
+        invoice,
+        lambda: services.client_credit_unapply(invoice=invoice, actor=request.user),
+        said,
+        "payments",
+    )
+
+
+@require_POST
+@role_required("write")
 def invoice_credit_note(request: WorkspaceRequest, pk: int) -> HttpResponse:
     invoice = invoice_or_404(request, pk)
     form = CreditNoteForm(request.POST)

@@ -151,6 +151,7 @@ EVENT_LABELS = {
     "credit_applied": ("Client credit applied", "good"),
     "credit_withdrawn": ("Credit withdrawn: its payment was reversed", "bad"),
     "credit_returned": ("Credit note credit returned", "warning"),
+    "credit_unapplied": ("Client credit taken back", "warning"),
     "credited": ("Credit note issued", "warning"),
     "voided": ("Voided", "bad"),
     "uncollectible": ("Marked uncollectible", "bad"),
@@ -170,12 +171,11 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any
         elif e.kind == "work_added":
             detail = f"{d.get('engagement', '')} · {d.get('items', 0)} item(s)"
         elif e.kind == "payment":
-            detail = (
-                f"{_money(d.get('amount'), currency)} by {methods.get(str(d.get('method')), '')}"
-            )
+            received = d.get("received") or d.get("amount")
+            detail = f"{_money(received, currency)} by {methods.get(str(d.get('method')), '')}"
             if d.get("credit"):
                 detail += f"; {_money(d['credit'], currency)} to client credit"
-        elif e.kind in ("credit_applied", "credit_returned"):
+        elif e.kind in ("credit_applied", "credit_returned", "credit_unapplied"):
             detail = _money(d.get("amount"), currency)
         elif e.kind in ("payment_reversed", "credit_withdrawn"):
             detail = f"{_money(d.get('amount'), currency)}: {d.get('reason', '')}"
@@ -273,14 +273,16 @@ def invoice_page(
         for p in payments:
             p.is_reversed = p.pk in reversed_ids  # type: ignore[attr-defined]  # for the template
         events = list(InvoiceEvent.objects.filter(invoice=invoice).select_related("actor"))
+        credit_applied = list(
+            Allocation.objects.filter(
+                invoice=invoice,
+                kind__in=[Allocation.Kind.CREDIT_APPLIED, Allocation.Kind.CREDIT_RETURNED],
+            ).order_by("created_at", "pk")
+        )
         context.update(
             payments=payments,
-            credit_applied=list(
-                Allocation.objects.filter(
-                    invoice=invoice,
-                    kind__in=[Allocation.Kind.CREDIT_APPLIED, Allocation.Kind.CREDIT_RETURNED],
-                ).order_by("created_at", "pk")
-            ),
+            credit_applied=credit_applied,
+            credit_applied_net=sum((a.amount for a in credit_applied), ZERO),
             credit_notes=list(invoice.credit_notes.order_by("created_at", "pk")),
             timeline=_event_rows(events, invoice.currency),
             credit_balance=services.client_credit_balance(

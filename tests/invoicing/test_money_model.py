@@ -13,6 +13,7 @@ from invoicing.models import Allocation, Invoice, Receipt
 from invoicing.selectors import income_received
 from ledger.balances import balance
 from ledger.checks import run_checks
+from tests.api import url
 from tests.factories import ClientFactory
 
 S = Invoice.Status
@@ -182,3 +183,38 @@ def test_every_money_event_posts_one_balanced_transaction_in_its_own_database_tr
         "credit.return",
     ]
     assert run_checks(p.a) == []
+
+
+def test_credit_applied_by_mistake_can_be_taken_back(p, acme):
+    a = invoice(p, acme, "100")
+    pay(p, a, "180")  # 80 credit
+    b = invoice(p, acme, "50")
+    services.client_credit_apply(invoice=b, actor=p.alice)
+    assert (fresh(b).status, credit(acme)) == (S.PAID, D("30"))
+    assert services.client_credit_unapply(invoice=b, actor=p.alice) == D("50")
+    assert (fresh(b).status, fresh(b).amount_due, credit(acme)) == (S.OPEN, D("50"), D("80"))
+    assert services.client_credit_unapply(invoice=b, actor=p.alice) == 0  # nothing left
+    assert b.events.filter(kind="credit_unapplied").count() == 1
+
+
+def test_taking_credit_back_on_the_page_and_the_api(client, api_as, p, acme):
+    from django.urls import reverse
+
+    a = invoice(p, acme, "100")
+    pay(p, a, "300")
+    b, c = invoice(p, acme, "60"), invoice(p, acme, "70")
+    services.client_credit_apply(invoice=b, actor=p.alice)
+    services.client_credit_apply(invoice=c, actor=p.alice)
+    client.force_login(p.alice)
+    page = reverse("invoicing:invoice_detail", args=[p.a.slug, b.pk])
+    assert b"Take credit back" in client.get(page).content
+    response = client.post(reverse("invoicing:invoice_credit_unapply", args=[p.a.slug, b.pk]))
+    assert response.status_code == 302 and fresh(b).amount_due == D("60")
+    assert b"Take credit back" not in client.get(page).content
+    api = api_as(p.bob)
+    body = api.post(url("invoices", c.pk, "unapply-credit")).json()
+    assert (body["applied"], body["invoice"]["amount_due"]) == ("-70.00", "70.00")
+    assert credit(acme) == D("200")
+    # The accountant reads, never writes.
+    andy = api_as(p.andy)
+    assert andy.post(url("invoices", c.pk, "unapply-credit")).status_code == 403

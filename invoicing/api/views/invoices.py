@@ -196,6 +196,18 @@ class InvoiceViewSet(
         body = {"applied": quantize(applied, invoice.currency), "invoice": fresh}
         return Response(s.CreditAppliedSerializer(body, context=self.get_serializer_context()).data)
 
+    @extend_schema(request=None, responses=s.CreditAppliedSerializer)
+    @action(detail=True, methods=["post"], url_path="unapply-credit")
+    def unapply_credit(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Undo credit applied to this invoice by mistake: it goes back to the client's
+        credit. `applied` is the amount given back (negative), 0 when none was applied."""
+        invoice = self.get_object()
+        with service_errors():
+            given_back = services.client_credit_unapply(invoice=invoice, actor=self.actor)
+        fresh = self.get_queryset().get(pk=invoice.pk)
+        body = {"applied": quantize(-given_back, invoice.currency), "invoice": fresh}
+        return Response(s.CreditAppliedSerializer(body, context=self.get_serializer_context()).data)
+
     @extend_schema(request=s.CreditNoteCreateSerializer, responses={201: s.InvoiceDetailSerializer})
     @action(detail=True, methods=["post"], url_path="credit-notes")
     def credit_notes(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -86,6 +86,10 @@ def test_create_an_engagement_defaults_currency_to_the_clients(client, personas,
 
 def test_edit_an_engagement(client, personas, hourly):
     client.force_login(personas.alice)
+    # The form opens on the engagement's client (it opened on none, so saving it as shown
+    # failed with "An engagement stays with its client").
+    form = client.get(url("engagements:engagement_edit", hourly.pk)).context["form"]
+    assert form["client"].value() == hourly.client_id
     response = client.post(
         url("engagements:engagement_edit", hourly.pk),
         {
