@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import time
 import uuid
+
+from bench.common import QueryCounter, run_rolled_back
 
 
 def main() -> None:
@@ -22,35 +23,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=10_000, help="schedules (= invoices) to make")
     parser.add_argument("--sample", type=int, default=200, help="per-invoice path sample")
     parser.add_argument("--lines", type=int, default=3, help="template lines per schedule")
-    parser.add_argument("--keep", action="store_true", help="commit instead of rolling back")
-    args = parser.parse_args()
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portfolio.settings")
-    import django
-
-    django.setup()
-    from django.db import connection, transaction
-
-    class Rollback(Exception):
-        pass
-
-    try:
-        with transaction.atomic():
-            report = run(args, connection)
-            if not args.keep:
-                raise Rollback
-    except Rollback:
-        pass
-    print(report)
-
-
-class QueryCounter:
-    def __init__(self) -> None:
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
+    run_rolled_back(parser, run)
 
 
 def _setup(n: int, lines: int, today: dt.date):

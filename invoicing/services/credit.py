@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Sum
 
@@ -23,7 +22,7 @@ from invoicing.services.allocations import (
     refresh_invoice,
 )
 from invoicing.services.events import event
-from invoicing.services.state import Status, lock_invoice
+from invoicing.services.state import Status, ensure_owed, lock_invoice
 
 __all__ = ["client_credit_apply", "client_credit_balance", "client_credit_unapply"]
 
@@ -34,11 +33,7 @@ def client_credit_apply(*, invoice: Invoice, actor: User | None) -> Decimal:
     applied (zero when there was none to use)."""
     lock_client(invoice.client_id)
     invoice = lock_invoice(invoice)
-    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
-        Status.OPEN,
-        Status.PARTIALLY_PAID,
-    ):
-        raise ValidationError("Credit is applied to open invoices.")
+    ensure_owed(invoice, "Credit is applied to open invoices.")
     moved = move_credit(
         invoice=invoice, limit=invoice.amount_due, kind=Allocation.Kind.CREDIT_APPLIED
     )
@@ -68,12 +63,7 @@ def client_credit_unapply(*, invoice: Invoice, actor: User | None) -> Decimal:
     the amount given back (zero when none was applied)."""
     lock_client(invoice.client_id)
     invoice = lock_invoice(invoice)
-    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
-        Status.OPEN,
-        Status.PARTIALLY_PAID,
-        Status.PAID,
-    ):
-        raise ValidationError("Credit is taken back from open or paid invoices.")
+    ensure_owed(invoice, "Credit is taken back from open or paid invoices.", paid_too=True)
     applied = (
         Allocation.objects.filter(
             invoice=invoice,

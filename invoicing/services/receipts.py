@@ -31,7 +31,7 @@ from invoicing.services.allocations import (
 )
 from invoicing.services.events import event
 from invoicing.services.exchange_rates import rate_to_base
-from invoicing.services.state import Status, lock_invoice
+from invoicing.services.state import Status, ensure_owed, lock_invoice
 
 MANUAL_METHODS = [m for m in Receipt.Method if m != Receipt.Method.STRIPE]
 
@@ -50,11 +50,7 @@ def receipt_record(
     client's credit. Income counts the whole receipt, on its date."""
     lock_client(invoice.client_id)
     invoice = lock_invoice(invoice)
-    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in (
-        Status.OPEN,
-        Status.PARTIALLY_PAID,
-    ):
-        raise ValidationError("Payments are recorded on open invoices.")
+    ensure_owed(invoice, "Payments are recorded on open invoices.")
     if method not in Receipt.Method.values:
         raise ValidationError({"method": "Choose a payment method."})
     amount = quantize(amount, invoice.currency)

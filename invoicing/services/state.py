@@ -17,6 +17,14 @@ def lock_invoice(invoice: Invoice) -> Invoice:
     return locked
 
 
+def ensure_owed(invoice: Invoice, message: str, *, paid_too: bool = False) -> None:
+    """Refuse (with `message`) anything but an invoice still owed: open or partly paid,
+    and also paid when `paid_too`."""
+    allowed = (*REMINDABLE, Status.PAID) if paid_too else REMINDABLE
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in allowed:
+        raise ValidationError(message)
+
+
 def ensure_draft(invoice: Invoice) -> None:
     if invoice.status != Status.DRAFT:
         raise ValidationError("A finalised invoice cannot change: issue a credit note or void it.")
