@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Sum
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
@@ -84,6 +84,51 @@ def _claimed_amounts(invoice: Invoice) -> dict[tuple[str, str], Decimal]:
             claimed_for=invoice.claim_ref, released_at__isnull=True
         ).values_list("kind", "source_id", "period_start", "amount")
     }
+
+
+def _benefits_line_refresh(
+    invoice: Invoice, engagement: Engagement, *, create: bool
+) -> InvoiceLine | None:
+    """The engagement's benefits contribution on this draft: one line, on the sum of the
+    invoice's live claims of that engagement (what its work lines bill), so the base is
+    always the work still on the invoice. Made when `create`, otherwise only kept current
+    (the professional may have removed it on purpose). Returns the line, if any."""
+    existing = list(
+        invoice.lines.filter(kind=InvoiceLine.Kind.BENEFITS, engagement=engagement).order_by(
+            "position", "pk"
+        )
+    )
+    percent = engagement.benefits_contribution_percent
+    base = quantize(
+        BillingClaim.objects.filter(
+            claimed_for=invoice.claim_ref, engagement=engagement, released_at__isnull=True
+        ).aggregate(s=Sum("amount"))["s"]
+        or ZERO,
+        invoice.currency,
+    )
+    keep = existing[0] if existing else None
+    for extra in existing[1:]:
+        extra.delete()
+    if not percent or base <= 0 or (keep is None and not create):
+        if keep is not None:
+            keep.delete()
+        return None
+    if keep is None:
+        keep = InvoiceLine(
+            workspace=invoice.workspace,
+            invoice=invoice,
+            position=_last_position(invoice) + 1,
+            kind=InvoiceLine.Kind.BENEFITS,
+            engagement=engagement,
+            quantity=Decimal(1),
+        )
+    keep.description = (
+        f"Benefits contribution ({percent.normalize():f}% of {base} {invoice.currency}, "
+        "paid into the professional's portable-benefits account)"
+    )
+    keep.unit_price = quantize(base * percent / 100, invoice.currency)
+    keep.save()
+    return keep
 
 
 def work_line_gross(line: InvoiceLine, claimed: dict[tuple[str, str], Decimal]) -> Decimal:
@@ -200,6 +245,9 @@ def invoice_line_delete(*, line: InvoiceLine, actor: User) -> None:
     ensure_draft(invoice)
     engagement_services.billing_release_sources(invoice=invoice, sources=line.sources)
     line.delete()
+    if line.kind == InvoiceLine.Kind.WORK and line.engagement is not None:
+        # The contribution follows the work that stays (a removed one is not recreated).
+        _benefits_line_refresh(invoice, line.engagement, create=False)
     recalculate(invoice)
     audit_record(
         workspace=invoice.workspace, actor=actor, action="invoice.line_delete", obj=invoice
@@ -347,26 +395,11 @@ def invoice_add_unbilled(
         )
         _apply_tax(line)
         created.append(line)
-    percent = engagement.benefits_contribution_percent
-    if percent:
-        base = quantize(sum((i.amount for i in items), ZERO), invoice.currency)
-        position += 1
-        created.append(
-            InvoiceLine(
-                workspace=invoice.workspace,
-                invoice=invoice,
-                position=position,
-                kind=InvoiceLine.Kind.BENEFITS,
-                engagement=engagement,
-                description=f"Benefits contribution ({percent.normalize():f}% of "
-                f"{base} {invoice.currency}, paid into the professional's "
-                f"portable-benefits account)",
-                quantity=Decimal(1),
-                unit_price=quantize(base * percent / 100, invoice.currency),
-            )
-        )
     InvoiceLine.objects.bulk_create(created)
+    benefits = _benefits_line_refresh(invoice, engagement, create=True)
     recalculate(invoice)
+    if benefits is not None:
+        created.append(benefits)
     event(
         invoice,
         "work_added",

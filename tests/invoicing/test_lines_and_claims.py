@@ -264,3 +264,30 @@ def test_a_time_edit_racing_add_unbilled_cannot_split_line_and_claim(personas, m
         (line,) = work_lines(invoice)
         assert entry.minutes == 60
         assert claimed(invoice, line) == [D("100.00")] and line.net_amount == D("100.00")
+
+
+def test_the_benefits_contribution_follows_the_work_left_on_the_draft(scoped):
+    """Removing a work line left the contribution computed on work no longer billed; two
+    batches of work added two contribution lines. One line, on the work that stays."""
+    hourly = engagement(scoped, hourly_rate=D("100"), benefits_contribution_percent=D("10"))
+    work.time_entry_save(
+        engagement=hourly, actor=scoped.alice, date=dt.date(2026, 11, 2), minutes=60
+    )
+    invoice = bill(scoped, hourly, as_of=dt.date(2026, 11, 2))
+    work.time_entry_save(
+        engagement=hourly, actor=scoped.alice, date=dt.date(2026, 11, 3), minutes=120
+    )
+    services.invoice_add_unbilled(
+        invoice=invoice, actor=scoped.alice, engagement=hourly, as_of=dt.date(2026, 11, 3)
+    )
+    (benefits,) = invoice.lines.filter(kind=InvoiceLine.Kind.BENEFITS)
+    assert benefits.net_amount == D("30.00") and "300.00 USD" in benefits.description
+    first = work_lines(invoice)[0]
+    services.invoice_line_delete(line=first, actor=scoped.alice)
+    (benefits,) = invoice.lines.filter(kind=InvoiceLine.Kind.BENEFITS)
+    left = sum(line.net_amount for line in work_lines(invoice))
+    assert benefits.net_amount == quantize(left / 10, "USD")
+    # The last work line gone: no contribution on nothing.
+    services.invoice_line_delete(line=work_lines(invoice)[0], actor=scoped.alice)
+    assert not invoice.lines.exists()
+    assert Invoice.objects.get(pk=invoice.pk).total == 0
