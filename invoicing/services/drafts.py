@@ -15,6 +15,7 @@ from django.db.models import Max, Sum
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
 from core.money import ZERO, quantize
 from engagements import services as engagement_services
@@ -46,6 +47,7 @@ def invoice_create_draft(
     issue_date: dt.date | None = None,
     due_date: dt.date | None = None,
 ) -> Invoice:
+    ensure_sane_dates(issue_date=issue_date, due_date=due_date)
     if client.workspace_id != workspace.pk:
         raise ValidationError({"client": "Choose one of your clients."})
     invoice = Invoice(
@@ -267,6 +269,7 @@ def invoice_update_draft(
     terms: str | Unset = UNSET,
 ) -> Invoice:
     """Edit a draft's header: only the fields given change."""
+    ensure_sane_dates(issue_date=issue_date, due_date=due_date)
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)
     fields = given(
