@@ -7,6 +7,8 @@ from typing import Any, cast
 
 from django import forms
 
+from core.dates import validate_sane_date
+
 
 def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
     return cast(forms.ChoiceField, form.fields[name])
@@ -20,3 +22,9 @@ def choices_of(form: forms.BaseForm, name: str) -> list[tuple[Any, Any]]:
     """A choice field's choices as a list of (value, label); Django has already normalised
     the declared choices to one."""
     return list(cast("list[tuple[Any, Any]]", choice_field(form, name).choices))
+
+
+class SaneDateField(forms.DateField):
+    """A date within core.dates' sane range: a far-future date is a form error."""
+
+    default_validators = [validate_sane_date]

@@ -7,6 +7,7 @@ rates with 4; every amount a person sees or is billed is `quantize`d to its curr
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from core.currencies import minor_units
@@ -14,6 +15,29 @@ from core.currencies import minor_units
 ZERO = Decimal("0")
 AMOUNT_PLACES = 3
 RATE_PLACES = 4
+AMOUNT_DIGITS = 18
+# The largest magnitude an AmountField (18 digits, 3 places) stores: below 10^15.
+AMOUNT_MAX = Decimal(10) ** (AMOUNT_DIGITS - AMOUNT_PLACES) - Decimal(1).scaleb(-AMOUNT_PLACES)
+
+
+def fits_amount(amount: Decimal) -> bool:
+    return abs(amount) <= AMOUNT_MAX
+
+
+def ensure_amounts_fit(**amounts: Decimal) -> None:
+    """A service's guard before it stores what it computed (quantity × price, a total): a
+    figure the amount column cannot hold is a field error on the input that produced it,
+    never the database's numeric overflow (a 500)."""
+    errors = {
+        field: ValidationError(
+            "This makes an amount too large to store (at most 999,999,999,999,999.999).",
+            code="amount_too_large",
+        )
+        for field, amount in amounts.items()
+        if not fits_amount(amount)
+    }
+    if errors:
+        raise ValidationError(errors)
 
 
 def quantize(amount: Decimal, currency: str) -> Decimal:
@@ -56,7 +80,7 @@ class AmountField(models.DecimalField):  # type: ignore[type-arg]
     """An amount of money in any currency: 18 digits, 3 decimal places."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_digits", 18)
+        kwargs.setdefault("max_digits", AMOUNT_DIGITS)
         kwargs.setdefault("decimal_places", AMOUNT_PLACES)
         super().__init__(*args, **kwargs)
 

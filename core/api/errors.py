@@ -7,9 +7,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from drf_standardized_errors.handler import exception_handler as standardized_exception_handler
+from drf_standardized_errors.types import ExceptionHandlerContext
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 
 # PATCH for partial updates; PUT is not offered.
 WRITE_METHODS = ["get", "post", "patch", "delete", "head", "options"]
@@ -40,3 +43,18 @@ def refuse_change(instance: Any, data: dict[str, Any], name: str) -> None:
     follow that parent); moving it is refused rather than silently ignored."""
     if name in data and data.pop(name) != getattr(instance, name):
         raise exceptions.ValidationError({name: f"The {name} cannot be changed; create a new one."})
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The request body is larger than the server accepts."
+    default_code = "request_too_large"
+
+
+def exception_handler(exc: Exception, context: ExceptionHandlerContext) -> Response | None:
+    """drf-standardized-errors' handler, after naming what DRF leaves unhandled: a body
+    over DATA_UPLOAD_MAX_MEMORY_SIZE (Django raises it while DRF reads the body) is a
+    413 in the standard error body, not a 500."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    return standardized_exception_handler(exc, context)

@@ -4,7 +4,17 @@ from typing import Any
 
 from rest_framework import serializers
 
+from core.dates import validate_sane_date
 from core.tenancy import kind_of, owning_kind, tenant_kinds
+
+
+class SaneDateField(serializers.DateField):
+    """A date within core.dates' sane range: far-future or absurd dates are a 400 on the
+    field, never a row that later breaks a page."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(validate_sane_date)
 
 
 class TenantSerializerMixin:
@@ -28,6 +38,9 @@ class TenantSerializerMixin:
         fields: dict[str, Any] = super().get_fields()  # type: ignore[misc]
         tenant = self._context_tenant()
         for field in fields.values():
+            # Model-derived dates get the sane range too (declared ones use SaneDateField).
+            if isinstance(field, serializers.DateField) and not isinstance(field, SaneDateField):
+                field.validators.append(validate_sane_date)
             target: Any = getattr(field, "child_relation", field)
             queryset: Any = getattr(target, "queryset", None)
             if not isinstance(target, serializers.RelatedField) or queryset is None:

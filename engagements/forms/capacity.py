@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from core.forms import SaneDateField
 from engagements.models import Availability, BlockedTime
 
 WEEKDAY_LABELS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
@@ -24,7 +25,7 @@ def _hours_field(label: str) -> forms.DecimalField:
 
 
 class AvailabilityForm(forms.Form):
-    effective_from = forms.DateField(
+    effective_from = SaneDateField(
         label="Effective from",
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Weeks before this day keep the hours they had.",
@@ -45,8 +46,8 @@ class AvailabilityForm(forms.Form):
 class BlockedTimeForm(forms.Form):
     title = forms.CharField(max_length=120, help_text="e.g. School run, Parental leave")
     kind = forms.ChoiceField(choices=BlockedTime.Kind.choices)
-    start_date = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end_date = forms.DateField(
+    start_date = SaneDateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = SaneDateField(
         label="Until",
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),

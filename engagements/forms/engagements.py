@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Workspace
-from core.forms import choice_field, choices_of, model_choice_field
+from core.forms import SaneDateField, choice_field, choices_of, model_choice_field
 from engagements.forms.widgets import DATE
 from engagements.models import Client, Engagement, EngagementStatus, PayModel
 from engagements.pay_models import ALL_TERMS, TERMS, unused_term_value
@@ -21,7 +21,7 @@ class EngagementForm(forms.ModelForm):
     client = forms.ModelChoiceField(queryset=Client.objects.none())
     # Not a column: the day a change of status takes effect (a pause, a resume). Billing
     # reads dated facts, never the status, so pausing or resuming needs its day.
-    status_on = forms.DateField(
+    status_on = SaneDateField(
         required=False,
         widget=DATE,
         label="Status changes on",

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import Workspace
-from core.forms import choice_field, choices_of, model_choice_field
+from core.forms import SaneDateField, choice_field, choices_of, model_choice_field
 from engagements.forms.engagements import EngagementForm
 from engagements.models import Client, Engagement
 from engagements.pay_models import ALL_TERMS, TERMS, terms_used
@@ -36,7 +36,7 @@ class ProposalForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 7}),
         help_text="What you will do, what you will deliver, and what is not included.",
     )
-    valid_until = forms.DateField(
+    valid_until = SaneDateField(
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="After this day the client can no longer accept.",

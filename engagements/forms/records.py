@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from core.forms import SaneDateField
 from engagements.forms.widgets import DATE
 from engagements.models import Expense, Milestone, Outcome, RevenueReport, TimeEntry
 
@@ -39,7 +40,7 @@ class MilestoneForm(forms.ModelForm):
 
 
 class MilestoneAcceptForm(forms.Form):
-    accepted_at = forms.DateField(label="Accepted on", widget=DATE)
+    accepted_at = SaneDateField(label="Accepted on", widget=DATE)
     on_word_of = forms.CharField(
         label="On the word of",
         max_length=150,
@@ -59,7 +60,7 @@ class OutcomeForm(forms.ModelForm):
 
 
 class OutcomeAcceptForm(forms.Form):
-    accepted_at = forms.DateField(label="Accepted on", widget=DATE)
+    accepted_at = SaneDateField(label="Accepted on", widget=DATE)
     evidence_note = forms.CharField(
         label="Evidence",
         required=False,

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
 from engagements.models import Availability, BlockedTime
 from engagements.services._base import (
@@ -31,6 +32,7 @@ def availability_set(
 ) -> Availability:
     """Capacity from a date on. The same date edits that row; a later date adds one, so
     the weeks before keep the capacity they had."""
+    ensure_sane_dates(effective_from=effective_from)
     row = Availability.objects.filter(user=user, effective_from=effective_from).first()
     row = row or Availability(workspace=workspace, user=user, effective_from=effective_from)
     apply_changes(row, hours)
@@ -60,6 +62,7 @@ def blocked_time_save(
     recurring: bool | Unset = UNSET,
     weekdays: list[int] | Unset = UNSET,
 ) -> BlockedTime:
+    ensure_sane_dates(start_date=start_date, end_date=end_date)
     blocked = blocked or BlockedTime(workspace=workspace, user=user)
     apply_changes(
         blocked,

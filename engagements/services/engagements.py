@@ -13,6 +13,7 @@ from django.db import transaction
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
 from engagements.frozen import freeze_of
 from engagements.models import Client, Engagement, EngagementStatus, PayModel
@@ -107,6 +108,7 @@ def engagement_create_from(
     keywords `engagement_create` was given. Inside the caller's transaction."""
     if client.workspace_id != workspace.pk:  # defence in depth: forms scope choices too
         raise ValidationError({"client": "Choose one of your clients."})
+    ensure_sane_dates(start_date=fields.get("start_date"), end_date=fields.get("end_date"))
     engagement = Engagement(workspace=workspace, client=client, **fields)
     if not engagement.currency:
         engagement.currency = client.currency
@@ -141,6 +143,11 @@ def engagement_update(
     engagement's dated facts (`services.lifecycle`): ending needs its end date, pausing
     and resuming the day it happens (`status_on`: the pause's first day, or the first
     day back)."""
+    ensure_sane_dates(
+        status_on=status_on,
+        start_date=fields.get("start_date"),
+        end_date=fields.get("end_date"),
+    )
     engagement = engagement_lock(engagement)
     status, end_date = fields.pop("status", UNSET), fields.pop("end_date", UNSET)
     changes = given(client=client, **fields)

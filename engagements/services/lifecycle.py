@@ -28,6 +28,7 @@ from django.db import transaction
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import Unset
 from engagements.active_days import ActiveDays, active_days_of
 from engagements.frozen import freeze_of
@@ -226,6 +227,7 @@ def _audited(engagement: Engagement, actor: User, action: str, on: dt.date) -> E
 @transaction.atomic
 def engagement_pause(*, engagement: Engagement, actor: User, on: dt.date) -> Engagement:
     """Pause from `on` (its first paused day) until resumed."""
+    ensure_sane_dates(on=on)
     engagement = engagement_lock(engagement)
     if engagement.status != Status.PAUSED:
         _ensure_status_changeable(engagement, Status.PAUSED)
@@ -238,6 +240,7 @@ def engagement_pause(*, engagement: Engagement, actor: User, on: dt.date) -> Eng
 @transaction.atomic
 def engagement_resume(*, engagement: Engagement, actor: User, on: dt.date) -> Engagement:
     """Resume on `on` (the first day back): the open pause ends the day before."""
+    ensure_sane_dates(on=on)
     engagement = engagement_lock(engagement)
     _resume(engagement, on, field="status_on")
     return _audited(engagement, actor, "engagement.resume", on)
@@ -246,6 +249,7 @@ def engagement_resume(*, engagement: Engagement, actor: User, on: dt.date) -> En
 @transaction.atomic
 def engagement_end(*, engagement: Engagement, actor: User, on: dt.date) -> Engagement:
     """End on `on` (its last day): no period bills a day after it."""
+    ensure_sane_dates(on=on)
     engagement = engagement_lock(engagement)
     if engagement.status != Status.ENDED:
         _ensure_status_changeable(engagement, Status.ENDED)

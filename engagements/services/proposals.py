@@ -14,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
 from core.tokens import hash_token
 from engagements.models import Client, EngagementStatus, Proposal
@@ -34,6 +35,7 @@ def proposal_create(
     # The proposed engagement (its name defaults to the title), as `engagement_create`.
     **engagement_fields: Unpack[EngagementDraft],
 ) -> Proposal:
+    ensure_sane_dates(valid_until=valid_until)
     draft: dict[str, object] = dict(engagement_fields)
     if isinstance(draft.get("name", UNSET), Unset):
         draft["name"] = title

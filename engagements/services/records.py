@@ -15,6 +15,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
 from engagements.frozen import freeze_of, freezes_of
 from engagements.models import (
@@ -45,6 +46,7 @@ def time_entry_save(
     description: str | Unset = UNSET,
     billable: bool | Unset = UNSET,
 ) -> TimeEntry:
+    ensure_sane_dates(date=date)
     # The lock of every engagement the entry touches (it may move between two), first.
     locked = engagements_lock([engagement.pk, *([entry.engagement_id] if entry else [])])
     engagement = locked[engagement.pk]
@@ -130,6 +132,7 @@ def milestone_save(
     due_date: dt.date | None | Unset = UNSET,
     acceptance_criteria: str | Unset = UNSET,
 ) -> Milestone:
+    ensure_sane_dates(due_date=due_date)
     engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.FIXED_FEE:
         raise ValidationError({"engagement": "Milestones belong to fixed-fee engagements."})
@@ -154,6 +157,7 @@ def milestone_save(
 
 @transaction.atomic
 def milestone_deliver(*, milestone: Milestone, actor: User, on: dt.date) -> Milestone:
+    ensure_sane_dates(on=on)
     engagement_lock(milestone.engagement_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.status != Milestone.Status.PENDING:
@@ -176,6 +180,7 @@ def milestone_accept(
     *, milestone: Milestone, actor: User, on: dt.date, on_word_of: str = ""
 ) -> Milestone:
     """Record the client's acceptance (by the professional, on the client's word)."""
+    ensure_sane_dates(on=on)
     engagement_lock(milestone.engagement_id)
     milestone = Milestone.objects.select_for_update().get(pk=milestone.pk)
     if milestone.status == Milestone.Status.ACCEPTED:
@@ -263,6 +268,7 @@ def revenue_report_save(
     reported_at: dt.date | Unset = UNSET,
     note: str | Unset = UNSET,
 ) -> RevenueReport:
+    ensure_sane_dates(period_start=period_start, period_end=period_end, reported_at=reported_at)
     engagement = engagement_lock(engagement)
     if engagement.pay_model != PayModel.REVENUE_SHARE:
         raise ValidationError("Revenue reports belong to revenue-share engagements.")
@@ -312,6 +318,7 @@ def expense_save(
     rebillable: bool | Unset = UNSET,
     markup_percent: Decimal | Unset = UNSET,
 ) -> Expense:
+    ensure_sane_dates(date=date)
     engagement = engagement_lock(engagement)
     if expense is not None:
         freeze_of(engagement).ensure_item_open(BillingClaim.Kind.EXPENSE, expense.pk)

@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
+from core.dates import clamp_sane
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
@@ -187,7 +188,8 @@ def _start_from(request: WorkspaceRequest) -> dt.date:
         start = dt.date.fromisoformat(request.GET.get("start", ""))
     except ValueError:
         return monday_of(today)
-    return monday_of(start)
+    # A link may carry any date; the page shows the nearest weeks it can count.
+    return monday_of(clamp_sane(start))
 
 
 def _render(

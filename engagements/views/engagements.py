@@ -174,7 +174,9 @@ def _week_groups(
             monday,
             {
                 "monday": monday,
-                "sunday": monday + dt.timedelta(days=6),
+                # A week at the calendar's end (a row older than core.dates' range) stops
+                # at date.max rather than overflowing the page.
+                "sunday": monday + dt.timedelta(days=min(6, (dt.date.max - monday).days)),
                 "entries": [],
                 "minutes": 0,
                 "billable_minutes": 0,

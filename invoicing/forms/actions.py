@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from core.forms import SaneDateField
 from invoicing.forms.fields import DATE, DECIMAL
 from invoicing.models import Receipt
 
@@ -24,7 +25,7 @@ class PaymentForm(forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", **DECIMAL}),
         help_text="More than is due becomes the client's credit.",
     )
-    received_on = forms.DateField(widget=DATE, label="Received on")
+    received_on = SaneDateField(widget=DATE, label="Received on")
     method = forms.ChoiceField(choices=MANUAL_METHODS)
     reference = forms.CharField(
         max_length=120, required=False, help_text="Bank reference, cheque number…"

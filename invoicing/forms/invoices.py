@@ -10,7 +10,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import Workspace
 from core.currencies import currency_choices
-from core.forms import choice_field, model_choice_field
+from core.forms import SaneDateField, choice_field, model_choice_field
 from engagements.models import Client
 from invoicing.forms.fields import DATE, DECIMAL, tax_rate_field
 from invoicing.models import Invoice, InvoiceLine
@@ -63,10 +63,10 @@ class InvoiceCreateForm(forms.Form):
 
 
 class InvoiceHeaderForm(forms.Form):
-    issue_date = forms.DateField(
+    issue_date = SaneDateField(
         required=False, widget=DATE, help_text="Empty: the day you finalise it."
     )
-    due_date = forms.DateField(
+    due_date = SaneDateField(
         required=False, widget=DATE, help_text="Empty: from the client's payment terms."
     )
     currency = forms.ChoiceField(choices=currency_choices)
@@ -128,8 +128,8 @@ class InvoiceLineForm(forms.Form):
 
 class AddUnbilledForm(forms.Form):
     engagement = forms.TypedChoiceField(coerce=int, widget=forms.HiddenInput)
-    period_start = forms.DateField(required=False, widget=DATE, label="From")
-    period_end = forms.DateField(required=False, widget=DATE, label="To")
+    period_start = SaneDateField(required=False, widget=DATE, label="From")
+    period_end = SaneDateField(required=False, widget=DATE, label="To")
 
     def __init__(
         self, *args: Any, workspace: Workspace, engagement_ids: list[int], **kwargs: Any

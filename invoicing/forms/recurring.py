@@ -8,7 +8,7 @@ from django import forms
 
 from accounts.models import Workspace
 from core.currencies import currency_choices
-from core.forms import choice_field, model_choice_field
+from core.forms import SaneDateField, choice_field, model_choice_field
 from engagements.models import Client, Engagement, EngagementStatus
 from invoicing.models import RecurringSchedule, TaxRate
 from invoicing.services import recurring
@@ -34,8 +34,8 @@ class ScheduleForm(forms.Form):
     )
     interval = forms.ChoiceField(choices=RecurringSchedule.Interval.choices)
     every = forms.IntegerField(min_value=1, max_value=52, initial=1, label="Every")
-    start_date = forms.DateField(widget=SCHEDULE_DATE, help_text="The first period starts here.")
-    end_date = forms.DateField(widget=SCHEDULE_DATE, required=False, help_text="Empty: no end.")
+    start_date = SaneDateField(widget=SCHEDULE_DATE, help_text="The first period starts here.")
+    end_date = SaneDateField(widget=SCHEDULE_DATE, required=False, help_text="Empty: no end.")
     currency = forms.ChoiceField(
         required=False, help_text="Empty: the client's (an engagement's, when billing one)."
     )

@@ -15,8 +15,9 @@ from django.db.models import Max, Sum
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
-from core.money import ZERO, quantize
+from core.money import ZERO, ensure_amounts_fit, quantize
 from engagements import services as engagement_services
 from engagements.billing import UnbilledItem, unbilled_items
 from engagements.models import BillingClaim, Client, Engagement
@@ -46,6 +47,7 @@ def invoice_create_draft(
     issue_date: dt.date | None = None,
     due_date: dt.date | None = None,
 ) -> Invoice:
+    ensure_sane_dates(issue_date=issue_date, due_date=due_date)
     if client.workspace_id != workspace.pk:
         raise ValidationError({"client": "Choose one of your clients."})
     invoice = Invoice(
@@ -74,6 +76,23 @@ def _apply_tax(line: InvoiceLine) -> None:
     line.tax_name = rate.name if rate else ""
     line.tax_percent = rate.percent if rate else ZERO
     line.tax_inclusive = rate.inclusive if rate else False
+
+
+def _ensure_line_fits(invoice: Invoice, line: InvoiceLine) -> None:
+    """The amounts `recalculate` will store for this line and its invoice fit their
+    columns: the line's gross with exclusive tax on top (the largest figure it yields),
+    added to what the invoice's other lines already total."""
+    gross = line.quantity * line.unit_price
+    if not line.tax_inclusive:
+        gross += gross * line.tax_percent / 100
+    others = sum(
+        (
+            abs(total)
+            for total in invoice.lines.exclude(pk=line.pk).values_list("total_amount", flat=True)
+        ),
+        ZERO,
+    )
+    ensure_amounts_fit(unit_price=abs(gross) + others)
 
 
 def _claimed_amounts(invoice: Invoice) -> dict[tuple[str, str], Decimal]:
@@ -226,6 +245,7 @@ def invoice_line_save(
         setattr(line, name, value)
     _apply_tax(line)
     line.full_clean(exclude=["invoice", "workspace"])
+    _ensure_line_fits(invoice, line)
     line.save()
     recalculate(invoice)
     line.refresh_from_db()  # recalculate wrote its amounts through another instance
@@ -267,6 +287,7 @@ def invoice_update_draft(
     terms: str | Unset = UNSET,
 ) -> Invoice:
     """Edit a draft's header: only the fields given change."""
+    ensure_sane_dates(issue_date=issue_date, due_date=due_date)
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)
     fields = given(

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from invoicing.models import (
     ExchangeRate,
 )
@@ -32,6 +33,7 @@ def rate_to_base(*, workspace: Workspace, currency: str, on: dt.date) -> Decimal
 def exchange_rate_save(
     *, workspace: Workspace, actor: User, currency: str, date: dt.date, rate: Decimal
 ) -> ExchangeRate:
+    ensure_sane_dates(date=date)
     if currency == workspace.base_currency:
         raise ValidationError({"currency": "That is the base currency (its rate is 1)."})
     row = ExchangeRate.objects.filter(workspace=workspace, currency=currency, date=date).first()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.money import ZERO, quantize
 from engagements import services as engagement_services
 from engagements.models import Client
@@ -49,6 +50,7 @@ def due_date_for(client: Client, workspace: Workspace, issue_date: dt.date) -> d
 def invoice_finalize(
     *, invoice: Invoice, actor: User | None, issue_date: dt.date | None = None
 ) -> Invoice:
+    ensure_sane_dates(issue_date=issue_date)
     invoice = lock_invoice(invoice)
     if invoice.status != Status.DRAFT:
         return invoice  # already finalised: idempotent

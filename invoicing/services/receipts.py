@@ -19,6 +19,7 @@ from django.db.models import Sum
 
 from accounts.models import User
 from accounts.services import audit_record
+from core.dates import ensure_sane_dates
 from core.money import ZERO, quantize
 from invoicing import postings
 from invoicing.models import Allocation, Invoice, Receipt
@@ -48,6 +49,7 @@ def receipt_record(
 ) -> Receipt:
     """Record money received against an invoice. Beyond what is due, the rest becomes the
     client's credit. Income counts the whole receipt, on its date."""
+    ensure_sane_dates(received_on=received_on)
     lock_client(invoice.client_id)
     invoice = lock_invoice(invoice)
     ensure_owed(invoice, "Payments are recorded on open invoices.")

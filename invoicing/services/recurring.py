@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
-from core.dates import add_months
+from core.dates import add_months, ensure_sane_dates
 from core.money import ZERO
 from engagements.models import Client, Engagement
 from invoicing.models import (
@@ -183,6 +183,7 @@ def recurring_schedule_save(
 ) -> RecurringSchedule:
     """Create or edit a schedule. Its next run is recomputed: the first period after the
     last invoice it made (or its first period), so an edit never makes a period twice."""
+    ensure_sane_dates(start_date=start_date, end_date=end_date)
     if schedule is not None:
         schedule = RecurringSchedule.objects.select_for_update().get(pk=schedule.pk)
         if schedule.workspace_id != workspace.pk:

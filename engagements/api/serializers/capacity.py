@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import SaneDateField
 from engagements.api.serializers.fields import HoursField
 from engagements.models import (
     Availability,
@@ -58,7 +59,7 @@ class BlockedTimeSerializer(WorkspaceSerializerMixin, serializers.ModelSerialize
 
 
 class CapacityQuerySerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    start = serializers.DateField(
+    start = SaneDateField(
         required=False, help_text="A day in the first week (weeks start Monday). Default: today."
     )
     weeks = serializers.IntegerField(required=False, default=12, min_value=1, max_value=52)
@@ -72,8 +73,8 @@ class CommitmentSerializer(serializers.Serializer):
 class CapacityWeekSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     """One `engagements.capacity.Week` of the caller."""
 
-    start = serializers.DateField(help_text="Monday.")
-    end = serializers.DateField(help_text="Sunday.")
+    start = SaneDateField(help_text="Monday.")
+    end = SaneDateField(help_text="Sunday.")
     available = HoursField(help_text="Availability minus blocked time.")
     blocked = HoursField()
     committed = HoursField(help_text="Active engagements.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import SaneDateField
 from core.currencies import currency_choices
 from core.money import minutes_to_hours
 from engagements.api.serializers.fields import HoursField, MoneyField
@@ -36,7 +37,7 @@ class EngagementPauseSerializer(serializers.ModelSerializer):
 
 
 class EngagementSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
-    status_on = serializers.DateField(
+    status_on = SaneDateField(
         write_only=True,
         required=False,
         help_text=(
@@ -86,11 +87,11 @@ class EngagementSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer
 
 
 class UnbilledQuerySerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    as_of = serializers.DateField(
+    as_of = SaneDateField(
         required=False, help_text="Billable on or before this day. Default: today."
     )
-    period_start = serializers.DateField(required=False)
-    period_end = serializers.DateField(required=False)
+    period_start = SaneDateField(required=False)
+    period_end = SaneDateField(required=False)
 
     def validate(self, attrs):
         start, end = attrs.get("period_start"), attrs.get("period_end")
@@ -104,7 +105,7 @@ class UnbilledItemSerializer(serializers.Serializer):
 
     kind = serializers.ChoiceField(choices=BillingClaim.Kind.choices)
     description = serializers.CharField()
-    date = serializers.DateField(help_text="When it became billable, or its period's start.")
+    date = SaneDateField(help_text="When it became billable, or its period's start.")
     quantity = serializers.DecimalField(
         max_digits=None, decimal_places=None, help_text="Hours for time and overage, else 1."
     )
@@ -114,7 +115,7 @@ class UnbilledItemSerializer(serializers.Serializer):
     source_id = serializers.IntegerField(
         allow_null=True, help_text="The time entry, milestone, outcome, report or expense."
     )
-    period_start = serializers.DateField(allow_null=True, help_text="For retainer periods.")
+    period_start = SaneDateField(allow_null=True, help_text="For retainer periods.")
     minutes = serializers.IntegerField()
     extra = serializers.DictField(child=serializers.CharField(), help_text="Kind-specific.")
 
@@ -122,15 +123,15 @@ class UnbilledItemSerializer(serializers.Serializer):
 class UnbilledSerializer(serializers.Serializer):
     engagement = serializers.IntegerField()
     currency = serializers.CharField()
-    as_of = serializers.DateField()
-    period_start = serializers.DateField(allow_null=True)
-    period_end = serializers.DateField(allow_null=True)
+    as_of = SaneDateField()
+    period_start = SaneDateField(allow_null=True)
+    period_end = SaneDateField(allow_null=True)
     total = MoneyField()
     items = UnbilledItemSerializer(many=True)
 
 
 class RetainerStatementsQuerySerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    until = serializers.DateField(
+    until = SaneDateField(
         required=False, help_text="Statements for the periods up to this day. Default: today."
     )
 
@@ -147,8 +148,8 @@ class _StatementHoursField(HoursField):
 class RetainerStatementSerializer(serializers.Serializer):
     """One `engagements.billing.RetainerStatement`: minutes are exact, hours rounded."""
 
-    period_start = serializers.DateField()
-    period_end = serializers.DateField(help_text="Inclusive.")
+    period_start = SaneDateField()
+    period_end = SaneDateField(help_text="Inclusive.")
     period_days = serializers.IntegerField()
     active_days = serializers.IntegerField(
         help_text="Days within the engagement's dates and in no pause: the fee and the "

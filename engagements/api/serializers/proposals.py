@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import SaneDateField
 from core.currencies import currency_choices
 from engagements.api.serializers.engagements import EngagementSerializer
 from engagements.models import (
@@ -76,7 +77,7 @@ class ProposalCreateSerializer(WorkspaceSerializerMixin, serializers.ModelSerial
     client = serializers.PrimaryKeyRelatedField(queryset=Client.objects.none())
     title = serializers.CharField(max_length=200)
     scope = serializers.CharField()
-    valid_until = serializers.DateField(required=False, allow_null=True)
+    valid_until = SaneDateField(required=False, allow_null=True)
     currency = serializers.ChoiceField(
         choices=currency_choices(), required=False, help_text="Defaults to the client's."
     )

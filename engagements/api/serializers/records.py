@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import SaneDateField
 from engagements.api.serializers.fields import InvoicedField, MoneyField
 from engagements.billing import revenue_share_amount
 from engagements.models import (
@@ -85,11 +86,11 @@ class MilestoneSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer)
 
 
 class MilestoneDeliverSerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    on = serializers.DateField(help_text="The day it was delivered.")
+    on = SaneDateField(help_text="The day it was delivered.")
 
 
 class MilestoneAcceptSerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    on = serializers.DateField(help_text="The day the client accepted it.")
+    on = SaneDateField(help_text="The day the client accepted it.")
     on_word_of = serializers.CharField(
         max_length=150, required=False, default="", help_text="Who at the client accepted it."
     )
@@ -117,7 +118,7 @@ class OutcomeSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
 
 
 class OutcomeAcceptSerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    on = serializers.DateField(help_text="The day the outcome was accepted.")
+    on = SaneDateField(help_text="The day the outcome was accepted.")
     evidence_note = serializers.CharField(
         required=False, default="", help_text="What shows the outcome was reached."
     )

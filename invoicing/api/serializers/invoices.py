@@ -7,6 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import SaneDateField
 from core.currencies import currency_choices
 from engagements.models import Engagement
 from invoicing.api.serializers.fields import CurrencyAmountField, usable_tax_rate
@@ -217,11 +218,11 @@ class AddUnbilledSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     engagement = serializers.PrimaryKeyRelatedField(
         queryset=Engagement.objects.none(), help_text="An engagement of the invoice's client."
     )
-    as_of = serializers.DateField(
+    as_of = SaneDateField(
         required=False, help_text="Billable on or before this day. Default: today."
     )
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True)
+    period_start = SaneDateField(required=False, allow_null=True)
+    period_end = SaneDateField(required=False, allow_null=True)
     tax_rate = serializers.PrimaryKeyRelatedField(
         queryset=TaxRate.objects.none(),
         required=False,
@@ -240,7 +241,7 @@ class AddUnbilledSerializer(WorkspaceSerializerMixin, serializers.Serializer):
 
 
 class FinalizeSerializer(WorkspaceSerializerMixin, serializers.Serializer):
-    issue_date = serializers.DateField(
+    issue_date = SaneDateField(
         required=False, help_text="Default: the draft's issue date, else today."
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import SaneDateField
 from core.money import quantize
 from invoicing.api.serializers.fields import CurrencyAmountField
 from invoicing.models import Allocation, Invoice, Receipt
@@ -79,7 +80,7 @@ class PaymentCreateSerializer(WorkspaceSerializerMixin, serializers.Serializer):
         help_text="What was received, in the invoice's currency. More than is due becomes "
         "the client's credit.",
     )
-    received_on = serializers.DateField()
+    received_on = SaneDateField()
     method = serializers.ChoiceField(choices=MANUAL_METHODS)
     reference = serializers.CharField(max_length=120, required=False, default="")
 

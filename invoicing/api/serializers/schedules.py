@@ -32,6 +32,8 @@ class LateFeePolicySerializer(WorkspaceSerializerMixin, serializers.ModelSeriali
     class Meta:
         model = LateFeePolicy
         fields = ["kind", "fixed_amount", "annual_interest_percent", "grace_days"]
+        # POST sets the whole policy: its kind is what the rest depends on.
+        extra_kwargs = {"kind": {"required": True}}
 
 
 class ScheduleLineSerializer(serializers.Serializer):
