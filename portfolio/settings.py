@@ -192,7 +192,17 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Portfolio] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+# Which address every rate limit counts: with N proxies in front that append to
+# X-Forwarded-For, the N-th entry from the right (what the nearest trusted proxy saw);
+# with none, REMOTE_ADDR. Anything further left is the client's to forge. One number for
+# DRF's throttles (NUM_PROXIES), allauth's limits and core.ratelimit; behind the TLS proxy
+# (BEHIND_TLS_PROXY, which gunicorn's FORWARDED_ALLOW_IPS also trusts) it defaults to 1.
+TRUSTED_PROXY_COUNT = env.int(
+    "TRUSTED_PROXY_COUNT", default=1 if env.bool("BEHIND_TLS_PROXY", default=False) else 0
+)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # Failed logins, sign-ups and resets are throttled by allauth (cache-backed, so Redis).
+# "login_failed" per key is the account lock: the token endpoint counts into it too.
 ACCOUNT_RATE_LIMITS = {
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
@@ -241,6 +251,7 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_THROTTLE_RATES": {"auth_token": "10/min"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 DRF_STANDARDIZED_ERRORS = {"ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True}

@@ -1,14 +1,22 @@
 from typing import Any, cast
 
-from django.contrib.auth import authenticate
+from allauth.account.adapter import get_adapter as get_account_adapter
+from allauth.core import ratelimit as allauth_ratelimit
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import exceptions, serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
 from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
 from accounts.selectors import workspaces_for_user
 from core.currencies import currency_choices
+
+
+def _locked() -> exceptions.Throttled:
+    return exceptions.Throttled(
+        detail="Too many failed sign-in attempts for this account; try again later."
+    )
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -36,9 +44,16 @@ class TokenRequestSerializer(serializers.Serializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         from allauth.mfa.models import Authenticator
 
-        user = authenticate(
-            self.context["request"], username=attrs["email"].lower(), password=attrs["password"]
-        )
+        request = self.context["request"]._request  # allauth's limits read the HttpRequest
+        try:
+            # Through allauth's adapter, as the web login does: it refuses while the
+            # account is locked (login_failed per key), counts a failure into the same
+            # counter, and rolls back its use on success. One lock for both doors.
+            user = get_account_adapter(request).authenticate(
+                request, email=attrs["email"].lower(), password=attrs["password"]
+            )
+        except DjangoValidationError as exc:
+            raise _locked() from exc
         if user is None:
             raise serializers.ValidationError(
                 "Email or password is not correct.", code="invalid_login"
@@ -51,10 +66,16 @@ class TokenRequestSerializer(serializers.Serializer):
                     {"otp_code": "Two-factor authentication is enabled: give a current code."},
                     code="otp_required",
                 )
+            # The web login's second step counts wrong codes under this key (allauth's
+            # mfa flows.check_rate_limit); guessing codes here counts there too.
+            code_key = f"mfa-auth-user-{user.pk}"
+            if not allauth_ratelimit.consume(request, action="login_failed", key=code_key):
+                raise _locked()
             if not any(a.wrap().validate_code(code) for a in authenticators):
                 raise serializers.ValidationError(
                     {"otp_code": "This code is not valid."}, code="otp_invalid"
                 )
+            allauth_ratelimit.clear(request, action="login_failed", key=code_key)
         attrs["user"] = user
         # Membership is the service's check; an unknown slug gets the same answer, so the
         # error does not tell which workspaces exist.

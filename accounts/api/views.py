@@ -19,6 +19,7 @@ from accounts.api.base import WorkspaceViewSet
 from accounts.models import ApiToken, Invitation, Membership, User, Workspace
 from core.api.errors import as_drf_error
 from core.api.permissions import IsNotTenantLimited, IsTenantMember
+from core.tenancy import membership_for
 
 
 def _user(request: Request) -> User:
@@ -171,7 +172,8 @@ class MembershipViewSet(
     mixins.DestroyModelMixin,
     WorkspaceViewSet,
 ):
-    """Who belongs to the workspace. Owners and admins change roles and remove members."""
+    """Who belongs to the workspace. Owners and admins change roles and remove members;
+    anyone may DELETE their own membership to leave (the last owner may not)."""
 
     model = Membership
     serializer_class = s.MembershipSerializer
@@ -179,6 +181,19 @@ class MembershipViewSet(
     http_method_names = ["get", "patch", "delete", "head", "options"]
     ordering_fields = ["created_at", "role"]
     filterset_fields = ["role"]
+
+    def check_permissions(self, request: Request) -> None:
+        # Leaving needs no rights, as in `services.membership_remove`, which still decides
+        # whether this member may go (the last owner may not). IsTenantMember reads the
+        # role off the view, so it is set per request before the check runs.
+        self.required_role = "read" if self._is_leaving(request) else "manage"
+        super().check_permissions(request)
+
+    def _is_leaving(self, request: Request) -> bool:
+        if self.action != "destroy":
+            return False
+        own = membership_for(request.user, getattr(request, "tenant", None))
+        return own is not None and str(own.pk) == str(self.kwargs.get(self.lookup_field))
 
     def get_queryset(self) -> QuerySet[Membership]:
         return super().get_queryset().select_related("user")
