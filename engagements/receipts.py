@@ -44,18 +44,18 @@ def receipt_kind(head: bytes) -> str | None:
     return None
 
 
-def read_head(file) -> bytes:
+def read_head(file: File[bytes]) -> bytes:
     position = file.tell() if hasattr(file, "tell") else 0
     file.seek(0)
-    head = file.read(16)
+    head: bytes = file.read(16)
     file.seek(position)
     return head
 
 
-def validate_receipt(file) -> None:
+def validate_receipt(file: File[bytes] | None) -> None:
     if not file:
         return
-    if file.size > RECEIPT_MAX_BYTES:
+    if file.size is not None and file.size > RECEIPT_MAX_BYTES:
         raise ValidationError("The receipt is larger than 10 MB.", code="file_too_large")
     if receipt_kind(read_head(file)) is None:
         raise ValidationError(
