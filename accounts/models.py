@@ -11,20 +11,21 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.core.files import File
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django_countries.fields import CountryField
 
+from accounts.logos import logo_check
 from accounts.tenancy import TenantModel
 from core.currencies import currency_choices
 
 
 def validate_logo(file: File[bytes] | None) -> None:
-    from django.core.exceptions import ValidationError
-
-    if file and file.size > 512 * 1024:
-        raise ValidationError("The logo is larger than 512 KB.")
-    if file and not (getattr(file, "name", "").lower().endswith((".png", ".jpg", ".jpeg"))):
-        raise ValidationError("Upload a PNG or JPEG logo.")
+    """The upload's content, by accounts.logos (kept here by name: migrations cite it).
+    A logo already stored is not re-read on every settings save."""
+    if not file or (isinstance(file, FieldFile) and getattr(file, "_committed", False)):
+        return
+    logo_check(file)
 
 
 class UserManager(BaseUserManager["User"]):

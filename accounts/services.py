@@ -10,10 +10,12 @@ from typing import Literal
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import IntegrityError, models, transaction
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 from django.utils.text import slugify
 from django_scopes import scopes_disabled
 
+from accounts.logos import logo_normalized
 from accounts.models import ApiToken, AuditEntry, Invitation, Membership, Role, User, Workspace
 from accounts.tenancy import workspace_scope
 from core.tenancy import membership_for
@@ -116,7 +118,13 @@ def workspace_update(
     payment_instructions: str | None = None,
 ) -> Workspace:
     """Change the settings given; None leaves a setting as it is (a PATCH names only
-    some). `logo=False` removes the logo: the form's "clear" box."""
+    some). `logo=False` removes the logo: the form's "clear" box. A new logo is checked
+    and stored as a PNG scaled to accounts.logos.LOGO_MAX_SIDE."""
+    if logo and not isinstance(logo, FieldFile):  # a FieldFile: the stored one, kept
+        try:
+            logo = logo_normalized(logo)
+        except ValidationError as exc:
+            raise ValidationError({"logo": exc.messages}) from exc
     values: dict[str, object] = {
         "name": name,
         "country": country,

@@ -341,6 +341,7 @@ WORKSPACE_API = [
     ("engagements_api:revenue-report-detail", {"pk": "revenue_report"}),
     ("engagements_api:expense-list", {}),
     ("engagements_api:expense-detail", {"pk": "expense"}),
+    ("engagements_api:expense-receipt", {"pk": "page_expense"}),
     ("engagements_api:proposal-list", {}),
     ("engagements_api:proposal-detail", {"pk": "api_proposal"}),
     ("engagements_api:proposal-send", {"pk": "api_proposal"}),

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from accounts.logos import LOGO_MAX_PIXELS, LOGO_MAX_SIDE, logo_check
 from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
 from accounts.selectors import workspaces_for_user
 from core.currencies import currency_choices
@@ -150,6 +151,15 @@ class WorkspaceSerializer(serializers.ModelSerializer):
     base_currency = serializers.ChoiceField(choices=currency_choices())
     slug = serializers.SlugField(required=False, max_length=50)
     role = serializers.SerializerMethodField(help_text="Your role in this workspace.")
+    # Write-only: uploads are never public media, and the logo is seen on the invoices.
+    logo = serializers.FileField(
+        required=False,
+        allow_null=True,
+        write_only=True,
+        help_text=f"PNG or JPEG, at most 512 KB and {LOGO_MAX_PIXELS:,} pixels; stored as a "
+        f"PNG at most {LOGO_MAX_SIDE} px on its long side. Send multipart/form-data; null "
+        "removes it.",
+    )
 
     class Meta:
         model = Workspace
@@ -161,6 +171,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
             "timezone",
             "invoice_prefix",
             "payment_terms_days",
+            "logo",
             "created_at",
             "role",
         ]
@@ -168,6 +179,15 @@ class WorkspaceSerializer(serializers.ModelSerializer):
 
     def get_role(self, workspace: Workspace) -> str | None:
         return getattr(workspace, "my_role", None)
+
+    def validate_logo(self, logo: Any) -> Any:
+        # The content check here too, so a bad file is a 400 on `logo` before any service.
+        if logo is not None:
+            try:
+                logo_check(logo)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages, code=exc.code) from exc
+        return logo
 
 
 class MembershipSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):

@@ -127,6 +127,10 @@ class WorkspaceApiViewSet(
 
     def perform_create(self, serializer: BaseSerializer[Workspace]) -> None:
         data = serializer.validated_data
+        if data.get("logo") is not None:
+            raise exceptions.ValidationError(
+                {"logo": "Add the logo once the workspace exists (PATCH its settings)."}
+            )
         try:
             serializer.instance = services.workspace_create(
                 user=_user(self.request),
@@ -159,6 +163,8 @@ class WorkspaceApiViewSet(
                 timezone_name=data.get("timezone"),
                 invoice_prefix=data.get("invoice_prefix"),
                 payment_terms_days=data.get("payment_terms_days"),
+                # Absent: unchanged; null: removed (the service's False).
+                logo=(data["logo"] or False) if "logo" in data else None,
             )
         except DjangoValidationError as exc:
             raise as_drf_error(exc) from exc

@@ -28,6 +28,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
+from engagements.receipts import receipt_named_by_content
 from engagements.services._base import apply_changes, delete_audited, save_validated
 from engagements.services.lifecycle import ensure_active_day
 from engagements.services.locks import engagement_lock, engagements_lock
@@ -323,6 +324,8 @@ def expense_save(
     if expense is not None:
         freeze_of(engagement).ensure_item_open(BillingClaim.Kind.EXPENSE, expense.pk)
     expense = expense or Expense(workspace=engagement.workspace, engagement=engagement)
+    if isinstance(receipt, File):
+        receipt = receipt_named_by_content(receipt)  # the name follows the content
     apply_changes(
         expense,
         given(

@@ -8,7 +8,6 @@ ValidationError is shown on the form it came from, with a 200, never a 500."""
 
 from __future__ import annotations
 
-import mimetypes
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +16,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
@@ -42,6 +40,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
+from engagements.receipts import receipt_response
 from engagements.views.engagements import engagement_for, engagement_page, to_detail
 
 
@@ -290,16 +289,7 @@ def expense_receipt(request: WorkspaceRequest, pk: int, expense_pk: int) -> Http
     )
     if not expense.receipt:
         raise Http404("No receipt.")
-    # Receipts are small (the form caps them at 10 MB): read and close the file here
-    # rather than leave a streaming response holding it open.
-    filename = expense.receipt.name.rsplit("/", 1)[-1]
-    with expense.receipt.open("rb") as receipt:
-        content = receipt.read()
-    response = HttpResponse(
-        content, content_type=mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    )
-    response["Content-Disposition"] = content_disposition_header(True, filename)
-    return response
+    return receipt_response(expense.receipt)
 
 
 # What the delete button may remove, by the `kind` it posts.

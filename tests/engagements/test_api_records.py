@@ -20,6 +20,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
+from engagements.receipts import CONTENT_TYPES
 from tests.api import attrs, url
 from tests.engagements.api_helpers import claim, count, detail
 from tests.factories import (
@@ -272,7 +273,7 @@ def test_expense_multipart_upload(bob, hourly, media):
     )
     assert response.status_code == 201, response.json()
     receipt = response.json()["receipt"]
-    assert receipt.startswith("http://testserver/media/receipts/") and receipt.endswith(".pdf")
+    assert receipt == f"http://testserver{url('expenses', response.json()['id'], 'receipt')}"
     with scopes_disabled():
         stored = Expense.objects.get(pk=response.json()["id"])
     with stored.receipt.open("rb") as receipt_file:
@@ -284,7 +285,8 @@ def test_expense_multipart_upload(bob, hourly, media):
         format="multipart",
     )
     assert heic.status_code == 200, heic.json()
-    assert heic.json()["receipt"].endswith(".heic")
+    stored.refresh_from_db()
+    assert stored.receipt.name.endswith(".heic")
 
 
 @pytest.mark.parametrize(
@@ -311,6 +313,68 @@ def test_expense_receipt_is_checked(bob, hourly, media, content, name, message):
     assert message in detail(response)
     assert count(Expense) == 0
     assert not list(media.rglob("*"))
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00"
+WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 "
+# One sample of every receipt kind (engagements.receipts.CONTENT_TYPES), by its magic bytes.
+SAMPLES = {"pdf": PDF, "png": PNG, "jpeg": JPEG, "webp": WEBP, "heic": HEIC}
+
+
+def test_every_receipt_kind_has_a_sample():
+    assert set(SAMPLES) == set(CONTENT_TYPES)
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+@pytest.mark.parametrize("client_name", ["poly.html", "image.svg", "noextension", "x.pdf.js"])
+def test_a_receipt_is_stored_and_served_as_its_content_says(bob, hourly, media, kind, client_name):
+    """The client's filename is its word; the bytes are what a reader opens. Whatever the
+    name, the stored extension and the served type are those of the detected kind."""
+    created = bob.post(
+        url("expenses"),
+        {
+            "engagement": hourly.pk,
+            "date": "2025-01-10",
+            "amount": "8.00",
+            "category": "Travel",
+            "receipt": SimpleUploadedFile(client_name, SAMPLES[kind], content_type="text/html"),
+        },
+        format="multipart",
+    )
+    assert created.status_code == 201, created.json()
+    with scopes_disabled():
+        stored = Expense.objects.get(pk=created.json()["id"])
+    extension = kind
+    assert stored.receipt.name.endswith(f".{extension}")
+    download = bob.get(created.json()["receipt"])
+    assert download.status_code == 200
+    assert download["Content-Type"] == CONTENT_TYPES[kind]
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["Content-Disposition"].rstrip('"').endswith(f".{extension}")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download) == SAMPLES[kind]
+
+
+def test_a_receipt_stored_under_a_lying_name_is_served_by_its_content(bob, hourly, media):
+    """Rows stored before the name followed the content: the type served is still the
+    detected one, never the name's."""
+    from django.core.files.base import ContentFile
+
+    expense = ExpenseFactory(engagement=hourly)
+    with scopes_disabled():
+        expense.receipt.save("poly.html", ContentFile(PDF), save=True)
+    download = bob.get(url("expenses", expense.pk, "receipt"))
+    assert download.status_code == 200
+    assert download["Content-Type"] == "application/pdf"
+    assert download["Content-Disposition"].rstrip('"').endswith(".pdf")
+
+
+def test_an_expense_without_a_receipt_has_no_download(bob, hourly, media):
+    expense = ExpenseFactory(engagement=hourly)
+    assert bob.get(url("expenses", expense.pk))["Content-Type"] == "application/json"
+    assert bob.get(url("expenses", expense.pk)).json()["receipt"] is None
+    assert bob.get(url("expenses", expense.pk, "receipt")).status_code == 404
 
 
 def test_expense_json_filter_update_delete(bob, hourly, acme):

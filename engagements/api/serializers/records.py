@@ -3,8 +3,13 @@ reports, expenses."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files import File
+from django.db.models.fields.files import FieldFile
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from accounts.api.base import WorkspaceSerializerMixin
 from core.api.serializers import SaneDateField
@@ -164,12 +169,31 @@ class RevenueReportSerializer(WorkspaceSerializerMixin, serializers.ModelSeriali
         validators: list = []
 
 
+class ReceiptField(serializers.FileField):
+    """Uploads a receipt; reads back as the API route that downloads it (which checks the
+    workspace), never a /media/ URL: receipts are not public media."""
+
+    def to_representation(self, value: File[Any]) -> str | None:
+        if not value or not isinstance(value, FieldFile):
+            return None
+        expense = cast(Expense, value.instance)
+        view = self.context.get("view")
+        # The route's slug when there is one: no query for the workspace per row.
+        workspace = view.kwargs["workspace"] if view else expense.workspace.slug
+        return reverse(
+            "engagements_api:expense-receipt",
+            kwargs={"workspace": workspace, "pk": expense.pk},
+            request=self.context.get("request"),
+        )
+
+
 class ExpenseSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     invoiced = InvoicedField()
-    receipt = serializers.FileField(
+    receipt = ReceiptField(
         required=False,
         allow_null=True,
-        help_text=f"{RECEIPT_TYPES}, at most 10 MB. Upload as multipart/form-data.",
+        help_text=f"{RECEIPT_TYPES}, at most 10 MB. Upload as multipart/form-data; reads "
+        "back as the URL that downloads it (`expenses/{id}/receipt/`).",
     )
 
     class Meta:

@@ -7,6 +7,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, QuerySet
+from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
@@ -30,6 +32,7 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
+from engagements.receipts import receipt_response
 
 
 def _invoiced(kind: str) -> Exists:
@@ -276,6 +279,18 @@ class ExpenseViewSet(_EngagementRecordViewSet):
     ordering_fields = ["date", "amount", "created_at"]
     parser_classes = [MultiPartParser, FormParser, JSONParser]
     claim_kind = BillingClaim.Kind.EXPENSE
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        description="The receipt file, typed by its content (PDF, PNG, JPEG, WebP or "
+        "HEIC); 404 if the expense has none. The expense's `receipt` field links here.",
+    )
+    @action(detail=True, methods=["get"])
+    def receipt(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        expense = self.get_object()
+        if not expense.receipt:
+            raise Http404("No receipt.")
+        return receipt_response(expense.receipt)
 
     def save_record(self, *, engagement: Engagement, record: Any, data: Mapping[str, Any]) -> Any:
         receipt = data.get("receipt", UNSET)

@@ -137,6 +137,29 @@ def test_expense_with_a_receipt(client, personas, hourly):
     assert "€84.00" in body  # 80 + 5% markup, in the unbilled card too
 
 
+def test_a_receipt_page_download_is_typed_by_its_content(client, personas, hourly):
+    """PNG bytes named .svg: stored as .png and served as image/png, never image/svg+xml."""
+    client.force_login(personas.bob)
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+    response = client.post(
+        url("engagements:engagement_expense_add", hourly.pk),
+        {
+            "date": TODAY.isoformat(),
+            "amount": "81",
+            "category": "Travel",
+            "markup_percent": "0",
+            "receipt": SimpleUploadedFile("drawing.svg", png, content_type="image/svg+xml"),
+        },
+    )
+    assert response.status_code == 302
+    with scopes_disabled():
+        expense = Expense.objects.get(amount=D("81"))
+    assert expense.receipt.name.endswith(".png")
+    download = client.get(url("engagements:engagement_expense_receipt", hourly.pk, expense.pk))
+    assert download["Content-Type"] == "image/png"
+    assert download["Content-Disposition"].rstrip('"').endswith(".png")
+
+
 def test_bad_work_input(client, personas, every_pay_model):
     hourly, fixed = every_pay_model["hourly"], every_pay_model["fixed_fee"]
     shop, bounty = every_pay_model["revenue_share"], every_pay_model["bounty"]
