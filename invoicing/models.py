@@ -321,6 +321,12 @@ class Receipt(TenantModel):
         return f"{self.received_on} {self.amount} {self.currency}"
 
 
+# What a person records by hand (Stripe's receipts come from Stripe).
+MANUAL_METHODS = [
+    (value, label) for value, label in Receipt.Method.choices if value != Receipt.Method.STRIPE
+]
+
+
 class Allocation(TenantModel):
     """Where money went: from a source (a receipt, or a credit note's credit) to an
     invoice, or to the client's credit (`invoice` empty). Signed and append-only: applying
@@ -369,12 +375,6 @@ class Allocation(TenantModel):
             ),
             models.CheckConstraint(condition=~Q(amount=0), name="allocation_not_zero"),
         ]
-
-    @property
-    def source(self) -> Receipt | Invoice:
-        source = self.receipt or self.credit_note
-        assert source is not None
-        return source
 
 
 class ReminderRule(TenantModel):

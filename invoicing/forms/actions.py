@@ -10,11 +10,7 @@ from django.utils import timezone
 
 from core.forms import SaneDateField
 from invoicing.forms.fields import DATE, DECIMAL
-from invoicing.models import Receipt
-
-MANUAL_METHODS = [
-    (value, label) for value, label in Receipt.Method.choices if value != Receipt.Method.STRIPE
-]
+from invoicing.models import MANUAL_METHODS
 
 
 class PaymentForm(forms.Form):

@@ -23,7 +23,7 @@ from invoicing.models import (
 from invoicing.services.drafts import invoice_create_draft, recalculate
 from invoicing.services.events import event
 from invoicing.services.invoices import invoice_finalize
-from invoicing.services.state import REMINDABLE, Status
+from invoicing.services.state import REMINDABLE, Status, ensure_owed, lock_invoice
 from invoicing.totals import late_fee
 
 
@@ -109,9 +109,8 @@ def invoice_late_fee_charge(*, invoice: Invoice, actor: User | None, today: dt.d
     """Bill the late fee of an overdue invoice as a separate, finalised invoice with one
     LATE_FEE line. Once per invoice: the overdue invoice's row lock serialises two
     attempts, and the second finds the first (unless that one was voided)."""
-    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in REMINDABLE:
-        raise ValidationError("Late fees are charged on open, overdue invoices.")
+    invoice = lock_invoice(invoice)
+    ensure_owed(invoice, "Late fees are charged on open, overdue invoices.")
     existing = late_fee_invoices(invoice).exclude(status=Status.VOID).first()
     if existing is not None:
         raise ValidationError(

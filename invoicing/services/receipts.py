@@ -34,8 +34,6 @@ from invoicing.services.events import event
 from invoicing.services.exchange_rates import rate_to_base
 from invoicing.services.state import Status, ensure_owed, lock_invoice
 
-MANUAL_METHODS = [m for m in Receipt.Method if m != Receipt.Method.STRIPE]
-
 
 @transaction.atomic
 def receipt_record(
@@ -135,12 +133,11 @@ def receipt_reverse(
     net: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
     for row in receipt.allocations.values("invoice").annotate(total=Sum("amount")):
         net[row["invoice"]] += row["total"]
-    invoices = {
+    invoices = {  # locked in pk order, like every writer of a client's money
         i.pk: i
-        for i in (
-            lock_invoice(i)
-            for i in Invoice.objects.filter(pk__in=[k for k in net if k]).order_by("pk")
-        )
+        for i in Invoice.objects.select_for_update()
+        .filter(pk__in=[k for k in net if k])
+        .order_by("pk")
     }
     reversal: Receipt = Receipt.objects.create(
         workspace=workspace,

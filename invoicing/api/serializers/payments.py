@@ -11,7 +11,7 @@ from accounts.api.base import WorkspaceSerializerMixin
 from core.api.serializers import SaneDateField
 from core.money import quantize
 from invoicing.api.serializers.fields import CurrencyAmountField
-from invoicing.models import Allocation, Invoice, Receipt
+from invoicing.models import MANUAL_METHODS, Allocation, Invoice, Receipt
 
 
 class AllocationSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
@@ -63,11 +63,6 @@ class PaymentSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
         ]
         read_only_fields = fields
         extra_kwargs = {"invoice": {"help_text": "The invoice it was recorded against."}}
-
-
-MANUAL_METHODS = [
-    (value, label) for value, label in Receipt.Method.choices if value != Receipt.Method.STRIPE
-]
 
 
 class PaymentCreateSerializer(WorkspaceSerializerMixin, serializers.Serializer):
