@@ -3,6 +3,8 @@ not be walkable. Counted in the shared cache (Redis). Also the one rule for whic
 address every limit of the app (these, DRF's throttles, allauth's) is keyed on."""
 
 import functools
+import math
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -35,24 +37,73 @@ def client_address(request: HttpRequest) -> str:
     return str(request.META.get("REMOTE_ADDR") or "unknown")
 
 
+# One sliding window per key, kept in a Redis sorted set of request times: drop the times
+# older than the window, count the rest, and admit (recording this request) only below
+# the limit. Atomic as one script, so concurrent workers never both take the last slot.
+# A refused request is not recorded: it neither extends its own wait nor burns budget.
+# Returns 0 when admitted, else the milliseconds until the oldest counted request leaves
+# the window (the true Retry-After).
+_SLIDING_WINDOW = """
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local limit = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) < limit then
+  redis.call('ZADD', key, now, ARGV[4])
+  redis.call('PEXPIRE', key, window)
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return math.max(1, tonumber(oldest[2]) + window - now)
+"""
+
+
+@functools.cache
+def _redis() -> Any:
+    """A client of the cache's Redis (the limiter needs a script, which Django's cache API
+    does not offer). Keys still go through the cache's `make_key`, so they carry its
+    prefix and `cache.clear()` clears them."""
+    import redis
+
+    return redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+
+
+def admit(key: str, *, limit: int, window: int) -> float:
+    """Count one request against `key`: 0.0 when it is within `limit` requests in the last
+    `window` seconds (a sliding window, not calendar-aligned buckets), else the seconds
+    until it would be."""
+    now_ms = int(timezone.now().timestamp() * 1000)
+    wait_ms = _redis().eval(
+        _SLIDING_WINDOW,
+        1,
+        cache.make_key(f"ratelimit:{key}"),
+        now_ms,
+        window * 1000,
+        limit,
+        f"{now_ms}:{uuid.uuid4().hex}",
+    )
+    return int(wait_ms) / 1000
+
+
 def rate_limited(*, scope: str, limit: int, window: int) -> Callable[[View], View]:
-    """At most `limit` requests per `window` seconds per client address, counted in the
-    shared cache (Redis), so every worker process sees the same count. Over the limit the
-    view is not run at all: a 429 with Retry-After.
+    """At most `limit` requests in any `window` seconds per client address, counted in the
+    shared Redis, so every worker process sees the same count. Over the limit the view is
+    not run at all: a 429 whose Retry-After is the whole seconds until a request would be
+    admitted again.
 
     The address is `client_address`: never an entry of X-Forwarded-For the client wrote."""
 
     def decorator(view: View) -> View:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            address = client_address(request)
-            bucket = int(timezone.now().timestamp()) // window
-            key = f"ratelimit:{scope}:{address}:{bucket}"
-            # add() is atomic and sets the expiry; incr() is atomic on Redis.
-            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
-            if count > limit:
-                response = render(request, "public/rate_limited.html", status=429)
-                response["Retry-After"] = str(window)
+            wait = admit(f"{scope}:{client_address(request)}", limit=limit, window=window)
+            if wait:
+                seconds = math.ceil(wait)
+                response = render(
+                    request, "public/rate_limited.html", {"retry_after": seconds}, status=429
+                )
+                response["Retry-After"] = str(seconds)
                 return response
             return view(request, *args, **kwargs)
 

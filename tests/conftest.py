@@ -177,17 +177,31 @@ def inline_tasks(monkeypatch):
     assert not failures, "\n".join(failures)
 
 
+class RateClock:
+    """The public-page rate limiter's clock, held still until a test moves it."""
+
+    def __init__(self, start):
+        self.at = start
+
+    def now(self):
+        return self.at
+
+    def advance(self, seconds: float):
+        import datetime
+
+        self.at += datetime.timedelta(seconds=seconds)
+
+
 @pytest.fixture
 def one_rate_window(monkeypatch):
-    """Pin the public-page rate limiter's clock inside one window, so a test that makes
-    `limit` requests cannot straddle a window boundary on a slow machine (a new window
-    would reset the count and the next request would not be refused)."""
-    import types
-
+    """Hold the public-page rate limiter's clock still (`.advance(s)` moves it), so a test
+    that makes `limit` requests cannot see earlier ones leave the window on a slow
+    machine. Starts one second before a minute boundary, where calendar-aligned buckets
+    would reset."""
     from django.utils import timezone
 
     import core.ratelimit
 
-    fixed = timezone.now().replace(second=1, microsecond=0)
-    monkeypatch.setattr(core.ratelimit, "timezone", types.SimpleNamespace(now=lambda: fixed))
-    return fixed
+    clock = RateClock(timezone.now().replace(second=59, microsecond=0))
+    monkeypatch.setattr(core.ratelimit, "timezone", clock)
+    return clock
