@@ -44,7 +44,7 @@ def _open(file: File[bytes]) -> Image.Image:
                 code="logo_too_many_pixels",
             ) from exc
         except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise ValidationError("Upload a PNG or JPEG logo.", code="invalid_logo") from exc
+            raise ValidationError("Upload a PNG or JPEG logo.", code="invalid") from exc
 
 
 def logo_check(file: File[bytes]) -> None:
@@ -55,7 +55,7 @@ def logo_check(file: File[bytes]) -> None:
     image = _open(file)
     try:
         if image.format not in LOGO_FORMATS:
-            raise ValidationError("Upload a PNG or JPEG logo.", code="invalid_logo")
+            raise ValidationError("Upload a PNG or JPEG logo.", code="invalid")
         width, height = image.size
         if width * height > LOGO_MAX_PIXELS:
             raise ValidationError(

@@ -58,9 +58,7 @@ def validate_receipt(file: File[bytes] | None) -> None:
     if file.size is not None and file.size > RECEIPT_MAX_BYTES:
         raise ValidationError("The receipt is larger than 10 MB.", code="file_too_large")
     if receipt_kind(read_head(file)) is None:
-        raise ValidationError(
-            f"A receipt must be a {RECEIPT_TYPES} file.", code="invalid_file_type"
-        )
+        raise ValidationError(f"A receipt must be a {RECEIPT_TYPES} file.", code="invalid")
 
 
 def receipt_named_by_content(file: File[bytes]) -> File[bytes]:

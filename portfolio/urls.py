@@ -31,5 +31,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler404 = "portfolio.views.not_found"
+
 # Uploaded files (receipts) are never served as public media, not even in development:
 # they are read through views that check the workspace (engagements.views.records.expense_receipt).

@@ -3,7 +3,8 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 
 
@@ -62,3 +63,18 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", "checks": checks, "outbox": outbox},
         status=200 if healthy else 503,
     )
+
+
+API_NOT_FOUND = {
+    "type": "client_error",
+    "errors": [{"code": "not_found", "detail": "Not found.", "attr": None}],
+}
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """A URL that matches no route: under /api/ the API's JSON error body (a client reading
+    `clients/1.5/` gets the same 404 as for an id that does not exist), elsewhere the
+    styled page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(API_NOT_FOUND, status=404)
+    return defaults.page_not_found(request, exception)

@@ -11,6 +11,7 @@ from accounts.api.base import WorkspaceSerializerMixin
 from accounts.logos import LOGO_MAX_PIXELS, LOGO_MAX_SIDE, logo_check
 from accounts.models import ApiToken, Invitation, Membership, Role, User, Workspace
 from accounts.selectors import workspaces_for_user
+from core.api.serializers import StrictTypesMixin
 from core.currencies import currency_choices
 
 
@@ -20,7 +21,7 @@ def _locked() -> exceptions.Throttled:
     )
 
 
-class TokenRequestSerializer(serializers.Serializer):
+class TokenRequestSerializer(StrictTypesMixin, serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
     otp_code = serializers.CharField(
@@ -103,6 +104,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
     workspace: "serializers.SlugRelatedField[Workspace]" = serializers.SlugRelatedField(
         slug_field="slug",
         read_only=True,
+        allow_null=True,
         help_text="The workspace the token is limited to; null for all of yours.",
     )
 
@@ -126,7 +128,7 @@ class MyWorkspaceSerializer(serializers.Serializer):
     role = serializers.CharField(source="my_role")
 
 
-class MeSerializer(serializers.ModelSerializer):
+class MeSerializer(StrictTypesMixin, serializers.ModelSerializer):
     two_factor_enabled = serializers.SerializerMethodField()
     workspaces = serializers.SerializerMethodField()
 
@@ -146,7 +148,13 @@ class MeSerializer(serializers.ModelSerializer):
         return bool(is_mfa_enabled(user))
 
 
-class WorkspaceSerializer(serializers.ModelSerializer):
+LOGO_HELP = (
+    f"PNG or JPEG, at most 512 KB and {LOGO_MAX_PIXELS:,} pixels; stored as a PNG at most "
+    f"{LOGO_MAX_SIDE} px on its long side. Send multipart/form-data; null removes it."
+)
+
+
+class WorkspaceSerializer(StrictTypesMixin, serializers.ModelSerializer):
     country = CountryField()
     base_currency = serializers.ChoiceField(choices=currency_choices())
     slug = serializers.SlugField(required=False, max_length=50)
@@ -156,9 +164,7 @@ class WorkspaceSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
         write_only=True,
-        help_text=f"PNG or JPEG, at most 512 KB and {LOGO_MAX_PIXELS:,} pixels; stored as a "
-        f"PNG at most {LOGO_MAX_SIDE} px on its long side. Send multipart/form-data; null "
-        "removes it.",
+        help_text=LOGO_HELP,
     )
 
     class Meta:
@@ -188,6 +194,19 @@ class WorkspaceSerializer(serializers.ModelSerializer):
             except DjangoValidationError as exc:
                 raise serializers.ValidationError(exc.messages, code=exc.code) from exc
         return logo
+
+
+class WorkspaceUpdateSerializer(WorkspaceSerializer):
+    """A workspace's settings as changed later: its slug (its address) is fixed."""
+
+    slug = serializers.SlugField(read_only=True)
+
+
+class WorkspaceLogoSerializer(serializers.Serializer[Any]):
+    """The multipart body of a settings PATCH, as documented: the logo file (the other
+    settings are accepted there too, but JSON is their documented form)."""
+
+    logo = serializers.FileField(required=False, allow_null=True, help_text=LOGO_HELP)
 
 
 class MembershipSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):

@@ -6,7 +6,9 @@ from typing import Any, cast
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -18,6 +20,7 @@ from accounts.api import serializers as s
 from accounts.api.base import WorkspaceViewSet
 from accounts.models import ApiToken, Invitation, Membership, User, Workspace
 from core.api.errors import as_drf_error
+from core.api.parsers import JSONParser
 from core.api.permissions import IsNotTenantLimited, IsTenantMember
 from core.tenancy import membership_for
 
@@ -96,6 +99,8 @@ class MeView(generics.RetrieveUpdateAPIView):
 
 
 @extend_schema(tags=["workspaces"])
+# A PATCH that sends a different slug is refused on `slug` (the address never changes).
+@extend_validation_errors(["invalid"], field_name="slug", actions=["partial_update"])
 class WorkspaceApiViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -107,6 +112,8 @@ class WorkspaceApiViewSet(
     change its settings. A token limited to one workspace reaches only that one's detail."""
 
     serializer_class = s.WorkspaceSerializer
+    # JSON like every endpoint, or multipart to upload the logo.
+    parser_classes = [JSONParser, MultiPartParser]
     # The list and create are account-level; /workspaces/<slug>/ is the tenant's own.
     permission_classes = [permissions.IsAuthenticated, IsNotTenantLimited]
     lookup_field = "slug"
@@ -115,6 +122,24 @@ class WorkspaceApiViewSet(
 
     # Settings change only for owners and admins (IsTenantMember reads this).
     required_role = "manage"
+
+    @extend_schema(request={"application/json": s.WorkspaceSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @extend_schema(
+        request={
+            "application/json": s.WorkspaceUpdateSerializer,
+            "multipart/form-data": s.WorkspaceLogoSerializer,
+        }
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().partial_update(request, *args, **kwargs)
+
+    def get_serializer_class(self) -> type[BaseSerializer[Workspace]]:
+        if self.action == "partial_update":
+            return s.WorkspaceUpdateSerializer
+        return s.WorkspaceSerializer
 
     def get_permissions(self) -> Sequence[Any]:
         if "workspace" in self.kwargs:  # /workspaces/<slug>/: a member's, or 404
@@ -151,7 +176,8 @@ class WorkspaceApiViewSet(
         workspace = serializer.instance
         assert workspace is not None  # an update: DRF fetched it
         data = serializer.validated_data
-        if data.get("slug", workspace.slug) != workspace.slug:
+        sent = cast(dict[str, Any], self.request.data)
+        if sent.get("slug", workspace.slug) != workspace.slug:
             raise exceptions.ValidationError({"slug": "The address cannot be changed."})
         try:
             services.workspace_update(

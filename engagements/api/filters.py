@@ -3,14 +3,16 @@
 Every filter is declared, none generated from `Meta.fields`: django-filter resolves
 generated filters through the model's default manager when the class is defined, and at
 import time there is no tenant scope (the scoped manager refuses). For the same reason
-related ids (`client`, `engagement`, `user`) are number filters, not model-choice filters;
-the queryset is already the workspace's, so another workspace's id matches nothing."""
+related ids (`client`, `engagement`, `user`) are whole-number filters (`IdFilter`), not
+model-choice filters; the queryset is already the workspace's, so another workspace's id
+matches nothing."""
 
 from __future__ import annotations
 
 from django_filters import rest_framework as filters
 
-from core.currencies import currency_choices
+from core.api.filters import IdFilter
+from core.currencies import CURRENCY_CHOICES
 from engagements.models import (
     BlockedTime,
     Client,
@@ -28,7 +30,7 @@ from engagements.models import (
 
 
 class ClientFilter(filters.FilterSet):
-    currency = filters.ChoiceFilter(choices=currency_choices)
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
     archived = filters.BooleanFilter(
         method="filter_archived", label="true: only archived clients; false: only current ones."
     )
@@ -42,7 +44,7 @@ class ClientFilter(filters.FilterSet):
 
 
 class ContactFilter(filters.FilterSet):
-    client = filters.NumberFilter(field_name="client", label="Client id.")
+    client = IdFilter(field_name="client", label="Client id.")
     is_billing = filters.BooleanFilter()
 
     class Meta:
@@ -51,7 +53,7 @@ class ContactFilter(filters.FilterSet):
 
 
 class EngagementFilter(filters.FilterSet):
-    client = filters.NumberFilter(field_name="client", label="Client id.")
+    client = IdFilter(field_name="client", label="Client id.")
     status = filters.ChoiceFilter(choices=EngagementStatus.choices)
     pay_model = filters.ChoiceFilter(choices=PayModel.choices)
 
@@ -61,13 +63,13 @@ class EngagementFilter(filters.FilterSet):
 
 
 class _EngagementRecordFilter(filters.FilterSet):
-    engagement = filters.NumberFilter(field_name="engagement", label="Engagement id.")
+    engagement = IdFilter(field_name="engagement", label="Engagement id.")
 
 
 class TimeEntryFilter(_EngagementRecordFilter):
     date = filters.DateFromToRangeFilter(label="Inclusive: date_after ≤ date ≤ date_before.")
     billable = filters.BooleanFilter()
-    user = filters.NumberFilter(field_name="user", label="Id of the person who logged it.")
+    user = IdFilter(field_name="user", label="Id of the person who logged it.")
 
     class Meta:
         model = TimeEntry
@@ -113,7 +115,7 @@ class ExpenseFilter(_EngagementRecordFilter):
 
 
 class ProposalFilter(filters.FilterSet):
-    client = filters.NumberFilter(field_name="engagement__client", label="Client id.")
+    client = IdFilter(field_name="engagement__client", label="Client id.")
     status = filters.ChoiceFilter(choices=Proposal.Status.choices)
 
     class Meta:

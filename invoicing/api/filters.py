@@ -2,15 +2,16 @@
 
 As in engagements.api.filters, every filter is declared (none generated from
 `Meta.fields`, which would touch the scoped managers at import time) and related ids are
-number filters: the queryset is already the workspace's, so another workspace's id
-matches nothing."""
+whole-number filters (`IdFilter`): the queryset is already the workspace's, so another
+workspace's id matches nothing."""
 
 from __future__ import annotations
 
 from django.db.models import Q
 from django_filters import rest_framework as filters
 
-from core.currencies import currency_choices
+from core.api.filters import IdFilter
+from core.currencies import CURRENCY_CHOICES
 from invoicing.models import Allocation, ExchangeRate, Invoice, InvoiceLine, Receipt, TaxRate
 
 # An invoice is overdue while money is still expected on it after its due date.
@@ -22,8 +23,8 @@ class InvoiceFilter(filters.FilterSet):
         choices=Invoice.Status.choices, label="One or more statuses (repeat the parameter)."
     )
     kind = filters.ChoiceFilter(choices=Invoice.Kind.choices)
-    client = filters.NumberFilter(field_name="client", label="Client id.")
-    currency = filters.ChoiceFilter(choices=currency_choices)
+    client = IdFilter(field_name="client", label="Client id.")
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
     overdue = filters.BooleanFilter(
         method="filter_overdue",
         label="true: open or partly paid and past the due date (in the workspace's time "
@@ -47,7 +48,7 @@ class InvoiceFilter(filters.FilterSet):
 
 
 class InvoiceLineFilter(filters.FilterSet):
-    invoice = filters.NumberFilter(field_name="invoice", label="Invoice id.")
+    invoice = IdFilter(field_name="invoice", label="Invoice id.")
     kind = filters.ChoiceFilter(choices=InvoiceLine.Kind.choices)
 
     class Meta:
@@ -56,8 +57,8 @@ class InvoiceLineFilter(filters.FilterSet):
 
 
 class PaymentFilter(filters.FilterSet):
-    invoice = filters.NumberFilter(field_name="invoice", label="Invoice id.")
-    client = filters.NumberFilter(field_name="client", label="Client id.")
+    invoice = IdFilter(field_name="invoice", label="Invoice id.")
+    client = IdFilter(field_name="client", label="Client id.")
     method = filters.ChoiceFilter(choices=Receipt.Method.choices)
     received_on = filters.DateFromToRangeFilter(
         label="Inclusive: received_on_after ≤ received_on ≤ received_on_before."
@@ -77,7 +78,7 @@ class TaxRateFilter(filters.FilterSet):
 
 
 class ExchangeRateFilter(filters.FilterSet):
-    currency = filters.ChoiceFilter(choices=currency_choices)
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
     date = filters.DateFromToRangeFilter(label="Inclusive: date_after ≤ date ≤ date_before.")
 
     class Meta:
@@ -86,8 +87,8 @@ class ExchangeRateFilter(filters.FilterSet):
 
 
 class ClientCreditFilter(filters.FilterSet):
-    client = filters.NumberFilter(field_name="client", label="Client id.")
-    currency = filters.ChoiceFilter(choices=currency_choices)
+    client = IdFilter(field_name="client", label="Client id.")
+    currency = filters.ChoiceFilter(choices=CURRENCY_CHOICES)
 
     class Meta:
         model = Allocation

@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
-from core.api.serializers import SaneDateField
+from core.api.serializers import SaneDateField, StrictTypesMixin
 from engagements.api.serializers.fields import HoursField
 from engagements.models import (
     Availability,
@@ -65,7 +65,7 @@ class CapacityQuerySerializer(WorkspaceSerializerMixin, serializers.Serializer):
     weeks = serializers.IntegerField(required=False, default=12, min_value=1, max_value=52)
 
 
-class CommitmentSerializer(serializers.Serializer):
+class CommitmentSerializer(StrictTypesMixin, serializers.Serializer):
     name = serializers.CharField()
     hours = HoursField()
 

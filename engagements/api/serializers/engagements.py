@@ -6,7 +6,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
-from core.api.serializers import SaneDateField
+from core.api.serializers import SaneDateField, StrictTypesMixin
 from core.currencies import currency_choices
 from core.money import minutes_to_hours
 from engagements.api.serializers.fields import HoursField, MoneyField
@@ -29,7 +29,7 @@ class WeeklyCommitmentField(serializers.DecimalField):
         return super().to_representation(weekly_commitment(value))
 
 
-class EngagementPauseSerializer(serializers.ModelSerializer):
+class EngagementPauseSerializer(StrictTypesMixin, serializers.ModelSerializer):
     class Meta:
         model = EngagementPause
         fields = ["start_date", "end_date"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
@@ -17,6 +18,9 @@ from engagements.models import (
 
 
 class ProposalSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
+    accepted_email = serializers.SerializerMethodField(
+        help_text="The address the client accepted from; null until accepted."
+    )
     client = serializers.IntegerField(source="engagement.client_id", read_only=True)
     pay_model = serializers.ChoiceField(
         source="engagement.pay_model", choices=PayModel.choices, read_only=True
@@ -50,6 +54,10 @@ class ProposalSerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
                 )
             }
         }
+
+    @extend_schema_field(serializers.EmailField(allow_null=True))
+    def get_accepted_email(self, proposal: Proposal) -> str | None:
+        return proposal.accepted_email or None
 
 
 # The engagement terms a proposal may set; the rest (status, client) it decides itself.

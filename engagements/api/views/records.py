@@ -12,13 +12,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer, Serializer
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import WRITE_METHODS, refuse_change, service_errors
+from core.api.parsers import JSONParser
 from core.inputs import UNSET
 from engagements import services
 from engagements.api import filters
@@ -277,7 +278,8 @@ class ExpenseViewSet(_EngagementRecordViewSet):
     serializer_class = s.ExpenseSerializer
     filterset_class = filters.ExpenseFilter
     ordering_fields = ["date", "amount", "created_at"]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    # JSON like every endpoint, or multipart with the receipt file.
+    parser_classes = [JSONParser, MultiPartParser]
     claim_kind = BillingClaim.Kind.EXPENSE
 
     @extend_schema(

@@ -7,7 +7,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
-from core.api.serializers import SaneDateField
+from core.api.serializers import SaneDateField, StrictTypesMixin
 from core.currencies import currency_choices
 from engagements.models import Engagement
 from invoicing.api.serializers.fields import CurrencyAmountField, usable_tax_rate
@@ -268,8 +268,22 @@ class InvoiceLinkSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     )
 
 
-class InvoiceSendSerializer(serializers.Serializer):
-    to = serializers.ListField(
+class RecipientsField(serializers.ListField):
+    """Email addresses; a bad one is an error on the field itself (`to`), not on an index
+    (`to.0`), which no schema can list."""
+
+    def run_child_validation(self, data: list[Any]) -> list[Any]:
+        try:
+            return list(super().run_child_validation(data))
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError(
+                "Each recipient must be an email address.", code="invalid"
+            ) from exc
+
+
+class InvoiceSendSerializer(StrictTypesMixin, serializers.Serializer):
+    to = RecipientsField(
+        min_length=1,
         child=serializers.EmailField(),
         required=False,
         allow_empty=False,
@@ -283,7 +297,7 @@ class InvoiceSentSerializer(serializers.Serializer):
     to = serializers.ListField(child=serializers.EmailField())
 
 
-class LateFeeSerializer(serializers.Serializer):
+class LateFeeSerializer(StrictTypesMixin, serializers.Serializer):
     late_fee = serializers.DecimalField(max_digits=18, decimal_places=3)
     currency = serializers.CharField()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
+from core.api.serializers import StrictTypesMixin
 from core.currencies import currency_choices
 from invoicing.models import LateFeePolicy, RecurringSchedule, ReminderRule
 
@@ -28,6 +30,7 @@ class ReminderRuleSerializer(WorkspaceSerializerMixin, serializers.ModelSerializ
         validators: list = []
 
 
+@extend_schema_serializer(many=False)  # one policy per workspace, read as one object
 class LateFeePolicySerializer(WorkspaceSerializerMixin, serializers.ModelSerializer):
     class Meta:
         model = LateFeePolicy
@@ -36,7 +39,7 @@ class LateFeePolicySerializer(WorkspaceSerializerMixin, serializers.ModelSeriali
         extra_kwargs = {"kind": {"required": True}}
 
 
-class ScheduleLineSerializer(serializers.Serializer):
+class ScheduleLineSerializer(StrictTypesMixin, serializers.Serializer):
     """A template line, for schedules that do not bill an engagement."""
 
     description = serializers.CharField(max_length=500)

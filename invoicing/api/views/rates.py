@@ -9,7 +9,7 @@ from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -97,7 +97,7 @@ class ExchangeRateViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Invoic
         detail=False,
         methods=["post"],
         url_path="import",
-        parser_classes=[MultiPartParser, FormParser],
+        parser_classes=[MultiPartParser],
     )
     def import_csv(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Import rates from CSV (date, currency, rate): every row or none; the errors

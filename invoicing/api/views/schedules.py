@@ -73,11 +73,13 @@ class LateFeePolicyViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, Invoi
     pagination_class = None
     http_method_names = ["get", "post", "head", "options"]
 
+    @extend_schema(responses=s.LateFeePolicySerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         policy = LateFeePolicy.objects.filter(workspace=self.workspace).first()
         policy = policy or LateFeePolicy(workspace=self.workspace)
         return Response(self.get_serializer(policy).data)
 
+    @extend_schema(responses={200: s.LateFeePolicySerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         body = self.get_serializer(data=request.data)
         body.is_valid(raise_exception=True)
