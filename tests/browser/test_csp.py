@@ -150,7 +150,7 @@ def test_main_pages_have_no_csp_violations(live_server, demo, browser_page, chro
     for path in ("/settings/profile/", "/settings/api-tokens/", "/accounts/email/"):
         seen.visit(base + path)
     seen.visit(base + "/accounts/2fa/")
-    seen.visit(base + "/this-page-does-not-exist/")
+    seen.visit(base + "/this-page-does-not-exist/", ready="[data-error-page='404']")
 
     # What moved from inline scripts to static files still works: the proposal form shows
     # only the chosen pay model's terms, and the client link's copy button copies.
