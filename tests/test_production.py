@@ -498,3 +498,15 @@ def test_healthz_shows_the_detail_in_development(client, db, monkeypatch, settin
     monkeypatch.setattr(portfolio.views, "_database", unreachable)
     response = client.get("/healthz")
     assert response.json()["checks"]["database"]["error"].startswith("OSError: could not")
+
+
+def test_a_form_without_its_csrf_token_gets_the_styled_403(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {"login": "a@example.com", "password": "x"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 403
+    assert 'data-error-page="403"' in body and "This form could not be sent" in body
+    assert "DEBUG=True" not in body  # Django's own page says to turn it on
