@@ -2,6 +2,21 @@
 (function () {
   "use strict";
 
+  // --- New proposal: show only the chosen pay model's terms (without JS all show) ---------
+  var proposalForm = document.querySelector("[data-pp-form]");
+  if (proposalForm) {
+    var proposalPayModel = proposalForm.querySelector("[name=pay_model]");
+    var syncProposalTerms = function () {
+      proposalForm.querySelectorAll("[data-pay-model]").forEach(function (set) {
+        var on = set.dataset.payModel === proposalPayModel.value;
+        set.hidden = !on;
+        set.disabled = !on;
+      });
+    };
+    proposalPayModel.addEventListener("change", syncProposalTerms);
+    syncProposalTerms();
+  }
+
   // --- New/edit engagement: show only the chosen pay model's terms -----------------------
   var form = document.querySelector("[data-engagement-form]");
   if (form) {
