@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User, Workspace
 from accounts.services import audit_record
 from core.dates import add_months, ensure_sane_dates
-from core.money import ZERO
+from core.money import ZERO, fits_amount
 from engagements.models import Client, Engagement
 from invoicing.models import (
     Invoice,
@@ -100,6 +100,21 @@ def auto_send_available() -> bool:
     return callable(getattr(delivery, "invoice_send", None))
 
 
+def _template_number(raw: object, *, whole: int, places: int) -> Decimal | None:
+    """A template line's number as typed (a page sends text): finite, at most `whole`
+    digits before the point and `places` after, or None ("NaN", "1e400", "abc")."""
+    try:
+        number = Decimal(str(raw).strip())
+    except InvalidOperation:
+        return None
+    if not number.is_finite():
+        return None
+    _, digits, exponent = number.normalize().as_tuple()
+    after = max(0, -int(exponent))
+    before = len(digits) + int(exponent)
+    return number if after <= places and before <= whole else None
+
+
 def _clean_lines(
     workspace: Workspace, lines: list[TemplateLine], currency: str
 ) -> list[TemplateLine]:
@@ -111,19 +126,21 @@ def _clean_lines(
         description = (line.get("description") or "").strip()
         if not description:
             continue
-        try:
-            quantity = Decimal(str(line.get("quantity") or "1"))
-            unit_price = Decimal(str(line.get("unit_price") or "0"))
-            discount = Decimal(str(line.get("discount_percent") or "0"))
-        except InvalidOperation:
+        quantity = _template_number(line.get("quantity") or "1", whole=10, places=4)
+        unit_price = _template_number(line.get("unit_price") or "0", whole=14, places=4)
+        discount = _template_number(line.get("discount_percent") or "0", whole=3, places=2)
+        if quantity is None or unit_price is None or discount is None:
             errors.append(f"Line {n}: quantity, price and discount must be numbers.")
             continue
         if quantity <= 0 or not (0 <= discount <= 100):
             errors.append(f"Line {n}: a quantity above zero, a discount from 0 to 100.")
             continue
+        if not fits_amount(quantity * unit_price):
+            errors.append(f"Line {n}: quantity × price is too large to bill.")
+            continue
         tax_rate_id = line.get("tax_rate_id") or None
         if tax_rate_id is not None:
-            tax_rate_id = int(tax_rate_id)
+            tax_rate_id = int(tax_rate_id) if str(tax_rate_id).isdigit() else -1
             if tax_rate_id not in rates or rates[tax_rate_id].workspace_id != workspace.pk:
                 errors.append(f"Line {n}: choose one of your tax rates.")
                 continue

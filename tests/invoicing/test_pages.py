@@ -182,7 +182,6 @@ def test_unbilled_time_onto_a_draft(alice, a):
     assert invoice.lines.count() == 2
 
 
-
 @pytest.mark.parametrize("end", ["9999-12-31", "0001-01-01", "not-a-date"])
 def test_the_unbilled_page_ignores_a_period_it_cannot_use(alice, a, end):
     """A hand-edited link must not break the page: an absurd period is no period."""
@@ -191,6 +190,7 @@ def test_the_unbilled_page_ignores_a_period_it_cannot_use(alice, a, end):
     draft = make_draft(a, client=client)
     page = alice.get(url(a, "invoicing:invoice_unbilled", draft.pk), {"period_end": end})
     assert page.status_code == 200
+
 
 # --- The draft editor --------------------------------------------------------------------------
 def test_line_add_edit_delete_recalculates(alice, a):
