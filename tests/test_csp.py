@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.production import routes
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
@@ -45,22 +46,15 @@ def _simple_routes() -> list[str]:
     """Every page route whose only parameter (if any) is the workspace slug: the index
     pages, forms and lists of each app, as `{ws}`-templated paths."""
 
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern):
-                yield prefix + str(entry.pattern)
-
-    routes = []
-    for route in walk(get_resolver().url_patterns):
+    found = []
+    for route in routes():
         if route.startswith(("api/v1/", "admin/", "^", "accounts/^")) or "(?P" in route:
             continue
         route = route.replace("<slug:workspace>", "{ws}")
         if "<" in route:
             continue
-        routes.append("/" + route)
-    return routes
+        found.append("/" + route)
+    return found
 
 
 def test_every_html_page_carries_the_policy(client, personas):

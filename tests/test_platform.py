@@ -12,6 +12,8 @@ import pytest
 from django.core.management import call_command
 from django_scopes import scopes_disabled
 
+from tests.production import production_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -60,30 +62,14 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def _production_env() -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("PYTEST") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
-    env.update(
-        DEBUG="false",
-        PORTFOLIO_TESTING="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="portfolio.example.com",
-        SITE_URL="https://portfolio.example.com",
-    )
-    return env
-
-
 def test_check_deploy_is_clean_under_production_settings():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env=production_env())
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    env = _production_env()
+    env = production_env()
     del env["SECRET_KEY"]
     result = _manage("check", env=env)
     assert result.returncode != 0 and "SECRET_KEY must be set" in result.stderr

@@ -38,11 +38,15 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.production import HOST, production_env, routes
+
+# The servers need the migrated test database, which pytest-django creates only for a
+# session with a test that asks for the database (so this module run alone works too).
+pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
-HOST = "portfolio.example.com"
 DEBUG_PAGE_MARKERS = (
     "Traceback",
     "DEBUG = True",
@@ -109,17 +113,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("PYTEST") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
-    }
-    env.update(
-        DEBUG="false",
-        PORTFOLIO_TESTING="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS=HOST,
-        SITE_URL=f"https://{HOST}",
+    return production_env(
         BEHIND_TLS_PROXY="true",
         CACHE_KEY_PREFIX=f"smoke-{secrets.token_hex(6)}",
         HOST="127.0.0.1",
@@ -127,7 +121,6 @@ def _production_env(**extra: str) -> dict[str, str]:
         LOG_LEVEL="warning",
         **extra,
     )
-    return env
 
 
 def _start(env: dict[str, str], log: Path) -> Server:
@@ -380,15 +373,8 @@ CREDENTIAL_EXCHANGE = {"/api/v1/auth/token/"}
 def _routes() -> list[str]:
     """Every URL of the resolver as a concrete path, parameters filled with samples."""
 
-    def walk(patterns, prefix=""):
-        for entry in patterns:
-            if isinstance(entry, URLResolver):
-                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
-            elif isinstance(entry, URLPattern):
-                yield prefix + str(entry.pattern)
-
     paths = []
-    for route in walk(get_resolver().url_patterns):
+    for route in routes():
         path = CONVERTER.sub(_sample, REGEX_GROUP.sub(_sample, route))
         path = "/" + path.replace("^", "").replace("$", "").replace("\\", "")
         paths.append(path)
