@@ -433,8 +433,13 @@ class Proposal(TenantModel):
     title = models.CharField(max_length=200)
     scope = models.TextField(help_text="What you will do, deliver and not do.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    # The public link carries a random token; only its SHA-256 is stored.
+    # The public link's token is an HMAC of the proposal and `link_version` (like an
+    # invoice's), so an email task and the detail page can recompute it; only its SHA-256
+    # is stored, and a new version turns the previous link off. Links issued before the
+    # version existed were random tokens: they keep working until the next link replaces
+    # them.
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    link_version = models.PositiveIntegerField(default=0)
     valid_until = models.DateField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     viewed_at = models.DateTimeField(null=True, blank=True)

@@ -52,6 +52,7 @@ workspace_pages = [
     path("proposals/", proposals.proposal_list, name="proposal_list"),
     path("proposals/new/", proposals.proposal_create, name="proposal_create"),
     path("proposals/<int:pk>/", proposals.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/edit/", proposals.proposal_edit, name="proposal_edit"),
     path("proposals/<int:pk>/send/", proposals.proposal_send, name="proposal_send"),
     path("proposals/<int:pk>/withdraw/", proposals.proposal_withdraw, name="proposal_withdraw"),
     # Capacity (views.capacity)

@@ -230,6 +230,7 @@ WORKSPACE_PAGES = [
     ("engagements:proposal_list", {}),
     ("engagements:proposal_create", {}),
     ("engagements:proposal_detail", {"pk": "proposal"}),
+    ("engagements:proposal_edit", {"pk": "proposal"}),
     ("engagements:proposal_send", {"pk": "proposal"}),
     ("engagements:proposal_withdraw", {"pk": "proposal"}),
     ("engagements:capacity", {}),

@@ -10,8 +10,8 @@ from django import forms
 from accounts.models import Workspace
 from core.forms import SaneDateField, choice_field, choices_of, model_choice_field
 from engagements.forms.engagements import EngagementForm
-from engagements.models import Client, Engagement
-from engagements.pay_models import ALL_TERMS, TERMS, terms_used
+from engagements.models import Client, Engagement, Proposal
+from engagements.pay_models import ALL_TERMS, TERMS, terms_used, unused_term_value
 
 # The engagement terms a proposal sets, in the order the form shows them. They are passed
 # through to `services.proposal_create`, which validates them like any engagement. The
@@ -73,17 +73,38 @@ class ProposalForm(forms.Form):
             "estimated_hours_per_week"
         ].help_text = "For your capacity plan. Hourly caps and retainer hours count on their own."
 
-    def engagement_terms(self) -> dict:
-        """The terms to pass on: those of the chosen pay model, and the shared ones."""
+    @staticmethod
+    def initial_for(proposal: Proposal) -> dict[str, Any]:
+        """A draft's values, to edit it."""
+        engagement = proposal.engagement
+        initial: dict[str, Any] = {
+            "client": engagement.client_id,
+            "title": proposal.title,
+            "scope": proposal.scope,
+            "valid_until": proposal.valid_until,
+        }
+        initial.update({name: getattr(engagement, name) for name in TERMS_FIELDS})
+        return initial
+
+    def engagement_terms(self, *, clear_others: bool = False) -> dict:
+        """The terms to pass on: those of the chosen pay model, and the shared ones.
+        Creating, an empty field takes the model's default; editing (`clear_others`), an
+        empty field clears the term and another pay model's terms are cleared."""
         data = self.cleaned_data
         keep = set(terms_used(data.get("pay_model")))
         terms = {}
         for name in TERMS_FIELDS:
             if name in ALL_TERMS and name not in keep:
+                if clear_others:
+                    terms[name] = unused_term_value(name)
                 continue
             value = data.get(name)
-            if value not in (None, ""):  # empty: the model's default
+            if value not in (None, ""):
                 terms[name] = value
+            elif clear_others and name in ALL_TERMS:
+                terms[name] = unused_term_value(name)
+            elif clear_others and name in ("end_date", "estimated_hours_per_week"):
+                terms[name] = None
         return terms
 
     def groups(self):
@@ -115,3 +136,34 @@ class ProposalDeclineForm(forms.Form):
     reason = forms.CharField(
         required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class ProposalSendForm(forms.Form):
+    """Emailing the proposal: to whom, a note, and (sending again) whether to replace the
+    link the client has."""
+
+    to = forms.CharField(
+        label="To",
+        max_length=1000,
+        required=False,
+        help_text="Separate several addresses with commas. Empty: the client's address.",
+        widget=forms.TextInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+    message = forms.CharField(
+        required=False,
+        max_length=2000,
+        label="Note to the client",
+        help_text="A short note above the proposal in the email.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    new_link = forms.BooleanField(
+        required=False,
+        label="Replace the link",
+        help_text="The link sent before stops working.",
+    )
+
+    def __init__(self, *args: Any, resend: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.auto_id = "send_%s"  # one form among others on the detail page
+        if not resend:
+            del self.fields["new_link"]

@@ -2,7 +2,8 @@
 client's public page at /p/<token>/.
 
 The public page is the one place here without a session: the token in the URL is the
-credential (only its hash is stored; sending again rotates it). It crosses tenants on
+credential (an HMAC of the proposal and its link version; only its hash is stored, and a
+new link turns the old one off). It crosses tenants on
 purpose through `services.proposal_from_token`, shows nothing but that one proposal, and is
 rate limited per client address so the token space cannot be walked."""
 
@@ -10,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
 
-from babel.numbers import format_decimal
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,67 +24,21 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import AuditEntry
 from accounts.tenancy import WorkspaceRequest, workspace_scope
-from core.money import format_money
 from core.pages import form_errors_from, role_required
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 from core.tenancy import get_tenant_object_or_404, membership_for
 from engagements import services
-from engagements.forms.proposals import ProposalAcceptForm, ProposalDeclineForm, ProposalForm
-from engagements.models import Engagement, PayModel, Proposal
+from engagements.forms.proposals import (
+    ProposalAcceptForm,
+    ProposalDeclineForm,
+    ProposalForm,
+    ProposalSendForm,
+)
+from engagements.models import Proposal
+from engagements.proposal_terms import proposal_terms
 
 
 # --- Presentation helpers --------------------------------------------------------------------
-def _money(amount: Decimal | None, currency: str) -> str:
-    return format_money(amount, currency) if amount is not None else "—"
-
-
-def _hours(hours: Decimal | None) -> str:
-    return format_decimal(hours, format="#,##0.##", locale="en") if hours is not None else "—"
-
-
-def terms_in_words(engagement: Engagement) -> list[str]:
-    """The pay model's terms as sentences a client reads, not field names."""
-    e, cur = engagement, engagement.currency
-    lines: list[str] = []
-    if e.pay_model == PayModel.HOURLY:
-        lines.append(f"{_money(e.hourly_rate, cur)} per hour worked, billed from time records.")
-        if e.weekly_hour_cap:
-            lines.append(f"At most {_hours(e.weekly_hour_cap)} hours a week.")
-    elif e.pay_model == PayModel.FIXED_FEE:
-        lines.append("A fixed fee, invoiced per milestone as each deliverable is accepted.")
-    elif e.pay_model == PayModel.RETAINER:
-        lines.append(
-            f"{_money(e.retainer_fee, cur)} a month, invoiced in advance on day "
-            f"{e.billing_day} of each month, including {_hours(e.retainer_included_hours)} hours."
-        )
-        lines.append(f"Hours beyond those: {_money(e.retainer_overage_rate, cur)} per hour.")
-        if e.rollover_cap_hours:
-            expiry = (
-                f", expiring after {e.rollover_expiry_months} months"
-                if e.rollover_expiry_months
-                else ""
-            )
-            lines.append(
-                f"Unused hours carry over to the next month, up to "
-                f"{_hours(e.rollover_cap_hours)} hours{expiry}."
-            )
-        else:
-            lines.append("Unused hours do not carry over.")
-    elif e.pay_model == PayModel.BOUNTY:
-        lines.append("A fee for each agreed outcome, owed once you accept that it was achieved.")
-    elif e.pay_model == PayModel.REVENUE_SHARE:
-        period = (e.get_revenue_period_display() or "each period").lower()
-        lines.append(f"{_hours(e.revenue_share_percent)}% of the revenue you report, {period}.")
-        if e.revenue_share_floor is not None:
-            lines.append(f"At least {_money(e.revenue_share_floor, cur)} a period.")
-        if e.revenue_share_cap is not None:
-            lines.append(f"At most {_money(e.revenue_share_cap, cur)} a period.")
-        if e.revenue_basis:
-            lines.append(f"Revenue means: {e.revenue_basis}")
-    lines.append(f"All amounts in {cur}.")
-    return lines
-
-
 def _is_expired(proposal: Proposal, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     return (
@@ -123,15 +76,24 @@ def _timeline(proposal: Proposal) -> list[TimelineStep]:
     )
     steps = [TimelineStep("Created", proposal.created_at)]
     sends = [e for e in entries if e.action == "proposal.send"]
+    delivered = {
+        e.data.get("send_id"): e for e in entries if e.action == "proposal.email_delivered"
+    }
+    version = None
     for i, entry in enumerate(sends):
         who = entry.actor.get_full_name() if entry.actor else ""
-        steps.append(
-            TimelineStep(
-                "Sent" if i == 0 else "Sent again (new link)",
-                entry.created_at,
-                f"by {who}" if who else "",
-            )
+        to = ", ".join(entry.data.get("to") or [])
+        link_version = entry.data.get("link_version")
+        label = "Sent" if i == 0 else "Sent again"
+        if i and link_version != version:
+            label += " (new link)"
+        version = link_version
+        note = " · ".join(
+            part for part in (f"to {to}" if to else "", f"by {who}" if who else "") if part
         )
+        steps.append(TimelineStep(label, entry.created_at, note))
+        if entry.pk in delivered:
+            steps.append(TimelineStep("Email delivered", delivered[entry.pk].created_at, to))
     if not sends and proposal.sent_at:
         steps.append(TimelineStep("Sent", proposal.sent_at))
     if proposal.viewed_at:
@@ -161,6 +123,11 @@ def _timeline(proposal: Proposal) -> list[TimelineStep]:
         elif not proposal.viewed_at:
             steps.append(TimelineStep("Waiting for the client to open it", None, "", "todo"))
         steps.append(TimelineStep("Accepted or declined", None, "", "todo"))
+    # The answer's email to the professional (engagements.tasks.proposal_answer_notify).
+    for entry in entries:
+        if entry.action == "proposal.answer_notified":
+            to = ", ".join(entry.data.get("to") or [])
+            steps.append(TimelineStep("You were emailed the answer", entry.created_at, to))
     return steps
 
 
@@ -230,8 +197,61 @@ def proposal_create(request: WorkspaceRequest) -> HttpResponse:
     return render(request, "engagements/proposals/form.html", {"form": form})
 
 
-def _detail(request: WorkspaceRequest, proposal: Proposal, *, new_link: str | None = None):
+@role_required("write")
+def proposal_edit(request: WorkspaceRequest, pk: int) -> HttpResponse:
+    """Edit a draft: its title, scope, validity and the proposed engagement's terms."""
+    proposal = _get_proposal(request, pk)
+    if proposal.status != Proposal.Status.DRAFT:
+        messages.error(request, "Only a draft can be edited: the client has seen this one.")
+        return redirect(
+            "engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk
+        )
+    form = ProposalForm(
+        request.POST or None,
+        workspace=request.workspace,
+        initial=ProposalForm.initial_for(proposal),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.proposal_update(
+                proposal=proposal,
+                actor=request.user,
+                client=data["client"],
+                title=data["title"],
+                scope=data["scope"],
+                valid_until=data["valid_until"],
+                **services.engagement_draft_from(form.engagement_terms(clear_others=True)),
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, "Draft saved.")
+            return redirect(
+                "engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "engagements/proposals/form.html",
+        {"form": form, "proposal": proposal},
+        status=status,
+    )
+
+
+def _detail(
+    request: WorkspaceRequest,
+    proposal: Proposal,
+    *,
+    send_form: ProposalSendForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     key, label = display_status(proposal)
+    can_send = proposal.status in (Proposal.Status.DRAFT, Proposal.Status.SENT)
+    token = services.proposal_link_current(proposal)
+    if send_form is None and can_send:
+        client = proposal.engagement.client
+        send_form = ProposalSendForm(initial={"to": client.email}, resend=bool(proposal.sent_at))
     return render(
         request,
         "engagements/proposals/detail.html",
@@ -240,12 +260,16 @@ def _detail(request: WorkspaceRequest, proposal: Proposal, *, new_link: str | No
             "engagement": proposal.engagement,
             "status_key": key,
             "status_label": label,
-            "terms": terms_in_words(proposal.engagement),
+            "terms": proposal_terms(proposal.engagement),
+            "unpriced": services.proposal_unpriced(proposal) if can_send else None,
             "timeline": _timeline(proposal),
-            "new_link": new_link,
-            "can_send": proposal.status in (Proposal.Status.DRAFT, Proposal.Status.SENT),
-            "can_withdraw": proposal.status in (Proposal.Status.DRAFT, Proposal.Status.SENT),
+            "link": public_link(token) if token else None,
+            "send_form": send_form,
+            "can_send": can_send,
+            "can_edit": proposal.status == Proposal.Status.DRAFT,
+            "can_withdraw": can_send,
         },
+        status=status,
     )
 
 
@@ -265,21 +289,27 @@ def proposal_detail(request: WorkspaceRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required("write")
 def proposal_send(request: WorkspaceRequest, pk: int) -> HttpResponse:
-    """Issue the link and show it once, on this response (like a new API token): the
-    token is not stored, so a reload cannot show it again."""
+    """Email the proposal with its link (the working one, or a new one when asked)."""
     proposal = _get_proposal(request, pk)
-    try:
-        proposal, token = services.proposal_send(proposal=proposal, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return redirect(
-            "engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk
-        )
-    proposal = _get_proposal(request, pk)
-    messages.success(request, "Proposal sent. Copy the link now: it will not be shown again.")
-    response = _detail(request, proposal, new_link=public_link(token))
-    response["Cache-Control"] = "no-store"
-    return response
+    form = ProposalSendForm(request.POST, resend=bool(proposal.sent_at))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.proposal_send(
+                proposal=proposal,
+                actor=request.user,
+                to=data["to"],
+                message=data["message"],
+                new_link=data.get("new_link") or False,
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(request, f"Proposal emailed to {data['to']}.")
+            return redirect(
+                "engagements:proposal_detail", workspace=request.workspace.slug, pk=proposal.pk
+            )
+    return _detail(request, _get_proposal(request, pk), send_form=form, status=400)
 
 
 @require_POST
@@ -308,7 +338,7 @@ def _public_response(
             "engagement": proposal.engagement,
             "workspace": proposal.workspace,
             "client": proposal.engagement.client,
-            "terms": terms_in_words(proposal.engagement),
+            "terms": proposal_terms(proposal.engagement),
             "status_key": key,
             "status_label": label,
             "accept_form": accept_form,

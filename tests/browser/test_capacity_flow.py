@@ -5,6 +5,7 @@ client's side of a proposal: open the link, accept, see it accepted."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -111,6 +112,10 @@ def test_client_accepts_a_proposal_through_the_link(
             scope="Rewrite the pricing page.",
             pay_model="fixed_fee",
             start_date=timezone.localdate(),
+        )
+        # A fixed fee is its milestones: without one it has no price and cannot be sent.
+        services.milestone_save(
+            engagement=proposal.engagement, actor=owner, title="Rewrite", amount=Decimal("1800")
         )
         _, token = services.proposal_send(proposal=proposal, actor=owner)
 

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django_scopes import scope, scopes_disabled
 from core.ratelimit import PUBLIC_RATE_LIMIT
 from engagements import services
 from engagements.models import Engagement, EngagementStatus, Proposal
-from engagements.views.proposals import terms_in_words
+from engagements.proposal_terms import terms_in_words
 from tests.factories import ClientFactory
 
 LINK = re.compile(r"/p/([A-Za-z0-9_-]{20,})/")
@@ -178,18 +179,28 @@ def test_create_page_reports_missing_terms_and_offers_only_own_clients(client, p
         assert not Engagement.objects.exists()  # nothing half-created
 
 
-def test_send_shows_the_link_once_then_public_page_accept_activates(client, personas):
+def test_send_emails_the_link_then_public_page_accept_activates(
+    client, personas, django_capture_on_commit_callbacks, inline_tasks
+):
     proposal = make_proposal(personas, valid_until=timezone.localdate() + dt.timedelta(days=14))
     client.force_login(personas.alice)
-    response = client.post(ws_url("engagements:proposal_send", personas, pk=proposal.pk))
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
-    token = LINK.search(response.content.decode()).group(1)
-    # Once: the detail page does not show it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            ws_url("engagements:proposal_send", personas, pk=proposal.pk),
+            {"to": "dana@acme.example", "message": "As discussed on Tuesday."},
+        )
+    assert response.status_code == 302
+    (email,) = mail.outbox
+    assert email.to == ["dana@acme.example"] and "Design system audit" in email.subject
+    assert "As discussed on Tuesday." in email.body and "€120.00" in email.body
+    assert email.reply_to == [personas.alice.email]
+    token = LINK.search(email.body).group(1)
+    assert LINK.search(email.alternatives[0][0]).group(1) == token
+    # The link is an HMAC of the proposal and its version: the page can show it again.
     detail = client.get(
         ws_url("engagements:proposal_detail", personas, pk=proposal.pk)
     ).content.decode()
-    assert token not in detail and "Sent" in detail
+    assert token in detail and "to dana@acme.example" in detail and "Email delivered" in detail
 
     public = client.__class__()  # the client: no session
     page = public.get(f"/p/{token}/")
@@ -271,13 +282,35 @@ def test_bad_token_is_404(client, personas, token):
     assert client.get(f"/p/{token}/").status_code == 404
 
 
-def test_sending_again_rotates_the_link(client, personas):
+def test_sending_again_keeps_the_link_unless_a_new_one_is_asked_for(client, personas):
     proposal = make_proposal(personas)
     first = send(personas, proposal)
-    second = send(personas, reload(proposal))
+    assert send(personas, reload(proposal)) == first
+    with scope(workspace=personas.a):
+        _, second = services.proposal_send(
+            proposal=reload(proposal), actor=personas.alice, new_link=True
+        )
+    assert second != first
     assert client.get(f"/p/{first}/").status_code == 404
     assert client.post(f"/p/{first}/", {"answer": "decline"}).status_code == 404
     assert client.get(f"/p/{second}/").status_code == 200
+
+
+def test_a_link_from_before_versions_keeps_working_until_replaced(client, personas):
+    """Links issued before the HMAC were random tokens: only their hash is stored, so
+    they cannot be shown again, but they work until the next send issues a new one."""
+    from core.tokens import hash_token
+
+    proposal = make_proposal(personas)
+    send(personas, proposal)
+    with scopes_disabled():
+        Proposal.objects.filter(pk=proposal.pk).update(
+            token_hash=hash_token("legacy-random-token-0123456789"), link_version=0
+        )
+    assert client.get("/p/legacy-random-token-0123456789/").status_code == 200
+    fresh = send(personas, reload(proposal))
+    assert client.get("/p/legacy-random-token-0123456789/").status_code == 404
+    assert client.get(f"/p/{fresh}/").status_code == 200
 
 
 def test_a_member_opening_the_link_is_not_counted_as_viewed(client, personas):
@@ -296,6 +329,7 @@ def test_a_proposal_of_a_is_never_reachable_from_b(client, personas):
     client.force_login(personas.charlie)
     for name in (
         "engagements:proposal_detail",
+        "engagements:proposal_edit",
         "engagements:proposal_send",
         "engagements:proposal_withdraw",
     ):
@@ -325,6 +359,9 @@ def test_read_only_role_cannot_send_or_withdraw(client, personas):
         client.post(ws_url("engagements:proposal_withdraw", personas, pk=proposal.pk)).status_code
         == 403
     )
+    for method in (client.get, client.post):
+        edit = method(ws_url("engagements:proposal_edit", personas, pk=proposal.pk))
+        assert edit.status_code == 403
     assert client.get(ws_url("engagements:proposal_create", personas)).status_code == 403
     assert reload(proposal).status == Proposal.Status.DRAFT
 

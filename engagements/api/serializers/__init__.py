@@ -35,8 +35,10 @@ from engagements.api.serializers.fields import (
 )
 from engagements.api.serializers.proposals import (
     ProposalCreateSerializer,
+    ProposalSendSerializer,
     ProposalSentSerializer,
     ProposalSerializer,
+    ProposalUpdateSerializer,
 )
 from engagements.api.serializers.records import (
     ExpenseSerializer,
@@ -70,8 +72,10 @@ __all__ = [
     "OutcomeAcceptSerializer",
     "OutcomeSerializer",
     "ProposalCreateSerializer",
+    "ProposalSendSerializer",
     "ProposalSentSerializer",
     "ProposalSerializer",
+    "ProposalUpdateSerializer",
     "RetainerStatementSerializer",
     "RetainerStatementsQuerySerializer",
     "RevenueReportSerializer",

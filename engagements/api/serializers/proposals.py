@@ -96,11 +96,35 @@ class ProposalCreateSerializer(WorkspaceSerializerMixin, serializers.ModelSerial
         extra_kwargs = {"name": {"required": False, "help_text": "Defaults to the title."}}
 
 
+class ProposalUpdateSerializer(ProposalCreateSerializer):
+    """A draft's changes: any of the creating body's fields; only those sent change."""
+
+    class Meta(ProposalCreateSerializer.Meta):
+        extra_kwargs = {"name": {"required": False}}
+
+
+class ProposalSendSerializer(WorkspaceSerializerMixin, serializers.Serializer):
+    to = serializers.ListField(
+        child=serializers.EmailField(),
+        required=False,
+        max_length=10,
+        help_text="Addresses to email; default: the client's.",
+    )
+    message = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, help_text="A note above it."
+    )
+    new_link = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Issue a new link: the one sent before stops working.",
+    )
+
+
 class ProposalSentSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     url = serializers.URLField(
         help_text=(
-            "The client's link. Shown this once (only a hash is kept); sending again "
-            "issues a new link and the old one stops working."
+            "The client's link, as emailed. It can be read again from the proposal's "
+            "page; `new_link` on a later send replaces it."
         ),
     )
     proposal = ProposalSerializer()

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from accounts.api.base import WorkspaceViewSet
 from core.api.errors import service_errors
+from core.inputs import UNSET
 from engagements import services
 from engagements.api import filters
 from engagements.api import serializers as s
@@ -30,12 +31,14 @@ class ProposalViewSet(
     WorkspaceViewSet,
 ):
     """Proposals: each proposes an engagement (status `proposed`) that becomes active
-    when the client accepts through the link `send` returns."""
+    when the client accepts through the link `send` emails them. A draft can be changed
+    (PATCH); a sent one is what the client read and cannot."""
 
     model = Proposal
     serializer_class = s.ProposalSerializer
     filterset_class = filters.ProposalFilter
     ordering_fields = ["created_at", "valid_until"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Any]:
         return super().get_queryset().select_related("engagement")
@@ -57,14 +60,51 @@ class ProposalViewSet(
             )
         return Response(self.get_serializer(proposal).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses=s.ProposalSentSerializer)
+    @extend_schema(
+        summary="Change a draft proposal",
+        description=(
+            "Change a draft's title, scope, validity, client or the proposed engagement's "
+            "terms; only what is sent changes. A proposal already sent is refused (400)."
+        ),
+        request=s.ProposalUpdateSerializer,
+        responses=s.ProposalSerializer,
+    )
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        proposal = self.get_object()
+        body = s.ProposalUpdateSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        with service_errors():
+            services.proposal_update(
+                proposal=proposal,
+                actor=self.request.user,
+                client=data.get("client", UNSET),
+                title=data.get("title", UNSET),
+                scope=data.get("scope", UNSET),
+                valid_until=data.get("valid_until", UNSET),
+                **services.engagement_draft_from(data),
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=proposal.pk)).data)
+
+    @extend_schema(request=s.ProposalSendSerializer, responses=s.ProposalSentSerializer)
     @action(detail=True, methods=["post"])
     def send(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Issue the client's link and mark the proposal sent. The link is in this answer
-        only; sending again issues a new one and the earlier link stops working."""
+        """Email the proposal to the client (the client's address unless `to` is given)
+        with its link, and mark it sent. Sending again emails the same link unless
+        `new_link` is true, which turns the earlier link off. A fixed fee needs its
+        milestones and a bounty its outcomes first: they are the price."""
+        body = s.ProposalSendSerializer(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
         with service_errors():
             proposal, token = services.proposal_send(
-                proposal=self.get_object(), actor=self.request.user
+                proposal=self.get_object(),
+                actor=self.request.user,
+                to=data.get("to") or None,
+                message=data.get("message", ""),
+                new_link=data.get("new_link", False),
             )
         # The client's public page, /p/<token>/: the token is the credential.
         url = request.build_absolute_uri(reverse("engagements:proposal_public", args=[token]))
