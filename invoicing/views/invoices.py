@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from accounts.tenancy import WorkspaceRequest
-from core.money import ZERO, format_money
+from core.currencies import minor_units
+from core.money import ZERO, amount_input, decimal_input, format_money
 from core.pages import form_errors_from, role_required
 from engagements.models import Engagement
 from invoicing import services
@@ -239,9 +240,9 @@ def invoice_page(
             if editing is not None:
                 initial = {
                     "description": editing.description,
-                    "quantity": editing.quantity.normalize(),
-                    "unit_price": editing.unit_price.normalize(),
-                    "discount_percent": editing.discount_percent.normalize()
+                    "quantity": decimal_input(editing.quantity),
+                    "unit_price": decimal_input(editing.unit_price, minor_units(invoice.currency)),
+                    "discount_percent": decimal_input(editing.discount_percent)
                     if editing.discount_percent
                     else None,
                     "tax_rate": editing.tax_rate_id,
@@ -291,7 +292,7 @@ def invoice_page(
             if invoice.status in OUTSTANDING
             else ZERO,
             payment_form=extra.get("payment_form")
-            or PaymentForm(initial={"amount": invoice.amount_due.normalize()}),
+            or PaymentForm(initial={"amount": amount_input(invoice.amount_due, invoice.currency)}),
             credit_note_form=extra.get("credit_note_form") or CreditNoteForm(),
             void_form=extra.get("void_form") or VoidForm(),
             reverse_form=extra.get("reverse_form") or PaymentReverseForm(),
