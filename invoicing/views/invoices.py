@@ -59,7 +59,9 @@ def invoice_list(request: WorkspaceRequest) -> HttpResponse:
         )
     )
     status = chosen.get("status")
-    if status == InvoiceFilterForm.OVERDUE:
+    if status == InvoiceFilterForm.OUTSTANDING:  # what the "Outstanding" cards count
+        invoices = invoices.filter(status__in=OUTSTANDING)
+    elif status == InvoiceFilterForm.OVERDUE:
         invoices = invoices.filter(status__in=OUTSTANDING, due_date__lt=today)
     elif status:
         invoices = invoices.filter(status=status)
