@@ -187,7 +187,8 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any
         elif e.kind in ("voided",) and d.get("reason"):
             detail = d["reason"]
         elif e.kind in ("sent", "reminded") and d.get("to"):
-            detail = f"To {d['to']}"
+            to = d["to"]  # a list of addresses (one address as text in older events)
+            detail = "To " + (", ".join(map(str, to)) if isinstance(to, list) else str(to))
         rows.append({"event": e, "label": label, "tone": tone, "detail": detail})
     return rows
 
@@ -207,6 +208,14 @@ def client_link(request: WorkspaceRequest, token: str) -> str:
     except NoReverseMatch:  # the public page's route name, if another one is used
         path = f"/i/{token}/"
     return request.build_absolute_uri(path)
+
+
+def _current_link(request: WorkspaceRequest, invoice: Invoice) -> str | None:
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.can_write:
+        return None
+    token = services.invoice_link_current(invoice)
+    return client_link(request, token) if token else None
 
 
 def _optional_route(name: str, *args: object) -> str | None:
@@ -230,7 +239,6 @@ def invoice_page(
         "is_overdue": invoice.status in OUTSTANDING
         and invoice.due_date is not None
         and invoice.due_date < today,
-        "new_link": extra.get("new_link"),
     }
     if invoice.is_editable:
         editing = extra.get("editing_line")
@@ -301,6 +309,10 @@ def invoice_page(
             reverse_payment_id=extra.get("reverse_payment_id"),
             open_panel=extra.get("open_panel", ""),
             link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
+            # The working link, shown again on every visit: it is an HMAC of the invoice and
+            # its link version (services.invoice_link_current), so nothing secret is stored
+            # to show it. Only to members who may send it; readers see that it is active.
+            current_link=_current_link(request, invoice),
             creditable=invoice.total - services.credited_total(invoice),
             late_fee=late_fees.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
             send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),
