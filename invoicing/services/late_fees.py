@@ -136,7 +136,7 @@ def invoice_late_fee_charge(*, invoice: Invoice, actor: User | None, today: dt.d
         position=1,
         kind=InvoiceLine.Kind.LATE_FEE,
         description=(
-            f"Late fee on {invoice.number} (due {format_day(invoice.due_date)}, "
+            f"Late fee on {invoice.number} (due {format_day(due_date)}, "
             f"{days_late} day{'s' if days_late != 1 else ''} late)"
         ),
         quantity=Decimal(1),
