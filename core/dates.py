@@ -58,3 +58,26 @@ def ensure_sane_dates(**days: object) -> None:
 def clamp_sane(day: dt.date) -> dt.date:
     """For reads (a page's ?start=): the nearest date in range rather than an error page."""
     return min(max(day, SANE_MIN), SANE_MAX)
+
+
+# How a date reads on anything a client sees (invoice lines, the invoice page, its PDF and
+# email): one format per locale, the CLDR "medium" date (en_US: "Dec 2, 2026", the same as
+# the templates' |date:"M j, Y"), and a period as CLDR's interval ("Sep 1 – 30, 2026",
+# "Nov 28 – Dec 2, 2026"), through Babel rather than strftime patterns scattered around.
+DEFAULT_LOCALE = "en_US"
+
+
+def format_day(day: dt.date, locale: str = DEFAULT_LOCALE) -> str:
+    from babel.dates import format_date
+
+    return str(format_date(day, "medium", locale=locale))
+
+
+def format_period(start: dt.date, end: dt.date, locale: str = DEFAULT_LOCALE) -> str:
+    """A period of days as a client reads it; one day is that day. CLDR's thin spaces
+    around the dash become plain ones, as in the rest of the text (and plain-text email)."""
+    if start == end:
+        return format_day(start, locale)
+    from babel.dates import format_interval
+
+    return str(format_interval(start, end, "yMMMd", locale=locale)).replace("\u2009", " ")

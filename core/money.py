@@ -66,6 +66,25 @@ def format_rate(rate: Decimal, currency: str, locale: str = "en_US") -> str:
     return format_currency(rate, currency, locale=locale, format=pattern, currency_digits=False)
 
 
+def decimal_input(value: Decimal, places: int = 0) -> str:
+    """A Decimal as the text of a form field (or any plain figure): at least `places`
+    decimals, more only where the value has them, never exponent notation. `str()` of a
+    normalised Decimal is not text for people: 600000.00 normalises to 6E+5, 480 to
+    4.8E+2. An amount prefills as 600000.00 (its currency's places), a rate as 0.9235,
+    a quantity as 1.5."""
+    if not isinstance(value, Decimal):
+        raise TypeError(f"expected a Decimal, not {type(value).__name__}")
+    trimmed = value.normalize()
+    if int(trimmed.as_tuple().exponent) > -places:
+        trimmed = value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return format(trimmed, "f")
+
+
+def amount_input(amount: Decimal, currency: str) -> str:
+    """An amount as a form field's text, to its currency's places: 600000 USD → "600000.00"."""
+    return decimal_input(quantize(amount, currency), minor_units(currency))
+
+
 def minutes_to_hours(minutes: int) -> Decimal:
     """Exact for display to 2 places; arithmetic stays in minutes (see `minutes_amount`)."""
     return (Decimal(minutes) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -34,7 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Sum
 
-from core.dates import add_months
+from core.dates import add_months, format_period
 from core.money import ZERO, format_money, minutes_amount, minutes_to_hours, quantize
 from engagements.active_days import ActiveDays, active_days_of
 from engagements.models import (
@@ -399,9 +399,9 @@ def unbilled_items(
                         source_id=report.pk,
                         date=report.period_start,
                         description=(
-                            f"Revenue share {percent.normalize():f}% of "
-                            f"{format_money(report.revenue, currency)} "
-                            f"({report.period_start:%d %b %Y} – {report.period_end:%d %b %Y})"
+                            f"Revenue share: {percent.normalize():f}% of "
+                            f"{format_money(report.revenue, currency)} revenue, "
+                            f"{format_period(report.period_start, report.period_end)}"
                         ),
                         amount=amount,
                         currency=currency,
@@ -424,7 +424,7 @@ def unbilled_items(
                         period_start=start,
                         date=start,
                         description=(
-                            f"Retainer {start:%d %b %Y} – {statement.period_end:%d %b %Y}{days}"
+                            f"Retainer, {format_period(start, statement.period_end)}{days}"
                         ),
                         amount=statement.fee,
                         currency=currency,
@@ -437,8 +437,8 @@ def unbilled_items(
                         period_start=start,
                         date=statement.period_end,
                         description=(
-                            f"Hours over the retainer {start:%d %b %Y} – "
-                            f"{statement.period_end:%d %b %Y}"
+                            "Hours beyond the retainer's included hours, "
+                            f"{format_period(start, statement.period_end)}"
                         ),
                         quantity=statement.hours("overage"),
                         unit_price=engagement.retainer_overage_rate or ZERO,

@@ -10,6 +10,7 @@ none is a new one issued. "New link" in the dashboard revokes the old one."""
 from __future__ import annotations
 
 import email.utils
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -112,18 +113,28 @@ def _from_address(workspace_name: str) -> str:
     return email.utils.formataddr((f"{workspace_name} via Portfolio", address))
 
 
+# A message the professional typed that opens with its own greeting ("Hi Jordan,") is
+# not greeted again by ours ("Hello Jordan Lee,"): the email greets once.
+_GREETING = re.compile(
+    r"^\s*(hi|hello|hey|dear|greetings|good (morning|afternoon|evening)|hallo|bonjour|hola)\b",
+    re.IGNORECASE,
+)
+
+
 def invoice_email(*, invoice: Invoice, sent: InvoiceEvent, token: str) -> EmailMultiAlternatives:
     """The email of one send: text and HTML bodies, the PDF attached."""
     is_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
     sender = (invoice.snapshot.get("from") or {}).get("name") or invoice.workspace.name
     due = max(invoice.amount_due, ZERO)
     to = invoice.snapshot.get("to") or {}
+    message = sent.data.get("message", "")
     context = {
         "invoice": invoice,
         "is_note": is_note,
         "sender": sender,
         "client_name": to.get("contact") or to.get("name") or invoice.client.name,
-        "message": sent.data.get("message", ""),
+        "message": message,
+        "greet": not _GREETING.match(message),
         "link": public_url(token),
         "total": money(invoice.total, invoice.currency),
         "amount_due": money(due, invoice.currency),

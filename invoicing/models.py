@@ -263,6 +263,16 @@ class InvoiceEvent(TenantModel):
         ordering = ["at", "pk"]
 
 
+class RetiredInvoiceLink(TenantModel):
+    """A client link that no longer works because a new one replaced it, kept as its hash
+    so that whoever opens it is told so, and whom to ask for the current one, instead of
+    meeting a bare 404. It shows nothing of the invoice."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+
 class Receipt(TenantModel):
     """Money received from a client, in full, as it arrived: the amount, currency, date,
     method, reference and its value in the base currency at that date's rate. Where it

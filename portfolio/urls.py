@@ -50,6 +50,7 @@ urlpatterns = [
 ]
 
 handler404 = "portfolio.views.not_found"
+handler500 = "portfolio.views.server_error"
 
 # Uploaded files (receipts) are never served as public media, not even in development:
 # they are read through views that check the workspace (engagements.views.records.expense_receipt).

@@ -81,10 +81,24 @@ API_NOT_FOUND = {
 }
 
 
+# The pages a client opens from a link, with no account: their error pages use the
+# public layout (templates/public/), with nothing that leads into the app.
+CLIENT_PAGE_PREFIXES = ("/i/", "/p/")
+
+
 def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """A URL that matches no route: under /api/ the API's JSON error body (a client reading
-    `clients/1.5/` gets the same 404 as for an id that does not exist), elsewhere the
-    styled page."""
+    `clients/1.5/` gets the same 404 as for an id that does not exist), under a client's
+    link the public page, elsewhere the styled page."""
     if request.path.startswith("/api/"):
         return JsonResponse(API_NOT_FOUND, status=404)
+    if request.path.startswith(CLIENT_PAGE_PREFIXES):
+        return defaults.page_not_found(request, exception, template_name="public/not_found.html")
     return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page; for a client's link the public one. Both render without context."""
+    if request.path.startswith(CLIENT_PAGE_PREFIXES):
+        return defaults.server_error(request, template_name="public/error.html")
+    return defaults.server_error(request)

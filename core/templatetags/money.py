@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from babel.numbers import format_decimal
 from django import template
 
-from core.money import format_money, format_rate
+from core.money import decimal_input, format_money, format_rate
 
 register = template.Library()
 
@@ -59,3 +59,12 @@ def hours(value: Decimal | int | str | None) -> str:
     if value in (None, ""):
         return "—"
     return format_decimal(Decimal(value).normalize(), locale=LOCALE)
+
+
+@register.filter
+def number(value: Decimal | int | str | None) -> str:
+    """A plain figure as it is stored, without trailing zeros and never in exponent
+    notation: 100.0000 → "100" (not "1E+2"), 0.92350 → "0.9235"."""
+    if value in (None, ""):
+        return "—"
+    return decimal_input(value if isinstance(value, Decimal) else Decimal(str(value)))

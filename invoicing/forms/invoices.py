@@ -19,6 +19,7 @@ from invoicing.models import Invoice, InvoiceLine
 class InvoiceFilterForm(forms.Form):
     """The list's filters; unknown values are ignored rather than an error page."""
 
+    OUTSTANDING = "outstanding"
     OVERDUE = "overdue"
 
     status = forms.ChoiceField(required=False)
@@ -32,6 +33,7 @@ class InvoiceFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         choice_field(self, "status").choices = [
             ("", "Any status"),
+            (self.OUTSTANDING, "Outstanding (open or part paid)"),
             (self.OVERDUE, "Overdue"),
             *Invoice.Status.choices,
         ]

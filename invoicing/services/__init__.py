@@ -46,6 +46,7 @@ from invoicing.services.late_fees import (
     late_fee_policy_save,
 )
 from invoicing.services.links import (
+    invoice_from_retired_token,
     invoice_from_token,
     invoice_link_current,
     invoice_link_issue,
@@ -80,6 +81,7 @@ __all__ = [
     "invoice_create_draft",
     "invoice_draft_delete",
     "invoice_finalize",
+    "invoice_from_retired_token",
     "invoice_from_token",
     "invoice_late_fee",
     "invoice_late_fee_charge",

@@ -9,15 +9,16 @@ from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.numbers import format_decimal
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Sum
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
-from core.dates import ensure_sane_dates
+from core.dates import DEFAULT_LOCALE, ensure_sane_dates, format_period
 from core.inputs import UNSET, Unset, given
-from core.money import ZERO, ensure_amounts_fit, quantize
+from core.money import ZERO, ensure_amounts_fit, format_money, format_rate, quantize
 from engagements import services as engagement_services
 from engagements.billing import UnbilledItem, unbilled_items
 from engagements.models import BillingClaim, Client, Engagement
@@ -141,9 +142,12 @@ def _benefits_line_refresh(
             engagement=engagement,
             quantity=Decimal(1),
         )
+    # Says what it is and no more: a share of the work set aside for benefits. Not
+    # "paid into a benefits account": no such account exists in the product yet.
     keep.description = (
-        f"Benefits contribution ({percent.normalize():f}% of {base} {invoice.currency}, "
-        "paid into the professional's portable-benefits account)"
+        f"Benefits contribution: {percent.normalize():f}% of "
+        f"{format_money(base, invoice.currency)} for {engagement.name}, "
+        "set aside for the professional's benefits"
     )
     keep.unit_price = quantize(base * percent / 100, invoice.currency)
     keep.save()
@@ -326,20 +330,30 @@ def _hours(minutes: int) -> Decimal:
     return (Decimal(minutes) / 60).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
 
 
-def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
+def _hours_text(hours: Decimal) -> str:
+    figure = format_decimal(hours.normalize(), locale=DEFAULT_LOCALE)
+    return f"{figure} hour{'' if hours == 1 else 's'}"
+
+
+def group_items(items: list[UnbilledItem], *, engagement: Engagement) -> list[dict[str, Any]]:
     """Lines from unbilled items, grouped per engagement, kind and period: all time of one
     engagement is one line (its items' shares add up to hours × rate rounded once, see
     `engagements.billing.time_shares`); other items one line each. Each line's `amount` is
-    the sum of its items' amounts: what their claims record and what the line bills."""
+    the sum of its items' amounts: what their claims record and what the line bills.
+
+    A line says what the work was, as the client reads it: the engagement, then the item
+    ("Website redesign — 2.5 hours × $150.00, Nov 1 – 2, 2026"). Only new lines are worded
+    here; a finalised invoice's lines are never rewritten."""
     lines: list[dict[str, Any]] = []
     time: dict[tuple[Decimal | None], list[UnbilledItem]] = defaultdict(list)
+    currency = engagement.currency
     for item in items:
         if item.kind == "time":
             time[(item.unit_price,)].append(item)
         else:
             lines.append(
                 {
-                    "description": item.description,
+                    "description": f"{engagement.name} — {item.description}",
                     "quantity": _hours(item.minutes) if item.minutes else item.quantity,
                     "unit_price": item.unit_price,
                     "amount": item.amount,
@@ -349,11 +363,13 @@ def group_items(items: list[UnbilledItem]) -> list[dict[str, Any]]:
     for (rate,), group in time.items():
         minutes = sum(i.minutes for i in group)
         first, last = min(i.date for i in group), max(i.date for i in group)
+        hours = _hours(minutes)
+        worked = f"{_hours_text(hours)} × {format_rate(rate or ZERO, currency)}"
         lines.insert(
             0,
             {
-                "description": f"Time {first:%d %b} – {last:%d %b %Y} ({len(group)} entries)",
-                "quantity": _hours(minutes),
+                "description": f"{engagement.name} — {worked}, {format_period(first, last)}",
+                "quantity": hours,
                 "unit_price": rate,
                 "amount": sum((i.amount for i in group), ZERO),
                 "items": group,
@@ -400,7 +416,7 @@ def invoice_add_unbilled(
     )
     position = _last_position(invoice)
     created = []
-    for group in group_items(items):
+    for group in group_items(items, engagement=engagement):
         position += 1
         line = InvoiceLine(
             workspace=invoice.workspace,

@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User, Workspace
 from accounts.services import audit_record
+from core.dates import format_day
 from core.money import ZERO
 from invoicing.models import (
     Invoice,
@@ -135,7 +136,7 @@ def invoice_late_fee_charge(*, invoice: Invoice, actor: User | None, today: dt.d
         position=1,
         kind=InvoiceLine.Kind.LATE_FEE,
         description=(
-            f"Late fee on {invoice.number} (due {invoice.due_date:%d %b %Y}, "
+            f"Late fee on {invoice.number} (due {format_day(due_date)}, "
             f"{days_late} day{'s' if days_late != 1 else ''} late)"
         ),
         quantity=Decimal(1),

@@ -11,6 +11,7 @@ from accounts.models import User
 from core.tokens import hash_token
 from invoicing.models import (
     Invoice,
+    RetiredInvoiceLink,
 )
 from invoicing.services.events import event
 from invoicing.services.state import (
@@ -25,6 +26,11 @@ def invoice_link_issue(*, invoice: Invoice, actor: User | None) -> str:
     invoice = lock_invoice(invoice)
     if invoice.status == Status.DRAFT:
         raise ValidationError("Finalise the invoice before sharing it.")
+    if invoice.token_hash:  # the link it replaces answers "replaced", not 404
+        RetiredInvoiceLink.objects.get_or_create(
+            token_hash=invoice.token_hash,
+            defaults={"workspace_id": invoice.workspace_id, "invoice": invoice},
+        )
     invoice.link_version += 1
     token = _link_token(invoice)
     invoice.token_hash = hash_token(token)
@@ -71,3 +77,17 @@ def invoice_from_token(*, token: str) -> Invoice | None:
             .filter(token_hash=hash_token(token))
             .first()
         )
+
+
+def invoice_from_retired_token(*, token: str) -> Invoice | None:
+    """The invoice an old, replaced link was for (to say whom to ask), or None. Crosses
+    tenants like `invoice_from_token`, for the same reason."""
+    from django_scopes import scopes_disabled
+
+    with scopes_disabled():
+        retired = (
+            RetiredInvoiceLink.objects.select_related("invoice__workspace")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+    return retired.invoice if retired else None

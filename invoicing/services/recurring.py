@@ -147,9 +147,10 @@ def _clean_lines(
         cleaned.append(
             {
                 "description": description[:500],
-                "quantity": str(quantity),
-                "unit_price": str(unit_price),
-                "discount_percent": str(discount),
+                # format "f": a number typed as 6e5 is stored as 600000, never shown back as 6E+5.
+                "quantity": format(quantity, "f"),
+                "unit_price": format(unit_price, "f"),
+                "discount_percent": format(discount, "f"),
                 "tax_rate_id": tax_rate_id,
             }
         )

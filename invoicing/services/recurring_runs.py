@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import AuditEntry, User, Workspace
+from core.dates import format_period
 from core.money import ZERO
 from invoicing.models import (
     Invoice,
@@ -74,7 +75,7 @@ def _due_date(schedule: RecurringSchedule, issue_date: dt.date) -> dt.date:
 
 def _period_note(schedule: RecurringSchedule, start: dt.date) -> str:
     end = period_end(schedule, start)
-    return f"{schedule.name}: {start:%d %b %Y} – {end:%d %b %Y}"
+    return f"{schedule.name}: {format_period(start, end)}"
 
 
 def _advance(schedule: RecurringSchedule, done_until: dt.date) -> None:

@@ -19,7 +19,7 @@ from invoicing import services
 from invoicing.forms import CreditNoteForm, PaymentForm, PaymentReverseForm, SendForm, VoidForm
 from invoicing.models import Receipt
 from invoicing.views.common import act, invoice_or_404, to_invoice
-from invoicing.views.invoices import client_link, invoice_page
+from invoicing.views.invoices import invoice_page
 
 
 @require_POST
@@ -168,15 +168,21 @@ def invoice_uncollectible(request: WorkspaceRequest, pk: int) -> HttpResponse:
 @require_POST
 @role_required("write")
 def invoice_link_issue(request: WorkspaceRequest, pk: int) -> HttpResponse:
-    """The token is shown once, in this response (only its hash is stored)."""
+    """A new link replaces the old one; the invoice page shows it (and can at any time)."""
     invoice = invoice_or_404(request, pk)
     try:
-        token = services.invoice_link_issue(invoice=invoice, actor=request.user)
+        services.invoice_link_issue(invoice=invoice, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return to_invoice(invoice)
-    invoice = invoice_or_404(request, pk)
-    return invoice_page(request, invoice, new_link=client_link(request, token))
+    replaced = invoice.token_hash and invoice.link_revoked_at is None
+    messages.success(
+        request,
+        "New client link ready: the previous one no longer works."
+        if replaced
+        else "Client link ready: copy it below.",
+    )
+    return to_invoice(invoice, "client-link")
 
 
 @require_POST

@@ -61,7 +61,7 @@ def _unbilled_page(
         # A preview of the lines invoice_add_unbilled makes, with the same grouping.
         lines = [
             {**g, "amount": quantize(g["quantity"] * g["unit_price"], currency)}
-            for g in services.group_items(items)
+            for g in services.group_items(items, engagement=engagement)
         ]
         total = unbilled_total(items, currency)
         percent = engagement.benefits_contribution_percent if items else None

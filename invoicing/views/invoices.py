@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 
 from accounts.tenancy import WorkspaceRequest
-from core.money import ZERO, format_money
+from core.currencies import minor_units
+from core.money import ZERO, amount_input, decimal_input, format_money
 from core.pages import form_errors_from, role_required
 from engagements.models import Engagement
 from invoicing import services
@@ -58,7 +59,9 @@ def invoice_list(request: WorkspaceRequest) -> HttpResponse:
         )
     )
     status = chosen.get("status")
-    if status == InvoiceFilterForm.OVERDUE:
+    if status == InvoiceFilterForm.OUTSTANDING:  # what the "Outstanding" cards count
+        invoices = invoices.filter(status__in=OUTSTANDING)
+    elif status == InvoiceFilterForm.OVERDUE:
         invoices = invoices.filter(status__in=OUTSTANDING, due_date__lt=today)
     elif status:
         invoices = invoices.filter(status=status)
@@ -184,7 +187,8 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any
         elif e.kind in ("voided",) and d.get("reason"):
             detail = d["reason"]
         elif e.kind in ("sent", "reminded") and d.get("to"):
-            detail = f"To {d['to']}"
+            to = d["to"]  # a list of addresses (one address as text in older events)
+            detail = "To " + (", ".join(map(str, to)) if isinstance(to, list) else str(to))
         rows.append({"event": e, "label": label, "tone": tone, "detail": detail})
     return rows
 
@@ -204,6 +208,14 @@ def client_link(request: WorkspaceRequest, token: str) -> str:
     except NoReverseMatch:  # the public page's route name, if another one is used
         path = f"/i/{token}/"
     return request.build_absolute_uri(path)
+
+
+def _current_link(request: WorkspaceRequest, invoice: Invoice) -> str | None:
+    membership = getattr(request, "membership", None)
+    if membership is None or not membership.can_write:
+        return None
+    token = services.invoice_link_current(invoice)
+    return client_link(request, token) if token else None
 
 
 def _optional_route(name: str, *args: object) -> str | None:
@@ -227,7 +239,6 @@ def invoice_page(
         "is_overdue": invoice.status in OUTSTANDING
         and invoice.due_date is not None
         and invoice.due_date < today,
-        "new_link": extra.get("new_link"),
     }
     if invoice.is_editable:
         editing = extra.get("editing_line")
@@ -239,9 +250,9 @@ def invoice_page(
             if editing is not None:
                 initial = {
                     "description": editing.description,
-                    "quantity": editing.quantity.normalize(),
-                    "unit_price": editing.unit_price.normalize(),
-                    "discount_percent": editing.discount_percent.normalize()
+                    "quantity": decimal_input(editing.quantity),
+                    "unit_price": decimal_input(editing.unit_price, minor_units(invoice.currency)),
+                    "discount_percent": decimal_input(editing.discount_percent)
                     if editing.discount_percent
                     else None,
                     "tax_rate": editing.tax_rate_id,
@@ -291,13 +302,17 @@ def invoice_page(
             if invoice.status in OUTSTANDING
             else ZERO,
             payment_form=extra.get("payment_form")
-            or PaymentForm(initial={"amount": invoice.amount_due.normalize()}),
+            or PaymentForm(initial={"amount": amount_input(invoice.amount_due, invoice.currency)}),
             credit_note_form=extra.get("credit_note_form") or CreditNoteForm(),
             void_form=extra.get("void_form") or VoidForm(),
             reverse_form=extra.get("reverse_form") or PaymentReverseForm(),
             reverse_payment_id=extra.get("reverse_payment_id"),
             open_panel=extra.get("open_panel", ""),
             link_active=bool(invoice.token_hash) and invoice.link_revoked_at is None,
+            # The working link, shown again on every visit: it is an HMAC of the invoice and
+            # its link version (services.invoice_link_current), so nothing secret is stored
+            # to show it. Only to members who may send it; readers see that it is active.
+            current_link=_current_link(request, invoice),
             creditable=invoice.total - services.credited_total(invoice),
             late_fee=late_fees.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
             send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),

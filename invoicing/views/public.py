@@ -1,7 +1,9 @@
 """The client's page of one invoice at /i/<token>/ and its PDF at /i/<token>/pdf/.
 
-No session: the token in the URL is the credential (only its hash is stored; a new link
-or a revoke makes the old one a 404). It crosses tenants on purpose through
+No session: the token in the URL is the credential (only its hash is stored). A link
+that was replaced by a new one, or revoked, answers 410 with a page that says so and whom
+to ask, and nothing of the invoice; a token that never was a link is the client-facing
+404 (portfolio.views.not_found). It crosses tenants on purpose through
 `services.invoice_from_token`, then works only inside that invoice's workspace scope, and
 shows nothing but that one document: no links to other invoices or into the app. Rate
 limited per client address (core.ratelimit; page and PDF share one budget) so
@@ -17,19 +19,59 @@ from accounts.tenancy import workspace_scope
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 from core.tenancy import membership_for
 from invoicing import services
-from invoicing.models import Invoice
+from invoicing.models import Invoice, InvoiceEvent
 from invoicing.pdf import invoice_pdf, pdf_filename
+
+
+class LinkGone(Exception):
+    """The token was this invoice's link once: replaced by a newer one, or revoked."""
+
+    def __init__(self, invoice: Invoice, *, replaced: bool) -> None:
+        super().__init__(invoice.pk)
+        self.invoice, self.replaced = invoice, replaced
 
 
 def _invoice_for(token: str) -> Invoice:
     invoice = services.invoice_from_token(token=token)
-    if (
-        invoice is None
-        or invoice.link_revoked_at is not None
-        or invoice.status == Invoice.Status.DRAFT
-    ):
+    if invoice is None:
+        retired = services.invoice_from_retired_token(token=token)
+        if retired is not None:
+            raise LinkGone(retired, replaced=True)
         raise Http404("No such invoice.")
+    if invoice.status == Invoice.Status.DRAFT:
+        raise Http404("No such invoice.")
+    if invoice.link_revoked_at is not None:
+        raise LinkGone(invoice, replaced=False)
     return invoice
+
+
+def _sender(invoice: Invoice) -> str:
+    return (invoice.snapshot.get("from") or {}).get("name") or invoice.workspace.name
+
+
+def _contact(invoice: Invoice) -> str:
+    """Whom the client can ask: the address the invoice was last emailed from (its
+    reply-to), else whoever made it."""
+    sends = InvoiceEvent.objects.filter(invoice=invoice, kind="sent").order_by("-at", "-pk")
+    for data in sends.values_list("data", flat=True)[:1]:
+        if data.get("reply_to"):
+            return str(data["reply_to"])
+    creator = invoice.created_by
+    return creator.email if creator else ""
+
+
+def _link_gone(request: HttpRequest, gone: LinkGone) -> HttpResponse:
+    """410, not 404: the link existed and will not come back. Says who sent it and how
+    to reach them; shows nothing of the invoice."""
+    invoice = gone.invoice
+    with workspace_scope(invoice.workspace):
+        context = {
+            "replaced": gone.replaced,
+            "sender": _sender(invoice),
+            "contact": _contact(invoice),
+            "document": "credit note" if invoice.kind == Invoice.Kind.CREDIT_NOTE else "invoice",
+        }
+    return _private(render(request, "public/link_gone.html", context, status=410))
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -50,7 +92,10 @@ def _opened(request: HttpRequest, invoice: Invoice) -> bool:
 
 @rate_limited(scope="invoice", limit=PUBLIC_RATE_LIMIT, window=PUBLIC_RATE_WINDOW)
 def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
-    invoice = _invoice_for(token)
+    try:
+        invoice = _invoice_for(token)
+    except LinkGone as gone:
+        return _link_gone(request, gone)
     with workspace_scope(invoice.workspace):
         is_member = _opened(request, invoice)
         overdue = (
@@ -67,8 +112,7 @@ def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
             {
                 "invoice": invoice,
                 "lines": list(invoice.lines.all()),
-                "sender": (invoice.snapshot.get("from") or {}).get("name")
-                or invoice.workspace.name,
+                "sender": _sender(invoice),
                 "pdf_url": reverse("invoicing:invoice_public_pdf", args=[token]),
                 "is_member": is_member,
                 "overdue": overdue,
@@ -79,7 +123,10 @@ def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
 
 @rate_limited(scope="invoice", limit=PUBLIC_RATE_LIMIT, window=PUBLIC_RATE_WINDOW)
 def invoice_public_pdf(request: HttpRequest, token: str) -> HttpResponse:
-    invoice = _invoice_for(token)
+    try:
+        invoice = _invoice_for(token)
+    except LinkGone as gone:
+        return _link_gone(request, gone)
     with workspace_scope(invoice.workspace):
         _opened(request, invoice)
         data = invoice_pdf(invoice)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
+from core.money import decimal_input
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from invoicing.forms import LateFeePolicyForm, ReminderRuleForm
@@ -31,8 +32,12 @@ def _reminders_page(
         policy_form = LateFeePolicyForm(
             initial={
                 "kind": policy.kind,
-                "fixed_amount": policy.fixed_amount,
-                "annual_interest_percent": policy.annual_interest_percent,
+                "fixed_amount": decimal_input(policy.fixed_amount)
+                if policy.fixed_amount is not None
+                else None,
+                "annual_interest_percent": decimal_input(policy.annual_interest_percent)
+                if policy.annual_interest_percent is not None
+                else None,
                 "grace_days": policy.grace_days,
             }
             if policy

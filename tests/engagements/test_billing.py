@@ -260,10 +260,10 @@ def test_revenue_share_line_reads_like_an_invoice_line(scoped, client_a):
         reported_at=dt.date(2026, 11, 2),
     )
     (item,) = unbilled_items(share, as_of=TODAY)
-    assert item.description == "Revenue share 15% of $2,400.00 (01 Oct 2026 – 31 Oct 2026)"
+    assert item.description == "Revenue share: 15% of $2,400.00 revenue, Oct 1 – 31, 2026"
     share.revenue_share_percent = D("10.00")  # normalize() alone would print 1E+1
     (item,) = unbilled_items(share, as_of=TODAY)
-    assert item.description.startswith("Revenue share 10% of $2,400.00")
+    assert item.description.startswith("Revenue share: 10% of $2,400.00")
 
 
 @pytest.mark.parametrize(

@@ -133,7 +133,7 @@ def test_three_twenty_minute_entries_line_claims_and_benefits_agree(scoped):
     assert sum(claimed(invoice, line)) == line.net_amount == D("100.00")
     benefits = invoice.lines.get(kind=InvoiceLine.Kind.BENEFITS)
     assert benefits.net_amount == D("10.00")
-    assert "100.00 USD" in benefits.description
+    assert "of $100.00 for" in benefits.description
 
 
 def test_a_discount_applies_to_the_claimed_amount(scoped):
@@ -281,7 +281,7 @@ def test_the_benefits_contribution_follows_the_work_left_on_the_draft(scoped):
         invoice=invoice, actor=scoped.alice, engagement=hourly, as_of=dt.date(2026, 11, 3)
     )
     (benefits,) = invoice.lines.filter(kind=InvoiceLine.Kind.BENEFITS)
-    assert benefits.net_amount == D("30.00") and "300.00 USD" in benefits.description
+    assert benefits.net_amount == D("30.00") and "of $300.00 for" in benefits.description
     first = work_lines(invoice)[0]
     services.invoice_line_delete(line=first, actor=scoped.alice)
     (benefits,) = invoice.lines.filter(kind=InvoiceLine.Kind.BENEFITS)

@@ -67,3 +67,22 @@ def test_reminder_delivery_backfills_what_the_old_code_did(personas):
         (twice.pk, early.pk): ("sent", "", run_1),
         (twice.pk, week.pk): ("sent", "", run_2),
     }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_links_replaced_before_0006_are_recognised(personas, client):
+    """0006 recomputes the hashes of every link version an invoice went past (the token is
+    an HMAC of invoice and version), so links replaced before it answer "replaced" too."""
+    from django.urls import reverse
+
+    from invoicing import services
+
+    with workspace_scope(personas.a):
+        invoice = open_invoice(personas, due=timezone.localdate())
+        tokens = [services.invoice_link_issue(invoice=invoice, actor=personas.alice)]
+        tokens.append(services.invoice_link_issue(invoice=invoice, actor=personas.alice))
+        tokens.append(services.invoice_link_issue(invoice=invoice, actor=personas.alice))
+    migrate([("invoicing", "0005_reminder_delivery")])  # the table and its rows are gone
+    migrate(None)
+    status = [client.get(reverse("invoicing:invoice_public", args=[t])).status_code for t in tokens]
+    assert status == [410, 410, 200]

@@ -366,17 +366,21 @@ def test_void_and_uncollectible(alice, a):
     assert "wrong client" in body
 
 
-def test_client_link_is_shown_once_and_can_be_revoked(alice, a):
+def test_client_link_is_shown_again_and_can_be_revoked(alice, a):
     invoice = make_open(a)
     response = alice.post(url(a, "invoicing:invoice_link_issue", invoice.pk))
-    assert response.status_code == 200
-    link = response.context["new_link"]
+    assert response.status_code == 302 and response["Location"].endswith("#client-link")
+    page = alice.get(url(a, "invoicing:invoice_detail", invoice.pk))
+    link = page.context["current_link"]
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert services.invoice_from_token(token=token).pk == invoice.pk
-    assert link not in alice.get(url(a, "invoicing:invoice_detail", invoice.pk)).content.decode()
+    # Not shown once only: the same link on every visit (an HMAC of invoice and version).
+    again = alice.get(url(a, "invoicing:invoice_detail", invoice.pk)).content.decode()
+    assert link in again
     alice.post(url(a, "invoicing:invoice_link_revoke", invoice.pk))
     invoice.refresh_from_db()
     assert invoice.link_revoked_at is not None
+    assert link not in alice.get(url(a, "invoicing:invoice_detail", invoice.pk)).content.decode()
 
 
 def test_download_pdf(alice, a):

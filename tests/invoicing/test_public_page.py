@@ -49,7 +49,7 @@ def test_the_page_shows_the_document_and_its_pdf(client, personas):
     assert "€4,533.86" in pdf_text(download.content)
 
 
-def test_bad_and_revoked_tokens_are_404(client, personas):
+def test_bad_tokens_are_404_and_revoked_ones_410(client, personas):
     invoice = make_invoice(personas)
     draft = make_invoice(personas, finalize=False)
     assert client.get(public_path("not-a-token")).status_code == 404
@@ -57,8 +57,9 @@ def test_bad_and_revoked_tokens_are_404(client, personas):
     token = link_for(personas, invoice)
     with workspace_scope(personas.a):
         services.invoice_link_revoke(invoice=invoice, actor=personas.alice)
-    assert client.get(public_path(token)).status_code == 404
-    assert client.get(f"/i/{token}/pdf/").status_code == 404
+    # Gone, with a page that says so (test_client_facing_polish.py): never the invoice.
+    assert client.get(public_path(token)).status_code == 410
+    assert client.get(f"/i/{token}/pdf/").status_code == 410
     # A draft is never shown, even if a hash were planted on it.
     with scopes_disabled():
         Invoice.objects.filter(pk=draft.pk).update(token_hash=hash_token("planted"))
@@ -69,7 +70,7 @@ def test_a_new_link_replaces_the_old_one(client, personas):
     invoice = make_invoice(personas)
     old = link_for(personas, invoice)
     new = link_for(personas, invoice)
-    assert client.get(public_path(old)).status_code == 404
+    assert client.get(public_path(old)).status_code == 410  # "replaced", not the invoice
     assert client.get(public_path(new)).status_code == 200
 
 

@@ -209,7 +209,7 @@ def test_engagement_schedule_bills_a_retainers_fee_and_overage(scoped):
     assert len(result.invoices) == 2
     october, november = Invoice.objects.filter(schedule=s).order_by("schedule_period")
     assert [line.description for line in october.lines.all()] == [
-        "Retainer 01 Oct 2026 – 31 Oct 2026"
+        f"{retainer.name} — Retainer, Oct 1 – 31, 2026"
     ]
     assert october.total == D("2000.00") and october.number == "INV-0001"
     # November: its fee in advance, and October's 2 hours over the 20 included at 120.

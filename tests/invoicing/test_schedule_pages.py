@@ -29,7 +29,7 @@ def test_reminder_settings_page(client, personas):
     )
     assert response.status_code == 302
     page = client.get(url).content.decode()
-    assert "3 days before due" in page and 'value="8.000"' in page
+    assert "3 days before due" in page and 'value="8"' in page
     with workspace_scope(personas.a):
         rule = ReminderRule.objects.get()
         assert LateFeePolicy.objects.get().kind == "interest"
