@@ -32,6 +32,7 @@ from invoicing.forms import (
     VoidForm,
 )
 from invoicing.models import Allocation, Invoice, InvoiceEvent, Receipt, TaxRate
+from invoicing.selectors import invoice_shows_no_way_to_pay
 from invoicing.services import late_fees
 from invoicing.views.common import (
     OUTSTANDING,
@@ -228,6 +229,7 @@ def invoice_page(
         and invoice.due_date is not None
         and invoice.due_date < today,
         "new_link": extra.get("new_link"),
+        "no_way_to_pay": invoice_shows_no_way_to_pay(invoice),
     }
     if invoice.is_editable:
         editing = extra.get("editing_line")
