@@ -20,6 +20,7 @@ class InvoiceFilterForm(forms.Form):
     """The list's filters; unknown values are ignored rather than an error page."""
 
     OVERDUE = "overdue"
+    OUTSTANDING = "outstanding"  # open or partly paid: what the dashboard's "owed" counts
 
     status = forms.ChoiceField(required=False)
     client = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
@@ -32,6 +33,7 @@ class InvoiceFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         choice_field(self, "status").choices = [
             ("", "Any status"),
+            (self.OUTSTANDING, "Outstanding"),
             (self.OVERDUE, "Overdue"),
             *Invoice.Status.choices,
         ]

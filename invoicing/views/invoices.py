@@ -61,6 +61,8 @@ def invoice_list(request: WorkspaceRequest) -> HttpResponse:
     status = chosen.get("status")
     if status == InvoiceFilterForm.OVERDUE:
         invoices = invoices.filter(status__in=OUTSTANDING, due_date__lt=today)
+    elif status == InvoiceFilterForm.OUTSTANDING:
+        invoices = invoices.filter(status__in=OUTSTANDING)
     elif status:
         invoices = invoices.filter(status=status)
     if chosen.get("client"):
