@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from core.money import ZERO
-from invoicing.models import Receipt
+from invoicing.models import Invoice, Receipt
 
 
 @dataclass(frozen=True)
@@ -46,3 +46,19 @@ def income_received(*, base_currency: str, today: dt.date) -> IncomeSummary:
         unconverted=totals["unconverted"],
         quarter_start=quarter,
     )
+
+
+def invoice_shows_no_way_to_pay(invoice: Invoice) -> bool:
+    """True when the client would get this invoice with nothing telling them how to pay:
+    no payment instructions (the workspace's, frozen on finalise) and no terms of its own,
+    and no card payment to fall back on (none exists yet). Only for an invoice that is
+    still to be paid: a draft, or one open or partly paid."""
+    payable = (
+        Invoice.Status.DRAFT,
+        Invoice.Status.OPEN,
+        Invoice.Status.PARTIALLY_PAID,
+    )
+    if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in payable:
+        return False
+    instructions = str(invoice.parties.get("from", {}).get("payment_instructions") or "")
+    return not instructions.strip() and not invoice.terms.strip()

@@ -11,6 +11,7 @@ app_name = "invoicing"
 workspace_pages = [
     path("invoices/", invoices.invoice_list, name="invoice_list"),
     path("invoices/new/", invoices.invoice_create, name="invoice_create"),
+    path("invoices/new/work/", drafts.invoice_from_work, name="invoice_from_work"),
     path("invoices/tax-rates/", rates.tax_rate_list, name="invoice_tax_rates"),
     path("invoices/tax-rates/<int:pk>/", rates.tax_rate_edit, name="invoice_tax_rate_edit"),
     path(

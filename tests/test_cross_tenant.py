@@ -279,6 +279,7 @@ WORKSPACE_PAGES = [
     ("engagements:engagement_record_delete", {"pk": "page_hourly"}),
     ("invoicing:invoice_list", {}),
     ("invoicing:invoice_create", {}),
+    ("invoicing:invoice_from_work", {}),
     ("invoicing:invoice_tax_rates", {}),
     ("invoicing:invoice_tax_rate_edit", {"pk": "page_tax_rate"}),
     ("invoicing:invoice_tax_rate_archive", {"pk": "page_tax_rate"}),

@@ -166,6 +166,11 @@ class WorkspaceSerializer(StrictTypesMixin, serializers.ModelSerializer):
         write_only=True,
         help_text=LOGO_HELP,
     )
+    # Set once the workspace exists (PATCH), like the other invoice details.
+    payment_instructions = serializers.CharField(
+        read_only=True,
+        help_text="Bank details or how to pay; printed on every invoice (frozen on finalise).",
+    )
 
     class Meta:
         model = Workspace
@@ -178,6 +183,7 @@ class WorkspaceSerializer(StrictTypesMixin, serializers.ModelSerializer):
             "invoice_prefix",
             "payment_terms_days",
             "logo",
+            "payment_instructions",
             "created_at",
             "role",
         ]
@@ -200,6 +206,12 @@ class WorkspaceUpdateSerializer(WorkspaceSerializer):
     """A workspace's settings as changed later: its slug (its address) is fixed."""
 
     slug = serializers.SlugField(read_only=True)
+    payment_instructions = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=4000,
+        help_text="Bank details or how to pay; printed on every invoice (frozen on finalise).",
+    )
 
 
 class WorkspaceLogoSerializer(serializers.Serializer[Any]):

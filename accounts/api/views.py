@@ -189,6 +189,7 @@ class WorkspaceApiViewSet(
                 timezone_name=data.get("timezone"),
                 invoice_prefix=data.get("invoice_prefix"),
                 payment_terms_days=data.get("payment_terms_days"),
+                payment_instructions=data.get("payment_instructions"),
                 # Absent: unchanged; null: removed (the service's False).
                 logo=(data["logo"] or False) if "logo" in data else None,
             )

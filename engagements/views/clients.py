@@ -22,6 +22,7 @@ from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
+from engagements.client_panels import client_panels
 from engagements.forms.clients import ClientForm, ContactForm
 from engagements.models import (
     Client,
@@ -108,6 +109,7 @@ def _client_page(
         "contact_form": contact_form,
         "editing_contact": editing,
         "engagements": engagements,
+        "panels": client_panels(client),
     }
     return render(request, "engagements/client_detail.html", context, status=status)
 

@@ -19,7 +19,7 @@ from invoicing.models import Invoice, InvoiceLine
 class InvoiceFilterForm(forms.Form):
     """The list's filters; unknown values are ignored rather than an error page."""
 
-    OUTSTANDING = "outstanding"
+    OUTSTANDING = "outstanding"  # open or partly paid: what the "owed" cards count
     OVERDUE = "overdue"
 
     status = forms.ChoiceField(required=False)

@@ -454,6 +454,41 @@ def invoice_add_unbilled(
 
 
 @transaction.atomic
+def invoice_create_from_unbilled(
+    *,
+    workspace: Workspace,
+    actor: User | None,
+    engagement: Engagement,
+    as_of: dt.date,
+    period_start: dt.date | None = None,
+    period_end: dt.date | None = None,
+    tax_rate: TaxRate | None = None,
+) -> tuple[Invoice, list[InvoiceLine]]:
+    """ "Invoice this work" in one step: a draft for the engagement's client, in its
+    currency, with its unbilled work (of the period, if one is given) on it. One
+    transaction: when there is nothing to bill, invoice_add_unbilled refuses and the
+    draft is rolled back with it, so no empty draft is ever left behind."""
+    if engagement.workspace_id != workspace.pk:
+        raise ValidationError({"engagement": "Choose one of your engagements."})
+    invoice = invoice_create_draft(
+        workspace=workspace,
+        actor=actor,
+        client=engagement.client,
+        currency=engagement.currency,
+    )
+    lines = invoice_add_unbilled(
+        invoice=invoice,
+        actor=actor,
+        engagement=engagement,
+        as_of=as_of,
+        period_start=period_start,
+        period_end=period_end,
+        tax_rate=tax_rate,
+    )
+    return invoice, lines
+
+
+@transaction.atomic
 def invoice_draft_delete(*, invoice: Invoice, actor: User) -> None:
     invoice = lock_invoice(invoice)
     ensure_draft(invoice)

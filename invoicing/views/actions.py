@@ -18,6 +18,7 @@ from core.tenancy import get_tenant_object_or_404
 from invoicing import services
 from invoicing.forms import CreditNoteForm, PaymentForm, PaymentReverseForm, SendForm, VoidForm
 from invoicing.models import Receipt
+from invoicing.selectors import invoice_shows_no_way_to_pay
 from invoicing.views.common import act, invoice_or_404, to_invoice
 from invoicing.views.invoices import invoice_page
 
@@ -218,4 +219,9 @@ def invoice_send(request: WorkspaceRequest, pk: int) -> HttpResponse:
                 request, f"{invoice.number} is on its way to {', '.join(sent.data['to'])}."
             )
             return to_invoice(invoice, "timeline")
-    return render(request, "invoicing/invoice_send.html", {"invoice": invoice, "form": form})
+    context = {
+        "invoice": invoice,
+        "form": form,
+        "no_way_to_pay": invoice_shows_no_way_to_pay(invoice),
+    }
+    return render(request, "invoicing/invoice_send.html", context)

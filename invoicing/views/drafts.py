@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -19,9 +20,14 @@ from core.money import quantize
 from core.pages import form_errors_from, role_required
 from core.tenancy import get_tenant_object_or_404
 from engagements.billing import unbilled_items, unbilled_total
-from engagements.models import Engagement
+from engagements.models import Client, Engagement
 from invoicing import services
-from invoicing.forms import AddUnbilledForm, InvoiceHeaderForm, InvoiceLineForm
+from invoicing.forms import (
+    AddUnbilledForm,
+    InvoiceCreateForm,
+    InvoiceHeaderForm,
+    InvoiceLineForm,
+)
 from invoicing.models import Invoice, InvoiceLine, TaxRate
 from invoicing.views.common import act, invoice_or_404, to_invoice, workspace_slug
 from invoicing.views.invoices import invoice_page
@@ -39,21 +45,23 @@ def _period(request: WorkspaceRequest) -> tuple[dt.date | None, dt.date | None]:
 
 def _unbilled_page(
     request: WorkspaceRequest,
-    invoice: Invoice,
+    invoice: Invoice | None,
     *,
+    client: Client,
     form: AddUnbilledForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    """The client's unbilled work per engagement, previewed as the lines it makes: onto
+    an existing draft (`invoice`), or, with none, the one step that creates the draft with
+    the chosen work (invoice_from_work)."""
     today = timezone.localdate()
     if form is not None and form.is_bound:
         start = form.cleaned_data.get("period_start") if hasattr(form, "cleaned_data") else None
         end = form.cleaned_data.get("period_end") if hasattr(form, "cleaned_data") else None
     else:
         start, end = _period(request)
-    engagements = list(
-        Engagement.objects.filter(client=invoice.client).order_by("-start_date", "pk")
-    )
-    focus = request.GET.get("engagement", "")
+    engagements = list(Engagement.objects.filter(client=client).order_by("-start_date", "pk"))
+    focus = request.GET.get("engagement", "") or str((form.data if form else {}).get("engagement"))
     rows = []
     for engagement in engagements:
         items = unbilled_items(engagement, as_of=today, period_start=start, period_end=end)
@@ -73,7 +81,7 @@ def _unbilled_page(
                 "lines": lines,
                 "benefits": percent,
                 "benefits_amount": quantize(total * percent / 100, currency) if percent else None,
-                "currency_ok": engagement.currency == invoice.currency,
+                "currency_ok": invoice is None or engagement.currency == invoice.currency,
                 "focus": focus == str(engagement.pk),
                 "form": form
                 if form is not None and str(form.data.get("engagement")) == str(engagement.pk)
@@ -81,8 +89,17 @@ def _unbilled_page(
             }
         )
     rows.sort(key=lambda r: (not r["focus"], not r["items"]))
+    if invoice is not None:
+        page_url = reverse("invoicing:invoice_unbilled", args=[workspace_slug(request), invoice.pk])
+        chosen = {}
+    else:
+        page_url = reverse("invoicing:invoice_from_work", args=[workspace_slug(request)])
+        chosen = {"client": client.pk}
     context = {
         "invoice": invoice,
+        "client": client,
+        "page_url": page_url,
+        "chosen": chosen,
         "rows": rows,
         "today": today,
         "period_start": start,
@@ -101,7 +118,66 @@ def invoice_unbilled(request: WorkspaceRequest, pk: int) -> HttpResponse:
     if not invoice.is_editable:
         messages.info(request, "This invoice is finalised: work is added to drafts only.")
         return to_invoice(invoice)
-    return _unbilled_page(request, invoice)
+    return _unbilled_page(request, invoice, client=invoice.client)
+
+
+def _work_chosen(request: WorkspaceRequest) -> tuple[Client, Engagement | None]:
+    """The client (and engagement) whose work is being invoiced, from the query or the
+    form: another workspace's is a 404, like unreadable ids."""
+    source = request.POST if request.method == "POST" else request.GET
+    engagement_id, client_id = source.get("engagement", ""), source.get("client", "")
+    if engagement_id:
+        engagement: Engagement = get_tenant_object_or_404(
+            Engagement.objects.select_related("client"),
+            request.workspace,
+            pk=int(engagement_id) if engagement_id.isdigit() else 0,
+        )
+        return engagement.client, engagement
+    client: Client = get_tenant_object_or_404(
+        Client, request.workspace, pk=int(client_id) if client_id.isdigit() else 0
+    )
+    return client, None
+
+
+@role_required("write")
+def invoice_from_work(request: WorkspaceRequest) -> HttpResponse:
+    """ "Invoice this work" in one step: the client's unbilled work, and a button per
+    engagement that creates the draft with it. Nothing is created by looking, and nothing
+    is left behind when there is nothing to bill."""
+    source = request.POST if request.method == "POST" else request.GET
+    if not source.get("engagement") and not source.get("client"):
+        # First, whose work: a client picker that only navigates (GET).
+        picker = InvoiceCreateForm(workspace=request.workspace)
+        return render(request, "invoicing/invoice_from_work_client.html", {"form": picker})
+    client, engagement = _work_chosen(request)
+    if request.method != "POST":
+        return _unbilled_page(request, None, client=client)
+    ids = list(Engagement.objects.filter(client=client).values_list("pk", flat=True))
+    form = AddUnbilledForm(request.POST, workspace=request.workspace, engagement_ids=ids)
+    if engagement is None:
+        form.add_error(None, "Choose the engagement whose work to invoice.")
+    elif form.is_valid():
+        data = form.cleaned_data
+        try:
+            invoice, lines = services.invoice_create_from_unbilled(
+                workspace=request.workspace,
+                actor=request.user,
+                engagement=engagement,
+                as_of=timezone.localdate(),
+                period_start=data["period_start"],
+                period_end=data["period_end"],
+                tax_rate=data["tax_rate"],
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+        else:
+            messages.success(
+                request,
+                f"Draft invoice for {client.name} created with {len(lines)} "
+                f"line{'s' if len(lines) != 1 else ''} from “{engagement.name}”.",
+            )
+            return to_invoice(invoice, "lines")
+    return _unbilled_page(request, None, client=client, form=form)
 
 
 @role_required("write")
@@ -130,7 +206,7 @@ def _invoice_unbilled_add(request: WorkspaceRequest, invoice: Invoice) -> HttpRe
                 f"“{engagement.name}”.",
             )
             return to_invoice(invoice, "lines")
-    return _unbilled_page(request, invoice, form=form)
+    return _unbilled_page(request, invoice, client=invoice.client, form=form)
 
 
 @require_POST

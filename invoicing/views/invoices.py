@@ -33,6 +33,7 @@ from invoicing.forms import (
     VoidForm,
 )
 from invoicing.models import Allocation, Invoice, InvoiceEvent, Receipt, TaxRate
+from invoicing.selectors import invoice_shows_no_way_to_pay
 from invoicing.services import late_fees
 from invoicing.views.common import (
     OUTSTANDING,
@@ -116,8 +117,14 @@ def invoice_create(request: WorkspaceRequest) -> HttpResponse:
     form = InvoiceCreateForm(request.POST or None, initial=initial, workspace=request.workspace)
     if request.method == "POST" and form.is_valid():
         client = form.cleaned_data["client"]
-        from_work = request.POST.get("start") == "unbilled"
-        currency = engagement.currency if engagement and engagement.client_id == client.pk else ""
+        same_client = engagement is not None and engagement.client_id == client.pk
+        if request.POST.get("start") == "unbilled":
+            # Nothing is created yet: the draft is made with the work once it is chosen.
+            url = reverse("invoicing:invoice_from_work", args=[workspace_slug(request)])
+            if engagement is not None and same_client:
+                return redirect(f"{url}?engagement={engagement.pk}")
+            return redirect(f"{url}?client={client.pk}")
+        currency = engagement.currency if engagement and same_client else ""
         try:
             invoice = services.invoice_create_draft(
                 workspace=request.workspace, actor=request.user, client=client, currency=currency
@@ -126,13 +133,6 @@ def invoice_create(request: WorkspaceRequest) -> HttpResponse:
             form_errors_from(exc, form)
         else:
             messages.success(request, f"Draft invoice for {client.name} created.")
-            if from_work:
-                url = reverse(
-                    "invoicing:invoice_unbilled", args=[workspace_slug(request), invoice.pk]
-                )
-                if engagement and engagement.client_id == client.pk:
-                    url += f"?engagement={engagement.pk}"
-                return redirect(url)
             return to_invoice(invoice, "lines")
     return render(
         request, "invoicing/invoice_create.html", {"form": form, "engagement": engagement}
@@ -239,6 +239,7 @@ def invoice_page(
         "is_overdue": invoice.status in OUTSTANDING
         and invoice.due_date is not None
         and invoice.due_date < today,
+        "no_way_to_pay": invoice_shows_no_way_to_pay(invoice),
     }
     if invoice.is_editable:
         editing = extra.get("editing_line")

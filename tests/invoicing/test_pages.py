@@ -158,13 +158,10 @@ def test_unbilled_time_onto_a_draft(alice, a):
     work.time_entry_save(
         engagement=hourly, actor=a.alice, date=today, minutes=90, description="Design"
     )
-    response = alice.post(
-        url(a, "invoicing:invoice_create"),
-        {"client": client.pk, "start": "unbilled", "engagement": hourly.pk},
-    )
-    invoice = Invoice.objects.get()
-    assert response["Location"].endswith(f"?engagement={hourly.pk}")
-    page = alice.get(response["Location"])
+    # An existing draft's "Add unbilled work" (a new invoice from work is one step:
+    # tests/invoicing/test_invoice_from_work.py).
+    invoice = services.invoice_create_draft(workspace=a.a, actor=a.alice, client=client)
+    page = alice.get(url(a, "invoicing:invoice_unbilled", invoice.pk) + f"?engagement={hourly.pk}")
     row = next(r for r in page.context["rows"] if r["engagement"] == hourly)
     assert row["total"] == D("180.00") and row["benefits_amount"] == D("9.00")
     response = alice.post(
