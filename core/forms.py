@@ -28,3 +28,17 @@ class SaneDateField(forms.DateField):
     """A date within core.dates' sane range: a far-future date is a form error."""
 
     default_validators = [validate_sane_date]
+
+
+class IdPrefixedForm(forms.BaseForm):
+    """A page that shows several forms at once (the engagement page: time, expense,
+    milestone… several with a `date` or a `description`) must not repeat an element id, or
+    a label names another form's field. Each such form's ids start with its own
+    `id_prefix` (`time-date`, `expense-date`); the field names, what is posted and what the
+    views and tests read, stay unprefixed, unlike Django's `prefix=`."""
+
+    id_prefix = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", f"{self.id_prefix}-%s")
+        super().__init__(*args, **kwargs)

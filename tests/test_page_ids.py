@@ -1,0 +1,62 @@
+"""No page repeats an element id: a repeated id makes a label name another form's field
+(the engagement page had two `id_date` and two `id_description`, the invoice page two
+`id_amount` and two `id_reason`). Walks every page of the demo workspace (tests/pages.py)."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from html.parser import HTMLParser
+
+import pytest
+from django.core.management import call_command
+from django_scopes import scopes_disabled
+
+from accounts.models import User, Workspace
+from tests.pages import detail_pages, parameterless_pages, public_pages
+
+
+class _Ids(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: Counter[str] = Counter()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids[value] += 1
+
+
+def duplicate_ids(html: str) -> list[str]:
+    parser = _Ids()
+    parser.feed(html)
+    return sorted(i for i, n in parser.ids.items() if n > 1)
+
+
+def test_the_check_sees_a_duplicate():
+    assert duplicate_ids('<p id="a"></p><input id="a"><b id="b">') == ["a"]
+
+
+@pytest.fixture
+def demo(db):
+    call_command("seed_demo", stdout=io.StringIO())
+    with scopes_disabled():
+        return Workspace.objects.get(slug="demo"), User.objects.get(email="demo@portfolio.test")
+
+
+def test_no_page_repeats_an_id(client, demo):
+    workspace, user = demo
+    client.force_login(user)
+    pages = parameterless_pages(workspace) + detail_pages(workspace)
+    pages += public_pages(workspace, user)
+    checked, repeated = [], {}
+    for path in pages:
+        response = client.get(path)
+        assert response.status_code < 500, path
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        checked.append(path)
+        if found := duplicate_ids(response.content.decode()):
+            repeated[path] = found
+    assert not repeated
+    assert len(checked) > 40, checked  # the walk found the pages
