@@ -13,7 +13,7 @@ from accounts.tenancy import workspace_scope
 from engagements import services as work
 from engagements.models import BlockedTime, Client, Engagement, Proposal
 from invoicing.models import Invoice
-from invoicing.services.links import invoice_link_current
+from invoicing.services.links import invoice_link_current, invoice_link_issue
 from tests.production import routes
 
 # Not pages: downloads, actions that answer a redirect, probes.
@@ -55,20 +55,23 @@ def detail_pages(workspace: Workspace) -> list[str]:
 
 
 def public_pages(workspace: Workspace, actor: User) -> list[str]:
-    """The client's side: every invoice with a working link, and a fresh link to each
-    proposal still open (sending again issues one; only its hash is stored)."""
+    """The client's side: the link of every invoice past draft (issued if it has none), and
+    a fresh link to each proposal still open (sending again issues one; only its hash is
+    stored)."""
     pages = []
     with scopes_disabled():
-        for invoice in Invoice.objects.filter(workspace=workspace):
-            token = invoice_link_current(invoice)
-            if token:
-                pages.append(reverse("invoicing:invoice_public", args=[token]))
+        invoices = list(Invoice.objects.filter(workspace=workspace).exclude(status="draft"))
         open_proposals = list(
             Proposal.objects.filter(
                 workspace=workspace, status__in=[Proposal.Status.SENT, Proposal.Status.DRAFT]
             )
         )
     with workspace_scope(workspace):
+        for invoice in invoices:
+            token = invoice_link_current(invoice) or invoice_link_issue(
+                invoice=invoice, actor=actor
+            )
+            pages.append(reverse("invoicing:invoice_public", args=[token]))
         for proposal in open_proposals:
             _, token = work.proposal_send(proposal=proposal, actor=actor)
             pages.append(reverse("engagements:proposal_public", args=[token]))
