@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import ApiToken, Invitation, Role, User, Workspace
+from core.forms import name_the_blank
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -32,6 +33,7 @@ class WorkspaceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = "Leave empty to derive it from the name."
+        name_the_blank(self, country="Choose a country", base_currency="Choose a currency")
         if self.instance.pk:
             # The slug is in every link already sent; it does not change.
             del self.fields["slug"]

@@ -24,6 +24,18 @@ def choices_of(form: forms.BaseForm, name: str) -> list[tuple[Any, Any]]:
     return list(cast("list[tuple[Any, Any]]", choice_field(form, name).choices))
 
 
+def name_the_blank(form: forms.BaseForm, **labels: str) -> None:
+    """Say what a select's empty choice means ("Choose a client…", "No engagement") in place
+    of Django's "---------", for each named field the form still has."""
+    for name, label in labels.items():
+        field = form.fields.get(name)
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = label  # read each time the choices are listed
+        elif isinstance(field, forms.ChoiceField):
+            rest = [c for c in choices_of(form, name) if c[0] != ""]
+            field.choices = [("", label), *rest]
+
+
 class SaneDateField(forms.DateField):
     """A date within core.dates' sane range: a far-future date is a form error."""
 

@@ -1,6 +1,7 @@
-"""No page repeats an element id: a repeated id makes a label name another form's field
-(the engagement page had two `id_date` and two `id_description`, the invoice page two
-`id_amount` and two `id_reason`). Walks every page of the demo workspace (tests/pages.py)."""
+"""What every page of the demo workspace (tests/pages.py's walk) must get right: no element
+id twice (a repeated id makes a label name another form's field: the engagement page had
+two `id_date` and two `id_description`, the invoice page two `id_amount` and two
+`id_reason`), and no select offering Django's "---------"."""
 
 from __future__ import annotations
 
@@ -44,19 +45,32 @@ def demo(db):
         return Workspace.objects.get(slug="demo"), User.objects.get(email="demo@portfolio.test")
 
 
-def test_no_page_repeats_an_id(client, demo):
+def _every_page(client, demo) -> dict[str, str]:
     workspace, user = demo
     client.force_login(user)
     pages = parameterless_pages(workspace) + detail_pages(workspace)
     pages += public_pages(workspace, user)
-    checked, repeated = [], {}
+    html = {}
     for path in pages:
         response = client.get(path)
         assert response.status_code < 500, path
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
-            continue
-        checked.append(path)
-        if found := duplicate_ids(response.content.decode()):
-            repeated[path] = found
+        if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
+            html[path] = response.content.decode()
+    assert len(html) > 40, list(html)  # the walk found the pages
+    return html
+
+
+def test_no_page_repeats_an_id(client, demo):
+    repeated = {
+        path: found
+        for path, body in _every_page(client, demo).items()
+        if (found := duplicate_ids(body))
+    }
     assert not repeated
-    assert len(checked) > 40, checked  # the walk found the pages
+
+
+def test_no_select_offers_dashes(client, demo):
+    """An empty choice says what to choose ("Choose a client…"), never Django's
+    "---------"."""
+    dashes = [path for path, body in _every_page(client, demo).items() if "---------" in body]
+    assert not dashes
