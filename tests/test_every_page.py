@@ -74,3 +74,11 @@ def test_no_select_offers_dashes(client, demo):
     "---------"."""
     dashes = [path for path, body in _every_page(client, demo).items() if "---------" in body]
     assert not dashes
+
+
+def test_every_page_has_the_tab_icon(client, demo):
+    """The client's invoice and proposal pages too (their own layout, public/layout.html)."""
+    pages = _every_page(client, demo)
+    assert any(p.startswith("/i/") for p in pages) and any(p.startswith("/p/") for p in pages)
+    missing = [path for path, body in pages.items() if '<link rel="icon"' not in body]
+    assert not missing
