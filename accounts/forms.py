@@ -23,7 +23,11 @@ class WorkspaceForm(forms.ModelForm):
             "logo",
             "payment_instructions",
         ]
-        labels = {"slug": "Web address", "payment_terms_days": "Payment terms (days)"}
+        labels = {
+            "slug": "Web address",
+            "timezone": "Time zone",
+            "payment_terms_days": "Payment terms (days)",
+        }
         widgets = {
             "billing_address": forms.Textarea(attrs={"rows": 3}),
             "payment_instructions": forms.Textarea(attrs={"rows": 4}),
@@ -37,6 +41,10 @@ class WorkspaceForm(forms.ModelForm):
         if self.instance.pk:
             # The slug is in every link already sent; it does not change.
             del self.fields["slug"]
+        elif not self.is_bound:
+            # A new workspace: app.js preselects the browser's time zone over the UTC
+            # default (not when the form comes back with the person's own choice).
+            self.fields["timezone"].widget.attrs["data-browser-timezone"] = ""
 
 
 class InvitationForm(forms.ModelForm):

@@ -91,4 +91,10 @@
     });
     labelled.forEach(function (table) { observer.observe(table.parentElement); });
   }
+  // A new workspace's time zone: the browser's, where the list has it, instead of UTC.
+  document.querySelectorAll("select[data-browser-timezone]").forEach(function (select) {
+    var zone;
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
+    if (zone && select.querySelector('option[value="' + zone.replace(/"/g, "") + '"]')) select.value = zone;
+  });
 })();
