@@ -50,6 +50,10 @@ CLIPPED_TABLES = """() => [...document.querySelectorAll(".table-wrap, .table-scr
                 caption: (w.querySelector("caption, th") || {}).textContent}))"""
 
 
+# Two frames after a resize: app.js re-fits its tables in a ResizeObserver callback.
+SETTLE = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def _name(path: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-")[:80] or "root"
 
@@ -93,11 +97,13 @@ def test_every_page_fits_a_phone_and_no_table_is_cut_off_on_a_desktop(
 
         page.set_viewport_size({"width": DESKTOP, "height": 900})
         page.wait_for_load_state("load")
+        page.evaluate(SETTLE)
         if found := page.evaluate(CLIPPED_TABLES):
             clipped[path] = found
         page.screenshot(path=str(shots / f"{name}-{DESKTOP}.png"), full_page=True)
 
         page.set_viewport_size({"width": PHONE, "height": 844})
+        page.evaluate(SETTLE)
         measured = page.evaluate(WIDEST)
         if measured["scrollWidth"] > PHONE:
             too_wide[path] = measured
