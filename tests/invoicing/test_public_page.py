@@ -145,7 +145,8 @@ def test_nothing_else_is_reachable_from_the_page(client, personas):
     hrefs = set(re.findall(r'href="([^"]+)"', page))
     assert hrefs == {f"/i/{token}/pdf/", "/static/css/app.css"} or all(
         # the tab icon is inline (data:): it names and fetches nothing
-        h.startswith(("/static/", f"/i/{token}/", "data:image/svg+xml,")) for h in hrefs
+        h.startswith(("/static/", f"/i/{token}/", "data:image/svg+xml,"))
+        for h in hrefs
     ), hrefs
     assert "/w/" not in page and "/api/" not in page
 
