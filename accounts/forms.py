@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 
 from accounts.models import ApiToken, Invitation, Role, User, Workspace
+from core.forms import name_the_blank
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -22,7 +23,11 @@ class WorkspaceForm(forms.ModelForm):
             "logo",
             "payment_instructions",
         ]
-        labels = {"slug": "Web address", "payment_terms_days": "Payment terms (days)"}
+        labels = {
+            "slug": "Web address",
+            "timezone": "Time zone",
+            "payment_terms_days": "Payment terms (days)",
+        }
         widgets = {
             "billing_address": forms.Textarea(attrs={"rows": 3}),
             "payment_instructions": forms.Textarea(attrs={"rows": 4}),
@@ -32,9 +37,14 @@ class WorkspaceForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["slug"].required = False
         self.fields["slug"].help_text = "Leave empty to derive it from the name."
+        name_the_blank(self, country="Choose a country", base_currency="Choose a currency")
         if self.instance.pk:
             # The slug is in every link already sent; it does not change.
             del self.fields["slug"]
+        elif not self.is_bound:
+            # A new workspace: app.js preselects the browser's time zone over the UTC
+            # default (not when the form comes back with the person's own choice).
+            self.fields["timezone"].widget.attrs["data-browser-timezone"] = ""
 
 
 class InvitationForm(forms.ModelForm):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from core.forms import name_the_blank
 from engagements.models import Client, Contact
 
 
@@ -25,6 +28,10 @@ class ClientForm(forms.ModelForm):
             "billing_address": forms.Textarea(attrs={"rows": 3}),
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        name_the_blank(self, currency="Choose a currency", country="Choose a country")
 
 
 class ContactForm(forms.ModelForm):

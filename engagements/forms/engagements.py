@@ -9,7 +9,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Workspace
-from core.forms import SaneDateField, choice_field, choices_of, model_choice_field
+from core.forms import (
+    SaneDateField,
+    choice_field,
+    choices_of,
+    model_choice_field,
+    name_the_blank,
+)
 from engagements.forms.widgets import DATE
 from engagements.models import Client, Engagement, EngagementStatus, PayModel
 from engagements.pay_models import ALL_TERMS, TERMS, unused_term_value
@@ -87,6 +93,7 @@ class EngagementForm(forms.ModelForm):
             ("", "—"),
             *choices_of(self, "revenue_period")[1:],
         ]
+        name_the_blank(self, client="Choose a client", pay_model="Choose how you are paid")
         if not self.instance.pk:
             self.fields.pop("status")  # new engagements start active; proposals come later
             self.fields.pop("status_on")

@@ -8,7 +8,13 @@ from typing import Any
 from django import forms
 
 from accounts.models import Workspace
-from core.forms import SaneDateField, choice_field, choices_of, model_choice_field
+from core.forms import (
+    SaneDateField,
+    choice_field,
+    choices_of,
+    model_choice_field,
+    name_the_blank,
+)
 from engagements.forms.engagements import EngagementForm
 from engagements.models import Client, Engagement, Proposal
 from engagements.pay_models import ALL_TERMS, TERMS, terms_used, unused_term_value
@@ -66,6 +72,7 @@ class ProposalForm(forms.Form):
         self.fields["currency"].help_text = "Empty: the client's currency."
         choices = [c for c in choices_of(self, "currency") if c[0] != ""]
         choice_field(self, "currency").choices = [("", "The client's currency"), *choices]
+        name_the_blank(self, revenue_period="Choose a period")
         for name in ("start_date", "end_date"):
             self.fields[name].widget = forms.DateInput(attrs={"type": "date"})
         self.fields["revenue_basis"].widget.attrs["rows"] = 2

@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from core.forms import SaneDateField
+from core.forms import IdPrefixedForm, SaneDateField
+from engagements.durations import EXAMPLES, DurationError, format_clock, parse_duration
 from engagements.forms.widgets import DATE
 from engagements.models import Expense, Milestone, Outcome, RevenueReport, TimeEntry
 
@@ -17,22 +18,66 @@ from engagements.models import Expense, Milestone, Outcome, RevenueReport, TimeE
 RECEIPT_ACCEPT = ".pdf,.png,.jpg,.jpeg,.webp,.heic"
 
 
-class TimeEntryForm(forms.ModelForm):
+class DurationInput(forms.TextInput):
+    """Shows a stored duration in the clock form the field accepts back (90 → "1:30")."""
+
+    def format_value(self, value: Any) -> str | None:
+        if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            return format_clock(value)
+        return super().format_value(value)
+
+
+class DurationField(forms.Field):
+    """Whole minutes from `1:30`, `1h30`, `1.5h`, `90m` or `90` (engagements.durations);
+    what could be read two ways is a form error that says how to write it."""
+
+    widget = DurationInput
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        attrs.update(
+            {
+                "data-duration": "",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "placeholder": "1:30",
+                "maxlength": "40",
+            }
+        )
+        return attrs
+
+    def to_python(self, value: Any) -> int | None:
+        if value in self.empty_values:
+            return None
+        text = str(value)
+        if len(text) > 40:
+            raise forms.ValidationError("That is too long for a duration.", code="invalid")
+        try:
+            return parse_duration(text)
+        except DurationError as error:
+            raise forms.ValidationError(str(error), code="invalid") from error
+
+
+class TimeEntryForm(IdPrefixedForm, forms.ModelForm):
+    id_prefix = "time"
+    minutes = DurationField(
+        label="Duration",
+        help_text=f"For example {EXAMPLES}. Or use the timer above.",
+    )
+
     class Meta:
         model = TimeEntry
         fields = ["date", "minutes", "description", "billable"]
-        widgets = {
-            "date": DATE,
-            "minutes": forms.NumberInput(attrs={"min": 1, "max": 1440, "step": 1}),
-        }
-        help_texts = {"minutes": "Or use the timer above."}
+        widgets = {"date": DATE}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.initial.setdefault("date", timezone.localdate())
 
 
-class MilestoneForm(forms.ModelForm):
+class MilestoneForm(IdPrefixedForm, forms.ModelForm):
+    id_prefix = "milestone"
+
     class Meta:
         model = Milestone
         fields = ["title", "amount", "due_date", "acceptance_criteria"]
@@ -53,7 +98,9 @@ class MilestoneAcceptForm(forms.Form):
         self.initial.setdefault("accepted_at", timezone.localdate())
 
 
-class OutcomeForm(forms.ModelForm):
+class OutcomeForm(IdPrefixedForm, forms.ModelForm):
+    id_prefix = "outcome"
+
     class Meta:
         model = Outcome
         fields = ["description", "fee"]
@@ -73,7 +120,9 @@ class OutcomeAcceptForm(forms.Form):
         self.initial.setdefault("accepted_at", timezone.localdate())
 
 
-class RevenueReportForm(forms.ModelForm):
+class RevenueReportForm(IdPrefixedForm, forms.ModelForm):
+    id_prefix = "report"
+
     class Meta:
         model = RevenueReport
         fields = ["period_start", "period_end", "revenue", "reported_by", "reported_at", "note"]
@@ -90,7 +139,9 @@ class RevenueReportForm(forms.ModelForm):
         self.initial.setdefault("reported_at", timezone.localdate())
 
 
-class ExpenseForm(forms.ModelForm):
+class ExpenseForm(IdPrefixedForm, forms.ModelForm):
+    id_prefix = "expense"
+
     class Meta:
         model = Expense
         fields = [

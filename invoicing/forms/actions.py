@@ -8,12 +8,14 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from core.forms import SaneDateField
+from core.forms import IdPrefixedForm, SaneDateField
 from invoicing.forms.fields import DATE, DECIMAL
 from invoicing.models import MANUAL_METHODS
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(IdPrefixedForm, forms.Form):
+    id_prefix = "payment"
+
     amount = forms.DecimalField(
         max_digits=16,
         decimal_places=3,
@@ -32,11 +34,15 @@ class PaymentForm(forms.Form):
         self.initial.setdefault("received_on", timezone.localdate())
 
 
-class PaymentReverseForm(forms.Form):
+class PaymentReverseForm(IdPrefixedForm, forms.Form):
+    id_prefix = "reverse"
+
     reason = forms.CharField(max_length=100, help_text="e.g. bounced, recorded twice")
 
 
-class CreditNoteForm(forms.Form):
+class CreditNoteForm(IdPrefixedForm, forms.Form):
+    id_prefix = "credit"
+
     FULL, PARTIAL = "full", "partial"
     scope = forms.ChoiceField(
         choices=[(FULL, "The whole remaining amount"), (PARTIAL, "Part of it")],
@@ -64,7 +70,9 @@ class CreditNoteForm(forms.Form):
         return data
 
 
-class VoidForm(forms.Form):
+class VoidForm(IdPrefixedForm, forms.Form):
+    id_prefix = "void"
+
     reason = forms.CharField(max_length=200, required=False)
 
 

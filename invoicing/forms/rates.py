@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
 from accounts.models import Workspace
-from core.forms import choice_field
+from core.forms import choice_field, name_the_blank
 from invoicing.forms.fields import DATE, DECIMAL
 from invoicing.models import ExchangeRate, TaxRate
 
@@ -34,6 +34,7 @@ class ExchangeRateForm(forms.ModelForm):  # as TaxRateForm
         currency = choice_field(self, "currency")
         choices = cast(list[tuple[str, str]], currency.choices)
         currency.choices = [c for c in choices if c[0] != base]
+        name_the_blank(self, currency="Choose a currency")
         self.fields["rate"].help_text = f"1 unit of the currency = this many {base}."
         self.initial.setdefault("date", timezone.localdate())
 

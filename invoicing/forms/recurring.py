@@ -8,7 +8,7 @@ from django import forms
 
 from accounts.models import Workspace
 from core.currencies import currency_choices
-from core.forms import SaneDateField, choice_field, model_choice_field
+from core.forms import SaneDateField, choice_field, model_choice_field, name_the_blank
 from engagements.models import Client, Engagement, EngagementStatus
 from invoicing.models import RecurringSchedule, TaxRate
 from invoicing.services import recurring
@@ -63,6 +63,7 @@ class ScheduleForm(forms.Form):
         ).select_related("client")
         engagement.label_from_instance = _engagement_label  # type: ignore[method-assign]
         choice_field(self, "currency").choices = [("", "—"), *currency_choices()]
+        name_the_blank(self, client="Choose a client", engagement="None: bill the lines below")
         if not recurring.auto_send_available():
             self.fields["auto_send"].disabled = True
             self.fields["auto_send"].help_text = "Available once invoices can be emailed."

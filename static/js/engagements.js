@@ -96,6 +96,7 @@
       run();
       if (minutesInput) {
         minutesInput.value = Math.max(1, Math.ceil(total / 60000));
+        minutesInput.dispatchEvent(new Event("input"));  // the duration read-back
         var description = document.querySelector("[data-time-form] [name=description]");
         (description || minutesInput).focus();
       }

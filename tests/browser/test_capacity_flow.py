@@ -61,7 +61,7 @@ def test_hourly_engagement_and_logged_time_show_on_the_capacity_chart(
     assert engagement.status == EngagementStatus.ACTIVE
 
     # Log 2 h 30 min today, on the engagement page.
-    page.get_by_label("Minutes").fill("150")
+    page.get_by_label("Duration").fill("2:30")
     page.get_by_role("button", name=re.compile("Log time")).click()
     expect(page.get_by_role("status")).to_be_visible()
     with scopes_disabled():
