@@ -56,15 +56,13 @@ def detail_pages(workspace: Workspace) -> list[str]:
 
 def public_pages(workspace: Workspace, actor: User) -> list[str]:
     """The client's side: the link of every invoice past draft (issued if it has none), and
-    a fresh link to each proposal still open (sending again issues one; only its hash is
-    stored)."""
+    of every proposal out with its client (recomputed from id and version, as the email
+    does; a draft has no link yet)."""
     pages = []
     with scopes_disabled():
         invoices = list(Invoice.objects.filter(workspace=workspace).exclude(status="draft"))
         open_proposals = list(
-            Proposal.objects.filter(
-                workspace=workspace, status__in=[Proposal.Status.SENT, Proposal.Status.DRAFT]
-            )
+            Proposal.objects.filter(workspace=workspace, status=Proposal.Status.SENT)
         )
     with workspace_scope(workspace):
         for invoice in invoices:
@@ -73,6 +71,8 @@ def public_pages(workspace: Workspace, actor: User) -> list[str]:
             )
             pages.append(reverse("invoicing:invoice_public", args=[token]))
         for proposal in open_proposals:
-            _, token = work.proposal_send(proposal=proposal, actor=actor)
+            token = work.proposal_link_current(proposal)
+            if token is None:  # a link from before versions: sending again issues one
+                _, token = work.proposal_send(proposal=proposal, actor=actor)
             pages.append(reverse("engagements:proposal_public", args=[token]))
     return pages
