@@ -14,7 +14,6 @@ from engagements.models import BillingClaim, Engagement, EngagementPause, Propos
 from tests.factories import (
     ClientFactory,
     EngagementFactory,
-    ProposalFactory,
     RetainerEngagementFactory,
     TimeEntryFactory,
 )
@@ -61,7 +60,15 @@ def test_ended_and_paused_engagements_get_their_dated_facts(personas):
             )
             idle = retainer("idle", "ended")
             withdrawn = retainer("withdrawn", "ended")
-            ProposalFactory(engagement=withdrawn, status=Proposal.Status.WITHDRAWN)
+            # The model as it was then (today's has columns that did not exist yet).
+            historical = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+            historical.get_model("engagements", "Proposal").objects.create(
+                workspace_id=personas.a.pk,
+                engagement_id=withdrawn.pk,
+                title="Withdrawn",
+                scope="Discovery and a plan.",
+                status=Proposal.Status.WITHDRAWN,
+            )
             hourly = EngagementFactory(
                 client=client, status="ended", start_date=dt.date(2026, 1, 1)
             )
