@@ -314,6 +314,7 @@ SPECTACULAR_SETTINGS = {
         "drf_standardized_errors.openapi_hooks.postprocess_schema_enums",
         "core.api.schema.tighten_decimal_patterns",
         "core.api.schema.list_index_attrs",
+        "portfolio.api_docs.summaries",
     ],
 }
 

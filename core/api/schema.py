@@ -59,6 +59,34 @@ class AutoSchema(openapi.AutoSchema):
             )
         return bool(super()._should_add_error_response(responses, status_code))
 
+    def get_summary(self) -> str | None:
+        """A heading for the docs where the view gives none ("List clients", "Create a
+        time entry", "Archive a client"), instead of the operation id."""
+        declared: str | None = super().get_summary()
+        if declared:
+            return declared
+        action = getattr(self.view, "action", None) or self.method.lower()
+        one, many = self._nouns()
+        if action == "list":
+            return f"List {many}"
+        verbs = {"create": "Create", "retrieve": "Get", "partial_update": "Update",
+                 "update": "Replace", "destroy": "Delete"}  # fmt: skip
+        verb = verbs.get(action) or action.replace("_", " ").capitalize()
+        return f"{verb} {one}" if action in verbs or "{id}" in self.path else f"{verb}: {many}"
+
+    def _nouns(self) -> tuple[str, str]:
+        """The resource as "a client" and "clients": the model's names, else the path's."""
+        model = getattr(self.view, "model", None) or getattr(
+            getattr(self.view, "queryset", None), "model", None
+        )
+        if model is not None:
+            meta = model._meta
+            one = str(meta.verbose_name)
+            return f"{'an' if one[0] in 'aeiou' else 'a'} {one}", str(meta.verbose_name_plural)
+        segments = [p for p in self.path.strip("/").split("/") if not p.startswith("{")]
+        noun = segments[-1].replace("-", " ") if segments else "resource"
+        return f"the {noun}", noun
+
     def _get_extra_validation_errors(self) -> dict[str, set[str]]:
         """The 400s the package cannot see from a view's declarations: a service's
         ValidationError (code `invalid`, on a body field or `non_field_errors`) on any
