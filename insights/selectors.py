@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TypeVar
 
-from django.db.models import Count, Exists, F, Model, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet, Sum
 
 from core.dates import add_months
 from core.money import ZERO, minutes_amount, quantize
@@ -28,48 +28,6 @@ from engagements.models import (
     RevenueReport,
     TimeEntry,
 )
-from invoicing.models import Invoice
-
-OUTSTANDING = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
-
-
-@dataclass(frozen=True)
-class Owed:
-    """What clients owe in one currency (currencies never add up), and how much of it is
-    past its due date."""
-
-    currency: str
-    amount: Decimal
-    count: int
-    overdue: Decimal
-    overdue_count: int
-
-
-def owed_by_currency(*, today: dt.date) -> list[Owed]:
-    """Open and partly paid invoices (not credit notes), per currency. One query, on the
-    invoices' (workspace, status) rows."""
-    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
-    rows = (
-        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING)
-        .values("currency")
-        .annotate(
-            amount=Sum(due),
-            count=Count("pk"),
-            overdue=Sum(due, filter=Q(due_date__lt=today)),
-            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
-        )
-        .order_by("currency")
-    )
-    return [
-        Owed(
-            currency=r["currency"],
-            amount=quantize(r["amount"] or ZERO, r["currency"]),
-            count=r["count"],
-            overdue=quantize(r["overdue"] or ZERO, r["currency"]),
-            overdue_count=r["overdue_count"],
-        )
-        for r in rows
-    ]
 
 
 @dataclass

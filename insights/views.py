@@ -10,8 +10,8 @@ from accounts.models import Membership
 from accounts.tenancy import WorkspaceRequest
 from core.pages import role_required
 from engagements.models import Client, Engagement, EngagementStatus, PayModel
-from insights.selectors import owed_by_currency, unbilled_waiting
-from invoicing.selectors import income_received
+from insights.selectors import unbilled_waiting
+from invoicing.selectors import income_received, owed_by_currency
 
 
 @role_required("read")

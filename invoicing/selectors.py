@@ -6,10 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 
-from core.money import ZERO
+from core.money import ZERO, quantize
 from invoicing.models import Invoice, Receipt
+
+# Money still expected: open and partly paid invoices.
+OUTSTANDING = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,43 @@ def invoice_shows_no_way_to_pay(invoice: Invoice) -> bool:
         return False
     instructions = str(invoice.parties.get("from", {}).get("payment_instructions") or "")
     return not instructions.strip() and not invoice.terms.strip()
+
+
+@dataclass(frozen=True)
+class Owed:
+    """What clients owe in one currency (currencies never add up), and how much of it is
+    past its due date."""
+
+    currency: str
+    amount: Decimal
+    count: int
+    overdue: Decimal
+    overdue_count: int
+
+
+def owed_by_currency(*, today: dt.date) -> list[Owed]:
+    """Open and partly paid invoices (not credit notes), per currency: what the dashboard
+    and the invoice list's cards show. One query, on the invoices' (workspace, status)
+    rows."""
+    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
+    rows = (
+        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING)
+        .values("currency")
+        .annotate(
+            amount=Sum(due),
+            count=Count("pk"),
+            overdue=Sum(due, filter=Q(due_date__lt=today)),
+            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
+        )
+        .order_by("currency")
+    )
+    return [
+        Owed(
+            currency=r["currency"],
+            amount=quantize(r["amount"] or ZERO, r["currency"]),
+            count=r["count"],
+            overdue=quantize(r["overdue"] or ZERO, r["currency"]),
+            overdue_count=r["overdue_count"],
+        )
+        for r in rows
+    ]

@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum
+from django.db.models import BooleanField, ExpressionWrapper, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -33,7 +33,7 @@ from invoicing.forms import (
     VoidForm,
 )
 from invoicing.models import Allocation, Invoice, InvoiceEvent, Receipt, TaxRate
-from invoicing.selectors import invoice_shows_no_way_to_pay
+from invoicing.selectors import invoice_shows_no_way_to_pay, owed_by_currency
 from invoicing.services import late_fees
 from invoicing.views.common import (
     OUTSTANDING,
@@ -77,18 +77,7 @@ def invoice_list(request: WorkspaceRequest) -> HttpResponse:
         request.GET.get("page")
     )
     # What clients owe, per currency (amounts in different currencies never add up).
-    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
-    outstanding = list(
-        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING)
-        .values("currency")
-        .annotate(
-            amount=Sum(due),
-            count=Count("pk"),
-            overdue=Sum(due, filter=Q(due_date__lt=today)),
-            overdue_count=Count("pk", filter=Q(due_date__lt=today)),
-        )
-        .order_by("currency")
-    )
+    outstanding = owed_by_currency(today=today)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

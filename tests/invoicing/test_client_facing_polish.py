@@ -119,13 +119,13 @@ def test_outstanding_cards_link_to_what_they_count(alice, a):
     assert len(cards) == 2, cards  # one per currency
     for href, card in cards:
         currency = re.search(r"Outstanding · ([A-Z]{3})", card).group(1)
-        counted = next(r for r in response.context["outstanding"] if r["currency"] == currency)
+        counted = next(r for r in response.context["outstanding"] if r.currency == currency)
         listed = alice.get(url(a, "invoicing:invoice_list") + href.replace("&amp;", "&"))
         rows = list(listed.context["page"].paginator.object_list)
-        assert len(rows) == counted["count"], (currency, href)
-        assert sum(i.amount_due for i in rows) == counted["amount"], (currency, href)
-    eur_row = next(r for r in response.context["outstanding"] if r["currency"] == "EUR")
-    assert eur_row["count"] == 2 and eur_row["overdue_count"] == 1
+        assert len(rows) == counted.count, (currency, href)
+        assert sum(i.amount_due for i in rows) == counted.amount, (currency, href)
+    eur_row = next(r for r in response.context["outstanding"] if r.currency == "EUR")
+    assert eur_row.count == 2 and eur_row.overdue_count == 1
 
 
 # --- 8. An old client link says it was replaced, and by whom to ask --------------------------

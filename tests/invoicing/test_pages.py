@@ -95,10 +95,10 @@ def test_list_filters_and_outstanding_per_currency(alice, a):
     make_open(a, "50", client=eur)
     make_draft(a, "70")
     response = alice.get(url(a, "invoicing:invoice_list"))
-    outstanding = {row["currency"]: row for row in response.context["outstanding"]}
-    assert outstanding["USD"]["amount"] == D("100.00")
-    assert outstanding["USD"]["overdue_count"] == 1
-    assert outstanding["EUR"]["amount"] == D("50.00")
+    outstanding = {row.currency: row for row in response.context["outstanding"]}
+    assert outstanding["USD"].amount == D("100.00")
+    assert outstanding["USD"].overdue_count == 1
+    assert outstanding["EUR"].amount == D("50.00")
     overdue = alice.get(url(a, "invoicing:invoice_list") + "?status=overdue").context["page"]
     assert [i.pk for i in overdue] == [late.pk]
     drafts = alice.get(url(a, "invoicing:invoice_list") + "?status=draft").context["page"]
