@@ -1,4 +1,3 @@
-
 # Filled by test_api_schema: how many requests the fuzzer sent, from its first to its last.
 SENT = {"requests": 0, "started": 0.0, "last": 0.0}
 
