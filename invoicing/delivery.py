@@ -15,7 +15,6 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.core.validators import validate_email
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -24,6 +23,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import audit_record
 from core.money import ZERO
+from core.recipients import clean_recipients
 from core.templatetags.money import money
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
@@ -48,19 +48,7 @@ def default_recipients(invoice: Invoice) -> list[str]:
 
 
 def _clean_recipients(to: list[str] | str | None, invoice: Invoice) -> list[str]:
-    if isinstance(to, str):
-        to = [part for part in to.replace(";", ",").split(",")]
-    recipients = [a.strip() for a in (to or []) if a and a.strip()] or default_recipients(invoice)
-    if not recipients:
-        raise ValidationError({"to": "This client has no email address: enter one."})
-    if len(recipients) > 10:
-        raise ValidationError({"to": "Send to at most 10 addresses at once."})
-    for address in recipients:
-        try:
-            validate_email(address)
-        except ValidationError as exc:
-            raise ValidationError({"to": f"“{address}” is not an email address."}) from exc
-    return list(dict.fromkeys(recipients))
+    return clean_recipients(to, default_recipients(invoice))
 
 
 @transaction.atomic

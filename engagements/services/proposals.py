@@ -13,7 +13,6 @@ import datetime as dt
 from typing import Unpack
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -23,6 +22,7 @@ from accounts.models import AuditEntry, User, Workspace
 from accounts.services import audit_record
 from core.dates import ensure_sane_dates
 from core.inputs import UNSET, Unset, given
+from core.recipients import clean_recipients
 from core.tasks import enqueue_on_commit
 from core.tokens import hash_token
 from engagements.models import Client, EngagementStatus, PayModel, Proposal
@@ -127,22 +127,8 @@ def proposal_link_current(proposal: Proposal) -> str | None:
 def proposal_recipients(proposal: Proposal, to: list[str] | str | None) -> list[str]:
     """The addresses to email: those given (comma or semicolon separated), else the
     client's. Checked: at most 10, each an email address."""
-    if isinstance(to, str):
-        to = to.replace(";", ",").split(",")
-    client = proposal.engagement.client
-    recipients = [a.strip() for a in (to or []) if a and a.strip()]
-    if not recipients and client.email:
-        recipients = [client.email]
-    if not recipients:
-        raise ValidationError({"to": "This client has no email address: enter one."})
-    if len(recipients) > 10:
-        raise ValidationError({"to": "Send to at most 10 addresses at once."})
-    for address in recipients:
-        try:
-            validate_email(address)
-        except ValidationError as exc:
-            raise ValidationError({"to": f"“{address}” is not an email address."}) from exc
-    return list(dict.fromkeys(recipients))
+    client_email = proposal.engagement.client.email
+    return clean_recipients(to, [client_email] if client_email else [])
 
 
 def proposal_unpriced(proposal: Proposal) -> str | None:
