@@ -33,7 +33,7 @@ def _where(workspace: Workspace | None) -> Q:
 
 
 # What invoicing posts (invoicing/postings.py); other apps' postings are theirs to check.
-RECEIPT_KINDS = ["receipt", "receipt.reverse"]
+RECEIPT_KINDS = ["receipt", "receipt.reverse", "receipt.refund"]
 
 
 def _balances(workspace: Workspace | None, code: str, by: str) -> dict[Key, Decimal]:

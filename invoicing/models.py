@@ -303,6 +303,11 @@ class Receipt(TenantModel):
     reverses = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
     )
+    # A refund (or a dispute's withdrawal) of part or all of a card payment: money sent
+    # back through the processor. A payment may have several; they never exceed it.
+    refund_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="refunds"
+    )
     # The base-currency value at the receipt's date, for income reports.
     rate_to_base = models.DecimalField(max_digits=20, decimal_places=10, null=True, blank=True)
     base_amount = AmountField(null=True, blank=True)
@@ -319,10 +324,11 @@ class Receipt(TenantModel):
         ordering = ["received_on", "pk"]
         indexes = [models.Index(fields=["workspace", "received_on"])]
         constraints = [
-            # A receipt is money in; only its reversal is negative.
+            # A receipt is money in; only its reversal or a refund of it is negative.
             models.CheckConstraint(
-                condition=Q(reverses__isnull=True, amount__gt=0)
-                | Q(reverses__isnull=False, amount__lt=0),
+                condition=Q(reverses__isnull=True, refund_of__isnull=True, amount__gt=0)
+                | Q(reverses__isnull=False, refund_of__isnull=True, amount__lt=0)
+                | Q(reverses__isnull=True, refund_of__isnull=False, amount__lt=0),
                 name="receipt_sign_follows_reversal",
             ),
         ]
@@ -352,6 +358,7 @@ class Allocation(TenantModel):
         CREDIT_APPLIED = "credit_applied", "Client credit applied"
         CREDIT_RETURNED = "credit_returned", "Credit note credit returned to its invoice"
         REVERSAL = "reversal", "Reversal"
+        REFUND = "refund", "Refund"  # money sent back out of a card payment
 
     client = models.ForeignKey(
         "engagements.Client", on_delete=models.PROTECT, related_name="allocations"

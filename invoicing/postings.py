@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from core.money import ZERO
@@ -104,12 +104,28 @@ def _allocation_legs(allocations: Iterable[Allocation], sign: int = -1) -> list[
     return legs
 
 
-def receipt_posted(receipt: Receipt, allocations: Sequence[Allocation]) -> LedgerTransaction | None:
-    """Money in (or, for a reversal, back out) and where it went."""
-    legs = [Leg("cash", receipt.amount, receipt.currency), *_allocation_legs(allocations)]
+def receipt_posted(
+    receipt: Receipt,
+    allocations: Sequence[Allocation],
+    *,
+    settled_to: Mapping[str, Decimal] | None = None,
+) -> LedgerTransaction | None:
+    """Money in (or, for a reversal or refund, back out) and where it went. `settled_to`:
+    the accounts the money landed in (or left), signed, summing to the receipt; by
+    default all of it in `cash`."""
+    landed = settled_to if settled_to is not None else {"cash": receipt.amount}
+    legs = [
+        *(Leg(code, amount, receipt.currency) for code, amount in landed.items()),
+        *_allocation_legs(allocations),
+    ]
+    kind = "receipt"
+    if receipt.reverses_id:
+        kind = "receipt.reverse"
+    elif receipt.refund_of_id:
+        kind = "receipt.refund"
     return post(
         workspace=receipt.workspace,
-        kind="receipt.reverse" if receipt.reverses_id else "receipt",
+        kind=kind,
         on=receipt.received_on,
         legs=legs,
         ref=f"receipt:{receipt.pk}",

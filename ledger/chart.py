@@ -57,19 +57,29 @@ CHART: dict[str, AccountSpec] = {
         AccountType.ASSET,
         "Cash and bank",
         Side.DEBIT,
-        "Money received outside Stripe (bank transfer, cash, cheque), at its full amount.",
+        "Money in the bank or in hand: received outside Stripe (bank transfer, cash, cheque) "
+        "at its full amount, and Stripe payouts once they arrive.",
     ),
     "stripe_balance": AccountSpec(
         AccountType.ASSET,
         "Stripe balance",
         Side.DEBIT,
-        "Reserved for the payments work: money held by Stripe for the workspace.",
+        "Money Stripe holds for the workspace on its connected account: card payments "
+        "less the fee and the benefits share, until paid out.",
     ),
     "payouts_in_transit": AccountSpec(
         AccountType.ASSET,
         "Payouts in transit",
         Side.DEBIT,
-        "Reserved for the payments work: paid out by Stripe, not yet in the bank.",
+        "Paid out by Stripe from the connected account, not yet arrived in the bank.",
+    ),
+    "benefits_custody": AccountSpec(
+        AccountType.ASSET,
+        "Benefits held in custody",
+        Side.DEBIT,
+        "The professional's benefits share, set aside from each card payment at the moment "
+        "of payment and held on the platform (never in the connected account) for their "
+        "portable benefits.",
     ),
     # Liabilities
     "client_credit": AccountSpec(
@@ -84,12 +94,6 @@ CHART: dict[str, AccountSpec] = {
         "Tax payable",
         Side.CREDIT,
         "Tax invoiced to clients, owed to the tax authority.",
-    ),
-    "benefits_custody": AccountSpec(
-        AccountType.LIABILITY,
-        "Benefits held in custody",
-        Side.CREDIT,
-        "Reserved for the benefits work: the benefits share collected, held for the plan.",
     ),
     # Income
     "revenue": AccountSpec(
@@ -115,7 +119,7 @@ CHART: dict[str, AccountSpec] = {
         AccountType.EXPENSE,
         "Stripe fees",
         Side.DEBIT,
-        "Reserved for the payments work: processing fees Stripe keeps.",
+        "Card processing fees passed on by the platform for each card payment.",
     ),
 }
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "ledger",
     "engagements",
     "invoicing",
+    "payments",
     "insights",
     "demo",
 ]
@@ -166,7 +167,41 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.schedule_tasks.recurring_invoices_generate",
         "schedule": 900.0,
     },
+    # Stripe events whose processing task was lost or failed, re-driven with backoff.
+    "payments-events-sweep": {
+        "task": "payments.tasks.stripe_events_sweep",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
+    "payments-autocharge-retries": {
+        "task": "payments.tasks.autocharge_retries",
+        "schedule": 3600.0,
+    },
 }
+
+# --- Stripe (payments/) ---------------------------------------------------------------------
+# Every Stripe call goes through payments/stripe_api.py with these. STRIPE_API_BASE points
+# the official SDK at the local stand-in (devstripe: localstripe plus Connect) in
+# development and tests; in production it is empty and the SDK talks to Stripe.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_devstripe" if DEBUG else "")
+STRIPE_PUBLISHABLE_KEY = env.str(
+    "STRIPE_PUBLISHABLE_KEY", default="pk_test_devstripe" if DEBUG else ""
+)
+STRIPE_WEBHOOK_SECRET = env.str(
+    "STRIPE_WEBHOOK_SECRET", default="whsec_devstripe" if DEBUG else ""
+)
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
+# Stripe.js: Stripe's own in production; devstripe serves localstripe's stand-in.
+STRIPE_JS_URL = env.str(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
+)
+# Where new connected (Express) accounts are opened.
+STRIPE_CONNECT_COUNTRY = env.str("STRIPE_CONNECT_COUNTRY", default="US")
+# The processing fee passed on with each card payment (Stripe's standard card pricing):
+# a percentage of the amount plus a fixed number of the currency's minor units.
+STRIPE_FEE_PERCENT = env.str("STRIPE_FEE_PERCENT", default="2.9")
+STRIPE_FEE_FIXED = env.int("STRIPE_FEE_FIXED", default=30)
 
 # --- Auth ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

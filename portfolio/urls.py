@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("insights.urls")),
     path("", include("engagements.urls")),
     path("", include("invoicing.urls")),
+    path("", include("payments.urls")),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

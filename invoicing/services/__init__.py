@@ -54,7 +54,7 @@ from invoicing.services.links import (
     invoice_link_revoke,
 )
 from invoicing.services.numbering import next_numbers
-from invoicing.services.receipts import receipt_record, receipt_reverse
+from invoicing.services.receipts import receipt_record, receipt_refund, receipt_reverse
 from invoicing.services.recurring import (
     recurring_schedule_delete,
     recurring_schedule_pause,
@@ -101,6 +101,7 @@ __all__ = [
     "next_numbers",
     "rate_to_base",
     "receipt_record",
+    "receipt_refund",
     "receipt_reverse",
     "recalculate",
     "recurring_generate",

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, Sum
+from django.db.models import Exists, OuterRef, Q, Subquery, Sum
 
 from core.money import ZERO
 from engagements.models import Client
@@ -78,11 +78,24 @@ class Available:
 def credit_sources(*, client: Client, currency: str) -> list[Available]:
     """The client's credit in `currency` by where it came from, oldest first (spent first):
     receipts not reversed and issued credit notes that still hold credit."""
-    in_credit = Q(allocations__invoice__isnull=True)
+    # A receipt's credit left: its own allocations to credit and its refunds' (a refund
+    # gives back the payment's unapplied credit first).
+    in_credit = (
+        Allocation.objects.filter(
+            Q(receipt=OuterRef("pk")) | Q(receipt__refund_of=OuterRef("pk")),
+            invoice__isnull=True,
+        )
+        .order_by()
+        .values("client")
+        .annotate(s=Sum("amount"))
+        .values("s")
+    )
     receipts = (
-        Receipt.objects.filter(client=client, currency=currency, reverses__isnull=True)
+        Receipt.objects.filter(
+            client=client, currency=currency, reverses__isnull=True, refund_of__isnull=True
+        )
         .exclude(Exists(Receipt.objects.filter(reverses=OuterRef("pk"))))
-        .annotate(left=Sum("allocations__amount", filter=in_credit))
+        .annotate(left=Subquery(in_credit))
         .filter(left__gt=0)
     )
     notes = (

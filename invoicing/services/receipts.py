@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 
 from accounts.models import User
 from accounts.services import audit_record
@@ -32,7 +33,7 @@ from invoicing.services.allocations import (
 )
 from invoicing.services.events import event
 from invoicing.services.exchange_rates import rate_to_base
-from invoicing.services.state import Status, ensure_owed, lock_invoice
+from invoicing.services.state import REMINDABLE, Status, ensure_owed, lock_invoice
 
 
 @transaction.atomic
@@ -44,19 +45,29 @@ def receipt_record(
     received_on: dt.date,
     method: str,
     reference: str = "",
+    settled_to: Mapping[str, Decimal] | None = None,
+    whatever_its_state: bool = False,
 ) -> Receipt:
     """Record money received against an invoice. Beyond what is due, the rest becomes the
-    client's credit. Income counts the whole receipt, on its date."""
+    client's credit. Income counts the whole receipt, on its date.
+
+    `settled_to` says where the money landed, as ledger codes and amounts summing to it
+    (default: all of it in `cash`); a card payment lands in the Stripe balance, less the
+    fee and the benefits share. `whatever_its_state`: money that already arrived (a card
+    payment confirmed by Stripe) is recorded even if the invoice was paid, voided or
+    written off meanwhile; what the invoice no longer owes becomes the client's credit."""
     ensure_sane_dates(received_on=received_on)
     lock_client(invoice.client_id)
     invoice = lock_invoice(invoice)
-    ensure_owed(invoice, "Payments are recorded on open invoices.")
+    if not whatever_its_state:
+        ensure_owed(invoice, "Payments are recorded on open invoices.")
     if method not in Receipt.Method.values:
         raise ValidationError({"method": "Choose a payment method."})
     amount = quantize(amount, invoice.currency)
     if amount <= 0:
         raise ValidationError({"amount": "Enter an amount above zero."})
-    applied = min(amount, invoice.amount_due)
+    owed = invoice.amount_due if invoice.status in REMINDABLE else ZERO
+    applied = max(ZERO, min(amount, owed))
     excess = amount - applied
     base = invoice.workspace.base_currency
     rate = rate_to_base(workspace=invoice.workspace, currency=invoice.currency, on=received_on)
@@ -95,7 +106,7 @@ def receipt_record(
             )
         )
     refresh_invoice(invoice)
-    postings.receipt_posted(receipt, allocations)
+    postings.receipt_posted(receipt, allocations, settled_to=_settled(settled_to, amount))
     event(
         invoice,
         "payment",
@@ -128,6 +139,10 @@ def receipt_reverse(
     receipt = Receipt.objects.select_for_update().select_related("workspace").get(pk=receipt.pk)
     if receipt.amount <= 0 or Receipt.objects.filter(reverses=receipt).exists():
         raise ValidationError("This payment is already reversed.")
+    if receipt.method == Receipt.Method.STRIPE:
+        raise ValidationError(
+            "A card payment is returned through Stripe: refund it from the invoice instead."
+        )
     workspace = receipt.workspace
     on = on or workspace.today()
     net: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
@@ -190,6 +205,116 @@ def receipt_reverse(
         details={"reason": reason, "amount": str(receipt.amount)},
     )
     return reversal
+
+
+def _settled(settled_to: Mapping[str, Decimal] | None, amount: Decimal) -> dict[str, Decimal]:
+    if settled_to is None:
+        return {"cash": amount}
+    if sum(settled_to.values(), ZERO) != amount:
+        raise ValueError(f"where the money landed ({settled_to}) does not sum to {amount}")
+    return dict(settled_to)
+
+
+@transaction.atomic
+def receipt_refund(
+    *,
+    receipt: Receipt,
+    amount: Decimal,
+    on: dt.date,
+    reason: str,
+    settled_from: Mapping[str, Decimal],
+    actor: User | None = None,
+    action: str = "payment.refund",
+) -> Receipt:
+    """Money sent back out of a received payment (a card refund, a dispute's withdrawal):
+    a negative receipt `refund_of` the original that undoes `amount` of where it went,
+    the client's unapplied credit from it first, then the invoices it paid (the latest
+    first, the one it was recorded on last), which reopen by that much. `settled_from`
+    says which ledger accounts the money left, as positive amounts summing to `amount`.
+    Several refunds of one payment never exceed it."""
+    ensure_sane_dates(on=on)
+    lock_client(receipt.client_id)
+    receipt = Receipt.objects.select_for_update().select_related("workspace").get(pk=receipt.pk)
+    if receipt.amount <= 0 or receipt.refund_of_id is not None:
+        raise ValidationError("Only a payment received can be refunded.")
+    if Receipt.objects.filter(reverses=receipt).exists():
+        raise ValidationError("This payment is already reversed.")
+    amount = quantize(amount, receipt.currency)
+    refunded = -(Receipt.objects.filter(refund_of=receipt).aggregate(s=Sum("amount"))["s"] or ZERO)
+    if amount <= 0:
+        raise ValidationError({"amount": "Enter an amount above zero."})
+    if amount > receipt.amount - refunded:
+        raise ValidationError(
+            {"amount": f"At most {receipt.amount - refunded} of this payment is left to refund."}
+        )
+    settled = _settled({code: -value for code, value in settled_from.items()}, -amount)
+    net: dict[int | None, Decimal] = defaultdict(lambda: ZERO)
+    for row in (
+        Allocation.objects.filter(Q(receipt=receipt) | Q(receipt__refund_of=receipt))
+        .values("invoice")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        net[row["invoice"]] += row["total"]
+    order = [None] + sorted(
+        (k for k in net if k is not None and k != receipt.invoice_id), reverse=True
+    )
+    if receipt.invoice_id in net:
+        order.append(receipt.invoice_id)
+    takes: list[tuple[int | None, Decimal]] = []
+    left = amount
+    for target in order:
+        take = min(max(net[target], ZERO), left)
+        if take > 0:
+            takes.append((target, take))
+            left -= take
+    if left != 0:
+        raise ValueError(f"receipt {receipt.pk}: its allocations cannot give back {amount}")
+    invoices = {
+        i.pk: i
+        for i in Invoice.objects.select_for_update()
+        .filter(pk__in=[t for t, _ in takes if t])
+        .order_by("pk")
+    }
+    refund: Receipt = Receipt.objects.create(
+        workspace=receipt.workspace,
+        client_id=receipt.client_id,
+        invoice=receipt.invoice,
+        amount=-amount,
+        currency=receipt.currency,
+        received_on=on,
+        method=receipt.method,
+        reference=reason[:120],
+        refund_of=receipt,
+        rate_to_base=receipt.rate_to_base,
+        base_amount=quantize(-amount * receipt.rate_to_base, receipt.workspace.base_currency)
+        if receipt.rate_to_base
+        else None,
+        recorded_by=actor,
+    )
+    allocations = [
+        allocate(
+            source=refund,
+            invoice=invoices[target] if target else None,
+            amount=-take,
+            client_id=receipt.client_id,
+            kind=Allocation.Kind.REFUND,
+        )
+        for target, take in takes
+    ]
+    postings.receipt_posted(refund, allocations, settled_to=settled)
+    for invoice in invoices.values():
+        refresh_invoice(invoice)
+        taken = sum((t for target, t in takes if target == invoice.pk), ZERO)
+        event(invoice, "payment_refunded", actor, data={"amount": str(taken), "reason": reason})
+    audit_record(
+        workspace=receipt.workspace,
+        actor=actor,
+        action=action,
+        obj=refund,
+        details={"amount": str(amount), "reason": reason, "of": receipt.pk},
+    )
+    return refund
 
 
 def _take_back_own_credit(invoice: Invoice, *, on: dt.date, actor: User | None) -> None:

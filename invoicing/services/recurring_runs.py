@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import AuditEntry, User, Workspace
 from core.dates import format_period
 from core.money import ZERO
+from invoicing.hooks import recurring_finalized
 from invoicing.models import (
     Invoice,
     InvoiceEvent,
@@ -293,6 +294,8 @@ def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResu
         InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
         # What the finalised ones earned and are owed, posted set based like the rest.
         post_many(workspace=workspace, postings=invoices_finalized_postings(final, all_lines))
+        # Apps above (payments: auto-charge of saved cards) act on them in this transaction.
+        recurring_finalized(workspace, [inv for inv in final if inv.status == Status.OPEN])
         events, audit = [], []
         for invoice in invoices:
             data = {"schedule": _schedule_of(invoice).name, "period": str(invoice.schedule_period)}

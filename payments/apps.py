@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "payments"
+    verbose_name = "Payments"
+
+    def ready(self) -> None:
+        from invoicing.hooks import register_recurring_finalized
+        from payments import ledger_checks
+        from payments.services.autocharge import autocharge_queue
+
+        # A recurring invoice of a client with a saved card is charged automatically.
+        register_recurring_finalized(autocharge_queue)
+        # Card payments, refunds, disputes and payouts are checked against the ledger.
+        ledger_checks.register()
