@@ -13,6 +13,17 @@
  *
  * You should have received a copy of the GNU General Public License
  * along with this program.  If not, see <http://www.gnu.org/licenses/>.
+ *
+ * MODIFIED for devstripe (Portfolio project, 2026), from localstripe 1.15.10's
+ * localstripe-v3.js, under the same licence:
+ * - confirmCardPayment(clientSecret, {payment_method: {card: element, billing_details} | id,
+ *   setup_future_usage, receipt_email}) confirms the PaymentIntent with the publishable key
+ *   and the client secret, as Stripe.js does; it opens the 3-D Secure modal only when the
+ *   PaymentIntent answers requires_action (localstripe always opened it);
+ * - retrievePaymentIntent(clientSecret);
+ * - the card inputs have accessible labels; the modal is a labelled dialog that fits
+ *   small screens. Styles are set through element.style (CSSOM), never a style attribute
+ *   or innerHTML, so the script runs under a nonce-based Content-Security-Policy.
  */
 
 // First, get the URL base from which this script is pulled:
@@ -52,19 +63,28 @@ function openModal(text, confirmText, cancelText) {
           p = document.createElement('p'),
           confirm = document.createElement('button'),
           cancel = document.createElement('button');
+    box.setAttribute('role', 'dialog');
+    box.setAttribute('aria-modal', 'true');
+    box.setAttribute('aria-label', '3D Secure (devstripe stand-in)');
     box.appendChild(p);
     box.appendChild(confirm);
     box.appendChild(cancel);
     Object.assign(box.style, {
-      position: 'absolute',
-      width: '300px',
+      position: 'fixed',
+      boxSizing: 'border-box',
+      width: 'min(300px, 90vw)',
       top: '50%',
       left: '50%',
-      margin: '-35px 0 0 -150px',
+      transform: 'translate(-50%, -50%)',
       padding: '10px 20px',
       border: '3px solid #ccc',
       background: '#fff',
-      'text-align': 'center',
+      textAlign: 'center',
+      zIndex: '2147483647',
+    });
+    [confirm, cancel].forEach(button => {
+      button.setAttribute('type', 'button');
+      Object.assign(button.style, {margin: '4px', padding: '8px 12px'});
     });
     p.innerText = text;
     confirm.innerText = confirmText;
@@ -156,6 +176,11 @@ class Element {
       this._inputs[field] = document.createElement('input');
       this._inputs[field].setAttribute('type', 'text');
       this._inputs[field].setAttribute('placeholder', field);
+      this._inputs[field].setAttribute('aria-label', {
+        number: 'Card number', exp_month: 'Expiry month (MM)',
+        exp_year: 'Expiry year (YY)', cvc: 'Security code (CVC)',
+        postal_code: 'Postal code'}[field]);
+      this._inputs[field].setAttribute('autocomplete', 'off');
       this._inputs[field].setAttribute('size', field === 'number' ? 16 :
                                        field === 'postal_code' ? 5 :
                                        field === 'cvc' ? 3 : 2);
@@ -337,28 +362,83 @@ Stripe = (apiKey) => {
             ...data.payment_method_data,
           }});
       },
-    confirmCardPayment: async (clientSecret, data) => {
+    retrievePaymentIntent: async (clientSecret) => {
+      const pi = clientSecret.match(/^(pi_\w+)_secret_/)[1];
+      const query = new URLSearchParams({key: apiKey, client_secret: clientSecret});
+      const response = await fetch(
+        `${LOCALSTRIPE_BASE_API}/v1/payment_intents/${pi}?${query}`);
+      const body = await response.json().catch(() => ({}));
+      return (response.status !== 200 || body.error) ? {error: body.error}
+                                                     : {paymentIntent: body};
+    },
+    confirmCardPayment: async function (clientSecret, data) {
       console.log('localstripe: Stripe().confirmCardPayment()');
+      data = data || {};
+      const post = async (path, payload) => {
+        const response = await fetch(`${LOCALSTRIPE_BASE_API}${path}`, {
+          method: 'POST',
+          body: JSON.stringify({key: apiKey, client_secret: clientSecret,
+                                ...payload}),
+        });
+        const body = await response.json().catch(() => ({}));
+        return (response.status !== 200 || body.error) ? {error: body.error}
+                                                       : {paymentIntent: body};
+      };
       try {
+        const pi = clientSecret.match(/^(pi_\w+)_secret_/)[1];
+        let result;
+        if (data.payment_method === undefined) {
+          // Already confirmed by the server (e.g. requires_action): only authenticate.
+          result = await this.retrievePaymentIntent(clientSecret);
+          if (!result.error && result.paymentIntent.status ===
+              'requires_confirmation') {
+            result = await post(`/v1/payment_intents/${pi}/confirm`, {});
+          }
+        } else {
+          const payload = {use_stripe_sdk: true};
+          if (typeof data.payment_method === 'string') {
+            payload.payment_method = data.payment_method;
+          } else {
+            const method = {...data.payment_method};
+            if (method.card instanceof Element) {
+              const element = method.card;
+              method.card = element.value.card;
+              method.billing_details = {...(method.billing_details || {})};
+              method.billing_details.address = {
+                ...(method.billing_details.address || {})};
+              method.billing_details.address.postal_code =
+                method.billing_details.address.postal_code ||
+                element.value.postal_code;
+            }
+            payload.payment_method_data = {type: 'card', ...method};
+          }
+          if (data.setup_future_usage) {
+            payload.setup_future_usage = data.setup_future_usage;
+          }
+          if (data.receipt_email) {
+            payload.receipt_email = data.receipt_email;
+          }
+          result = await post(`/v1/payment_intents/${pi}/confirm`, payload);
+        }
+        if (result.error || result.paymentIntent.status !== 'requires_action') {
+          return result;
+        }
         const success = await openModal(
           '3D Secure\nDo you want to confirm or cancel?',
           'Complete authentication', 'Fail authentication');
-        const pi = clientSecret.match(/^(pi_\w+)_secret_/)[1];
-        const url = `${LOCALSTRIPE_BASE_API}/v1/payment_intents/${pi}` +
-                    `/_authenticate?success=${success}`;
-        const response = await fetch(url, {
-          method: 'POST',
-          body: JSON.stringify({
-            key: apiKey,
-            client_secret: clientSecret,
-          }),
-        });
-        const body = await response.json().catch(() => ({}));
-        if (response.status !== 200 || body.error) {
-          return {error: body.error};
-        } else {
-          return {paymentIntent: body};
+        result = await post(
+          `/v1/payment_intents/${pi}/_authenticate?success=${success}`, {});
+        if (!result.error && result.paymentIntent.status ===
+            'requires_payment_method') {
+          return {error: {
+            type: 'card_error',
+            code: 'payment_intent_authentication_failure',
+            message: 'We are unable to authenticate your payment method. ' +
+                     'Please choose a different payment method and try again.',
+            payment_intent: result.paymentIntent,
+          }};
         }
+        return result;
       } catch (err) {
         if (typeof err === 'object' && err.error) {
           return err;
