@@ -4,7 +4,7 @@ confirmation, Stripe-shaped card errors, and refunds that reverse transfers and 
 
 from typing import Any
 
-from localstripe.resources import Charge, PaymentIntent, PaymentMethod, Refund
+from localstripe.resources import Charge, Event, PaymentIntent, PaymentMethod, Refund
 
 from devstripe.http import StripeError, invalid, to_bool, to_int
 from devstripe.objects import Account, ApplicationFee, Transfer, emit
@@ -34,6 +34,7 @@ _original_pi_export = PaymentIntent._export
 _original_charge_init = Charge.__init__
 _original_charging_is_declined = PaymentMethod._charging_is_declined
 _original_refund_init = Refund.__init__
+_original_event_list = Event._api_list_all.__func__
 
 
 def _pi_init(self: Any, **data: Any) -> None:
@@ -338,7 +339,16 @@ def _pi_export(self: Any, expand: Any = None) -> Any:
     return exported
 
 
+def _event_list(cls: Any, url: str, **data: Any) -> Any:
+    # Stripe lists newest first; localstripe in store order (oldest first), so a limited
+    # page would miss recent events.
+    li = _original_event_list(cls, url, **data)
+    li._list = sorted(reversed(li._list), key=lambda event: event.created, reverse=True)
+    return li
+
+
 def install() -> None:
+    Event._api_list_all = classmethod(_event_list)
     PaymentIntent._export = _pi_export
     PaymentIntent.__init__ = _pi_init
     PaymentIntent._api_create = classmethod(_pi_api_create)

@@ -162,3 +162,18 @@ def test_a_lost_dispute_keeps_the_money_taken(stripe_client, stripe_server):
 
     assert stripe_client.v1.disputes.retrieve(created["id"]).status == "lost"
     assert available(stripe_client, account.id) == 5_500
+
+
+def test_events_of_the_new_types_can_be_listed_and_fetched(stripe_client, stripe_server):
+    account = onboarded_account(stripe_client)
+    intent = destination_charge(stripe_client, account.id)
+    dispute = post_test_control(stripe_server, f"/_test/charges/{intent.latest_charge}/dispute")
+
+    listed = stripe_client.v1.events.list(params={"type": "charge.dispute.created", "limit": 100})
+
+    event = next(e for e in listed.data if e.data.object.id == dispute["id"])
+    fetched = stripe_client.v1.events.retrieve(event.id)
+    assert fetched.data.object.object == "dispute"
+    assert "account" not in fetched  # a platform event
+    updated = stripe_client.v1.events.list(params={"type": "account.updated", "limit": 100})
+    assert any(e.account == account.id for e in updated.data)
