@@ -37,6 +37,7 @@ __all__ = [
     "balance_retrieve",
     "charge_retrieve",
     "customer_create",
+    "declined_intent",
     "dispute_retrieve",
     "event_verify",
     "minor",
@@ -73,6 +74,18 @@ def _options(key: str | None = None, account: str | None = None) -> Any:
     return options
 
 
+def _plain(obj: Any) -> Any:
+    """Stripe's answer as plain dicts and lists (StripeObject is not a dict since v13)."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+
+
+def declined_intent(exc: stripe.CardError) -> Any:
+    """The PaymentIntent a declined confirmation left behind (Stripe puts it in the
+    error), as a plain dict, or None."""
+    intent = getattr(exc.error, "payment_intent", None) if exc.error else None
+    return _plain(intent) if intent else None
+
+
 def minor(amount: Decimal, currency: str) -> int:
     return to_stripe_amount(amount, currency)
 
@@ -85,61 +98,69 @@ def money(value: int, currency: str) -> Decimal:
 
 
 def account_create(*, key: str, email: str, country: str, workspace_id: int) -> Any:
-    return client().v1.accounts.create(
-        params={
-            "type": "express",
-            "country": country,
-            "email": email,
-            "capabilities": {
-                "card_payments": {"requested": True},
-                "transfers": {"requested": True},
+    return _plain(
+        client().v1.accounts.create(
+            params={
+                "type": "express",
+                "country": country,
+                "email": email,
+                "capabilities": {
+                    "card_payments": {"requested": True},
+                    "transfers": {"requested": True},
+                },
+                "metadata": {"workspace_id": str(workspace_id)},
             },
-            "metadata": {"workspace_id": str(workspace_id)},
-        },
-        options=_options(key),
+            options=_options(key),
+        )
     )
 
 
 def account_retrieve(account_id: str) -> Any:
-    return client().v1.accounts.retrieve(account_id)
+    return _plain(client().v1.accounts.retrieve(account_id))
 
 
 def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> Any:
     # Account links are single-use and short-lived: each visit asks for a new one, so no
     # idempotency key (a replayed link would already be used).
-    return client().v1.account_links.create(
-        params={
-            "account": account_id,
-            "refresh_url": refresh_url,
-            "return_url": return_url,
-            "type": "account_onboarding",
-        }
+    return _plain(
+        client().v1.account_links.create(
+            params={
+                "account": account_id,
+                "refresh_url": refresh_url,
+                "return_url": return_url,
+                "type": "account_onboarding",
+            }
+        )
     )
 
 
 def balance_retrieve(account_id: str) -> Any:
-    return client().v1.balance.retrieve(options=_options(account=account_id))
+    return _plain(client().v1.balance.retrieve(options=_options(account=account_id)))
 
 
 def payout_create(
     *, key: str, account_id: str, amount: Decimal, currency: str, payout_ref: str
 ) -> Any:
-    return client().v1.payouts.create(
-        params={
-            "amount": to_stripe_amount(amount, currency, payout=True),
-            "currency": currency.lower(),
-            "metadata": {"payout_ref": payout_ref},
-        },
-        options=_options(key, account_id),
+    return _plain(
+        client().v1.payouts.create(
+            params={
+                "amount": to_stripe_amount(amount, currency, payout=True),
+                "currency": currency.lower(),
+                "metadata": {"payout_ref": payout_ref},
+            },
+            options=_options(key, account_id),
+        )
     )
 
 
 def payout_retrieve(payout_id: str, *, account_id: str) -> Any:
-    return client().v1.payouts.retrieve(payout_id, options=_options(account=account_id))
+    return _plain(client().v1.payouts.retrieve(payout_id, options=_options(account=account_id)))
 
 
 def payout_list(*, account_id: str, limit: int = 20) -> Any:
-    return client().v1.payouts.list(params={"limit": limit}, options=_options(account=account_id))
+    return _plain(
+        client().v1.payouts.list(params={"limit": limit}, options=_options(account=account_id))
+    )
 
 
 # --- Payments -------------------------------------------------------------------------------
@@ -180,57 +201,65 @@ def payment_intent_create(
         params["receipt_email"] = receipt_email
     if off_session:
         params.update(payment_method=payment_method, off_session=True, confirm=True)
-    return client().v1.payment_intents.create(params=params, options=_options(key))  # type: ignore[arg-type]
+    return _plain(
+        client().v1.payment_intents.create(params=params, options=_options(key))  # type: ignore[arg-type]
+    )
 
 
 def payment_intent_retrieve(intent_id: str) -> Any:
-    return client().v1.payment_intents.retrieve(intent_id)
+    return _plain(client().v1.payment_intents.retrieve(intent_id))
 
 
 def payment_intent_update(intent_id: str, *, key: str, **params: Any) -> Any:
-    return client().v1.payment_intents.update(intent_id, params=params, options=_options(key))  # type: ignore[arg-type]
+    return _plain(
+        client().v1.payment_intents.update(intent_id, params=params, options=_options(key))  # type: ignore[arg-type]
+    )
 
 
 def payment_intent_cancel(intent_id: str, *, key: str) -> Any:
-    return client().v1.payment_intents.cancel(intent_id, options=_options(key))
+    return _plain(client().v1.payment_intents.cancel(intent_id, options=_options(key)))
 
 
 def charge_retrieve(charge_id: str) -> Any:
-    return client().v1.charges.retrieve(charge_id)
+    return _plain(client().v1.charges.retrieve(charge_id))
 
 
 def refund_create(*, key: str, charge_id: str, amount: Decimal, currency: str, ref: str) -> Any:
     """Refund part or all of a destination charge: the transfer to the connected account
     and the application fee come back pro rata, so both sides give back their share."""
-    return client().v1.refunds.create(
-        params={
-            "charge": charge_id,
-            "amount": to_stripe_amount(amount, currency),
-            "reverse_transfer": True,
-            "refund_application_fee": True,
-            "metadata": {"refund_ref": ref},
-        },
-        options=_options(key),
+    return _plain(
+        client().v1.refunds.create(
+            params={
+                "charge": charge_id,
+                "amount": to_stripe_amount(amount, currency),
+                "reverse_transfer": True,
+                "refund_application_fee": True,
+                "metadata": {"refund_ref": ref},
+            },
+            options=_options(key),
+        )
     )
 
 
 def refund_list(charge_id: str) -> Any:
-    return client().v1.refunds.list(params={"charge": charge_id, "limit": 100})
+    return _plain(client().v1.refunds.list(params={"charge": charge_id, "limit": 100}))
 
 
 def dispute_retrieve(dispute_id: str) -> Any:
-    return client().v1.disputes.retrieve(dispute_id)
+    return _plain(client().v1.disputes.retrieve(dispute_id))
 
 
 def customer_create(*, key: str, name: str, email: str, client_ref: str) -> Any:
-    return client().v1.customers.create(
-        params={"name": name, "email": email, "metadata": {"client_ref": client_ref}},
-        options=_options(key),
+    return _plain(
+        client().v1.customers.create(
+            params={"name": name, "email": email, "metadata": {"client_ref": client_ref}},
+            options=_options(key),
+        )
     )
 
 
 def payment_method_retrieve(payment_method_id: str) -> Any:
-    return client().v1.payment_methods.retrieve(payment_method_id)
+    return _plain(client().v1.payment_methods.retrieve(payment_method_id))
 
 
 # --- Webhooks --------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ def invoice_autocharge(*, workspace: Workspace, invoice_id: int, attempt: int) -
                 off_session=True,
             )
         except stripe_api.CardError as exc:
-            intent = getattr(exc.error, "payment_intent", None)
+            intent = stripe_api.declined_intent(exc)
             payment.failure_code = str(exc.code or "")[:64]
             payment.failure_message = str(exc.user_message or "")[:300]
             if intent is None:
