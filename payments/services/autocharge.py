@@ -25,7 +25,6 @@ from invoicing.services.state import REMINDABLE
 from payments import stripe_api
 from payments.models import CardPayment, SavedCard
 from payments.services.card_payments import (
-    _metadata,
     card_payment_sync,
     chargeable_account,
     split_for,
@@ -102,7 +101,13 @@ def invoice_autocharge(*, workspace: Workspace, invoice_id: int, attempt: int) -
                 currency=payment.currency,
                 destination=payment.destination,
                 application_fee=split.application_fee,
-                metadata=_metadata(payment),
+                # No row id: a retry after a crash re-creates the row with another id,
+                # and the same key must carry the same parameters.
+                metadata={
+                    "workspace": str(workspace.pk),
+                    "invoice": str(invoice.pk),
+                    "autocharge_attempt": str(attempt),
+                },
                 description=f"Invoice {invoice.number} — {workspace.name} (saved card)",
                 customer=customer_for(invoice.client),
                 payment_method=card.payment_method_id,
