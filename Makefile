@@ -50,9 +50,11 @@ shell: $(STAMP)
 migrate: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) manage.py migrate
 
-## Recurring invoices per second (10,000 schedules; N=... to change), rolled back after.
+## Recurring invoices per second (10,000 schedules; N=... to change) and Stripe webhook
+## events per second (1,000; EVENTS=...), rolled back after.
 bench: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) -m bench.recurring --n $${N:-10000}
+	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) -m bench.stripe_webhooks --n $${EVENTS:-1000}
 
 clean:
 	rm -rf $(VENV) .data staticfiles .pytest_cache

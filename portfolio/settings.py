@@ -429,4 +429,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     # Upper-cased: gunicorn takes the same variable in either case, logging only upper.
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO").upper()},
+    # The Stripe SDK logs every request and response at INFO: only its warnings here.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }
