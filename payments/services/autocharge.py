@@ -27,6 +27,7 @@ from payments.models import CardPayment, SavedCard
 from payments.services.card_payments import (
     card_payment_sync,
     chargeable_account,
+    lock_for_money,
     split_for,
 )
 from payments.services.cards import customer_for
@@ -61,8 +62,11 @@ def invoice_autocharge(*, workspace: Workspace, invoice_id: int, attempt: int) -
     """Charge the invoice's amount due to the client's saved card, attempt `attempt`.
     Returns what happened: paid, processing, declined, settled, no_card, not_enabled."""
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().filter(pk=invoice_id).first()
-        if invoice is None or invoice.status not in REMINDABLE or invoice.amount_due <= 0:
+        found = Invoice.objects.filter(pk=invoice_id).values_list("client_id", flat=True).first()
+        if found is None:
+            return "settled"
+        invoice = lock_for_money(client_id=found, invoice_id=invoice_id)
+        if invoice.status not in REMINDABLE or invoice.amount_due <= 0:
             return "settled"
         done = CardPayment.objects.filter(
             invoice=invoice, origin=CardPayment.Origin.AUTO, attempt=attempt

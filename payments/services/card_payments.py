@@ -23,6 +23,7 @@ from accounts.models import Workspace
 from core.money import ZERO, format_money, quantize
 from invoicing import services as invoicing
 from invoicing.models import Invoice, InvoiceLine, Receipt
+from invoicing.services.allocations import lock_client
 from invoicing.services.state import REMINDABLE
 from payments import stripe_api
 from payments.models import CardPayment, CardRefund, PaymentSettings, StripeAccount
@@ -60,7 +61,20 @@ def split_for(invoice: Invoice, amount: Decimal) -> Split:
     )
 
 
+def lock_for_money(*, client_id: int, invoice_id: int) -> Invoice:
+    """Take the locks every writer of a client's money takes, in the same order (the
+    client, then the invoice; invoicing/services/allocations.py), before a payment row:
+    so a webhook, a payer on the link, a refund and a payment recorded by hand queue
+    behind each other and never deadlock."""
+    lock_client(client_id)
+    invoice: Invoice = (
+        Invoice.objects.select_for_update().select_related("workspace").get(pk=invoice_id)
+    )
+    return invoice
+
+
 def _lock(payment: CardPayment) -> CardPayment:
+    lock_for_money(client_id=payment.client_id, invoice_id=payment.invoice_id)
     locked: CardPayment = (
         CardPayment.objects.select_for_update(of=("self",))
         .select_related("invoice", "workspace")
@@ -79,7 +93,7 @@ def card_payment_start(
     date from Stripe (one that succeeded is recorded, so what is due is current), then an
     open intent for the same amount is shared (two payers at once confirm the same
     intent: only one can succeed), else a new one is made for at most what is due."""
-    invoice = Invoice.objects.select_for_update().select_related("workspace").get(pk=invoice.pk)
+    invoice = lock_for_money(client_id=invoice.client_id, invoice_id=invoice.pk)
     workspace = invoice.workspace
     account = chargeable_account(workspace)
     if account is None:

@@ -15,13 +15,18 @@ from accounts.services import audit_record
 from core.money import format_money, quantize
 from payments import stripe_api
 from payments.models import CardPayment, CardRefund
-from payments.services.card_payments import card_payment_sync, refunded_so_far
+from payments.services.card_payments import (
+    card_payment_sync,
+    lock_for_money,
+    refunded_so_far,
+)
 
 
 @transaction.atomic
 def card_refund_create(
     *, payment: CardPayment, actor: User, amount: Decimal | None, reason: str
 ) -> CardRefund:
+    lock_for_money(client_id=payment.client_id, invoice_id=payment.invoice_id)
     payment = CardPayment.objects.select_for_update(of=("self",)).get(pk=payment.pk)
     if payment.receipt_id is None or not payment.charge_id:
         raise ValidationError("Only a card payment that succeeded can be refunded.")
