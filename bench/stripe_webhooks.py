@@ -47,7 +47,7 @@ def run(args, connection) -> str:  # noqa: ANN001
     from payments import services
     from payments.models import WebhookEvent
 
-    handle = start()
+    handle = start(persist=False)
     try:
         settings.STRIPE_API_BASE = handle.url
         settings.STRIPE_SECRET_KEY = "sk_test_devstripe"

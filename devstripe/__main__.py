@@ -30,6 +30,9 @@ async def _serve(port: int, data: Path | None, webhook_delay: float) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     await runner.cleanup()
+    from localstripe import resources
+
+    state.flush(resources.store)
 
 
 def main() -> None:

@@ -45,11 +45,14 @@ class Handle:
 
 
 def start(
-    port: int | None = None, data_dir: Path | str | None = None, webhook_delay: float = 0.0
+    port: int | None = None,
+    data_dir: Path | str | None = None,
+    webhook_delay: float = 0.0,
+    persist: bool = True,
 ) -> Handle:
     """Run `python -m devstripe` on 127.0.0.1 (a free port unless given) with its state in
-    `data_dir` (a new temporary directory, removed on stop, unless given); return once it
-    answers."""
+    `data_dir` (a new temporary directory, removed on stop, unless given), or only in
+    memory with `persist=False` (tests, benchmarks); return once it answers."""
     port = port or free_port()
     owns = data_dir is None
     directory = Path(data_dir) if data_dir is not None else Path(tempfile.mkdtemp("-devstripe"))
@@ -65,8 +68,7 @@ def start(
             "devstripe",
             "--port",
             str(port),
-            "--data",
-            str(directory / "devstripe.pickle"),
+            *(["--data", str(directory / "devstripe.pickle")] if persist else []),
             "--webhook-delay",
             str(webhook_delay),
         ],

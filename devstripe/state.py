@@ -37,13 +37,38 @@ def _load(self: Any) -> None:
     self.update(old)
 
 
-def _dump(self: Any) -> None:
+_pending_write: list[Any] = []
+# localstripe pickles the whole store after every change, which makes N requests cost N²:
+# here a change schedules one write this long after it, however many follow.
+WRITE_DELAY = 0.5
+
+
+def _write(store: Any) -> None:
+    _pending_write.clear()
     if settings.data_file is None:
         return
     tmp = settings.data_file.with_suffix(".tmp")
     with tmp.open("wb") as f:
-        pickle.dump(dict(self), f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(dict(store), f, protocol=pickle.HIGHEST_PROTOCOL)
     tmp.replace(settings.data_file)
+
+
+def _dump(self: Any) -> None:
+    if settings.data_file is None or _pending_write:
+        return
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not serving yet (loading): write now
+        _write(self)
+        return
+    _pending_write.append(loop.call_later(WRITE_DELAY, _write, self))
+
+
+def flush(store: Any) -> None:
+    """Write a scheduled change now (on shutdown)."""
+    if _pending_write:
+        _pending_write[0].cancel()
+        _write(store)
 
 
 async def _send_webhook(event: Any) -> None:

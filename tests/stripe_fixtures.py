@@ -29,7 +29,7 @@ PUBLISHABLE_KEY = "pk_test_devstripe"
 def stripe_server() -> Iterator[Handle]:
     """devstripe on a free port of 127.0.0.1 with its own temporary state; `handle.url` is
     the API base for the SDK (`StripeClient(..., base_addresses={"api": handle.url})`)."""
-    handle = start()
+    handle = start(persist=False)
     yield handle
     handle.stop()
 
