@@ -187,14 +187,14 @@ STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="sk_test_devstripe" if 
 STRIPE_PUBLISHABLE_KEY = env.str(
     "STRIPE_PUBLISHABLE_KEY", default="pk_test_devstripe" if DEBUG else ""
 )
-STRIPE_WEBHOOK_SECRET = env.str(
-    "STRIPE_WEBHOOK_SECRET", default="whsec_devstripe" if DEBUG else ""
-)
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_devstripe" if DEBUG else "")
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="").rstrip("/")
 # Stripe.js: Stripe's own in production; devstripe serves localstripe's stand-in.
 STRIPE_JS_URL = env.str(
     "STRIPE_JS_URL",
-    default=f"{STRIPE_API_BASE}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
+    default=f"{STRIPE_API_BASE}/js.stripe.com/v3/"
+    if STRIPE_API_BASE
+    else "https://js.stripe.com/v3/",
 )
 # Where new connected (Express) accounts are opened.
 STRIPE_CONNECT_COUNTRY = env.str("STRIPE_CONNECT_COUNTRY", default="US")
