@@ -19,6 +19,7 @@ import urllib.parse
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from csp.constants import SELF
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -60,10 +61,12 @@ def stripe_csp() -> dict[str, list[str]]:
     js = _origin(settings.STRIPE_JS_URL)
     api = _origin(settings.STRIPE_API_BASE) if settings.STRIPE_API_BASE else STRIPE_API_ORIGIN
     frames = [js] if settings.STRIPE_API_BASE else [js, STRIPE_HOOKS_ORIGIN]
+    # connect-src and frame-src are not in the base policy (default-src 'self' covers
+    # them), so setting them must name 'self' again or the page's own fetches would stop.
     return {
         "script-src": [js],
-        "connect-src": list(dict.fromkeys([js, api])),
-        "frame-src": frames,
+        "connect-src": list(dict.fromkeys([SELF, js, api])),
+        "frame-src": [SELF, *frames],
     }
 
 

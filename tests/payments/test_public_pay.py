@@ -101,6 +101,7 @@ def test_the_page_shows_the_panel_only_when_the_workspace_takes_cards(client, a,
     for directive in ("script-src", "connect-src", "frame-src"):
         part = next(p for p in csp.split(";") if p.strip().startswith(directive + " "))
         assert stripe_server.url in part, directive
+        assert "'self'" in part, directive  # the page's own fetches still allowed
     assert "csrftoken" in response.cookies
 
     # Another page keeps the strict policy.
