@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from accounts.tenancy import workspace_scope
@@ -239,7 +240,6 @@ def test_get_is_not_allowed(client, a, stripe_server):  # noqa: F811
 
 
 def test_the_pay_endpoints_check_csrf(a, stripe_server):  # noqa: F811
-    from django.test import Client
 
     chargeable(a, stripe_server)
     _, token = issued(a)
@@ -272,3 +272,31 @@ def test_the_link_shares_the_pages_rate_limit_keyed_on_the_trusted_address(
     assert status(client, token, 1, HTTP_X_FORWARDED_FOR="1.1.1.1, 203.0.113.7").status_code == 429
     # Another address has its own budget.
     assert start(client, token, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 200
+
+
+def test_the_demo_takes_cards_only_with_a_stripe_stand_in(settings, stripe_server):  # noqa: F811
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from accounts.models import Workspace
+    from payments.models import StripeAccount
+
+    settings.STRIPE_API_BASE = ""
+    call_command("seed_demo", stdout=StringIO())
+    demo = Workspace.objects.get(slug="demo")
+    with workspace_scope(demo):
+        assert not StripeAccount.objects.exists()
+
+    settings.STRIPE_API_BASE = stripe_server.url
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    call_command("seed_demo", stdout=out)  # still idempotent
+    with workspace_scope(demo):
+        account = StripeAccount.objects.get()
+        assert account.charges_enabled
+        assert "takes cards" in out.getvalue()
+        invoice = Invoice.objects.filter(status=Invoice.Status.OPEN).first()
+        token = invoicing.invoice_link_issue(invoice=invoice, actor=None)
+    body = Client().get(reverse("invoicing:invoice_public", args=[token])).content.decode()
+    assert "Pay by card" in body
