@@ -112,7 +112,6 @@ class Command(BaseCommand):
             for data in CLIENTS:
                 Client.objects.get_or_create(workspace=workspace, name=data["name"], defaults=data)
             DemoHistory(workspace, user, timezone.localdate()).create_missing()
-            # Cards on the client links, when `make run` started devstripe.
             self.stdout.write(demo_stripe_account(workspace=workspace, actor=user))
         # The demo's money must add up like anyone's: the ledger agrees with every
         # invoice, receipt and client credit (non-zero exit otherwise).
