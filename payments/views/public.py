@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import workspace_scope
-from core.money import amount_input
+from core.money import amount_input, format_money
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 from invoicing import services as invoicing
 from invoicing.models import Invoice
@@ -82,13 +82,18 @@ def pay_panel(invoice: Invoice, request: HttpRequest) -> tuple[str, dict[str, An
     if chargeable_account(invoice.workspace) is None:
         return None
     token = request.resolver_match.kwargs["token"] if request.resolver_match else ""
+    allow_partial = payment_settings(invoice.workspace).allow_partial
     panel_csp_update(request, stripe_csp())
     get_token(request)  # the CSRF cookie the script's POSTs are checked against
     return (
         "payments/public_pay.html",
         {
             "invoice": invoice,
-            "allow_partial": payment_settings(invoice.workspace).allow_partial,
+            "allow_partial": allow_partial,
+            # With an amount field the amount is the payer's: the button names none.
+            "pay_label": "Pay by card"
+            if allow_partial
+            else f"Pay {format_money(invoice.amount_due, invoice.currency)}",
             "amount_value": amount_input(invoice.amount_due, invoice.currency),
             "stripe_js_url": settings.STRIPE_JS_URL,
             "publishable_key": settings.STRIPE_PUBLISHABLE_KEY,

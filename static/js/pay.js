@@ -11,10 +11,17 @@
   "use strict";
 
   var panel = document.getElementById("pay-panel");
-  if (!panel || typeof window.Stripe !== "function") return;
+  if (!panel) return;
   var form = document.getElementById("pay-form");
   var button = document.getElementById("pay-button");
   var result = document.getElementById("pay-result");
+  if (typeof window.Stripe !== "function") {
+    // Stripe.js did not load (offline, blocked): say so rather than offer a dead button.
+    result.className = "alert alert-warning";
+    result.textContent = "Card payment could not load. Reload the page, or pay as the invoice below describes.";
+    button.disabled = true;
+    return;
+  }
   var amountInput = document.getElementById("pay-amount");
   var saveInput = document.getElementById("pay-save");
   var csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;

@@ -97,6 +97,7 @@ def test_the_page_shows_the_panel_only_when_the_workspace_takes_cards(client, a,
     assert "Pay by card" in body
     assert "Save this card for future invoices" in body
     assert 'id="pay-amount"' not in body  # partial payments are off by default
+    assert ">Pay $120.00</button>" in body
     assert f'src="{stripe_server.url}/js.stripe.com/v3/" nonce="' in body
     csp = response["Content-Security-Policy"]
     for directive in ("script-src", "connect-src", "frame-src"):
@@ -109,8 +110,10 @@ def test_the_page_shows_the_panel_only_when_the_workspace_takes_cards(client, a,
     assert stripe_server.url not in client.get(reverse("landing"))["Content-Security-Policy"]
 
     PaymentSettings.objects.create(workspace=a.a, allow_partial=True)
-    assert 'id="pay-amount"' in client.get(page).content.decode()
-    assert 'value="120.00"' in client.get(page).content.decode()
+    body = client.get(page).content.decode()
+    assert 'id="pay-amount"' in body
+    assert 'value="120.00"' in body
+    assert ">Pay by card</button>" in body
 
 
 def test_a_paid_invoice_shows_no_panel(client, a, stripe_server):  # noqa: F811
