@@ -7,10 +7,13 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from invoicing.hooks import register_recurring_finalized
+        from invoicing.public_panels import register_public_invoice_panel
         from payments import ledger_checks
         from payments.services.autocharge import autocharge_queue
+        from payments.views.public import pay_panel
 
         # A recurring invoice of a client with a saved card is charged automatically.
         register_recurring_finalized(autocharge_queue)
         # Card payments, refunds, disputes and payouts are checked against the ledger.
         ledger_checks.register()
+        register_public_invoice_panel(pay_panel)  # "Pay by card" on the client's link

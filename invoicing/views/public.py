@@ -21,6 +21,7 @@ from core.tenancy import membership_for
 from invoicing import services
 from invoicing.models import Invoice, InvoiceEvent
 from invoicing.pdf import invoice_pdf, pdf_filename
+from invoicing.public_panels import apply_panel_csp, public_invoice_panels
 
 
 class LinkGone(Exception):
@@ -116,9 +117,10 @@ def invoice_public(request: HttpRequest, token: str) -> HttpResponse:
                 "pdf_url": reverse("invoicing:invoice_public_pdf", args=[token]),
                 "is_member": is_member,
                 "overdue": overdue,
+                "panels": public_invoice_panels(invoice, request),
             },
         )
-    return _private(response)
+    return _private(apply_panel_csp(request, response))
 
 
 @rate_limited(scope="invoice", limit=PUBLIC_RATE_LIMIT, window=PUBLIC_RATE_WINDOW)

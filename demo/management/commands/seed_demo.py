@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Membership, Role, User, Workspace
 from accounts.tenancy import workspace_scope
+from demo.stripe_account import demo_stripe_account
 from engagements import services as work
 from engagements.models import (
     Availability,
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             for data in CLIENTS:
                 Client.objects.get_or_create(workspace=workspace, name=data["name"], defaults=data)
             DemoHistory(workspace, user, timezone.localdate()).create_missing()
+            self.stdout.write(demo_stripe_account(workspace=workspace, actor=user))
         # The demo's money must add up like anyone's: the ledger agrees with every
         # invoice, receipt and client credit (non-zero exit otherwise).
         call_command("ledger_check", workspace=workspace.slug, stdout=self.stdout)
