@@ -207,7 +207,11 @@ def payment_intent_create(
 
 
 def payment_intent_retrieve(intent_id: str) -> Any:
-    return _plain(client().v1.payment_intents.retrieve(intent_id))
+    """The PaymentIntent with its latest charge expanded (whether anything of it was
+    refunded is then known without another call)."""
+    return _plain(
+        client().v1.payment_intents.retrieve(intent_id, params={"expand": ["latest_charge"]})
+    )
 
 
 def payment_intent_update(intent_id: str, *, key: str, **params: Any) -> Any:

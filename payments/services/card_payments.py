@@ -207,16 +207,17 @@ def card_payment_sync(*, payment: CardPayment, intent: Any | None = None) -> Car
     if payment.status == Status.REQUIRES_PAYMENT_METHOD and error:
         payment.failure_code = (error.get("decline_code") or error.get("code") or "")[:64]
         payment.failure_message = (error.get("message") or "")[:300]
-    charge_id = intent.get("latest_charge") or ""
-    if isinstance(charge_id, dict):
-        charge_id = charge_id["id"]
+    charge = intent.get("latest_charge") or ""
+    charge_id = charge["id"] if isinstance(charge, dict) else charge
     payment.charge_id = charge_id or payment.charge_id
     payment.save(
         update_fields=["status", "failure_code", "failure_message", "charge_id", "updated_at"]
     )
     if payment.status == Status.SUCCEEDED and payment.receipt_id is None:
         _record_success(payment, intent)
-    if payment.receipt_id is not None and payment.charge_id:
+    refunded = charge.get("amount_refunded") if isinstance(charge, dict) else None
+    asked = CardRefund.objects.filter(payment=payment, receipt__isnull=True).exists()
+    if payment.receipt_id is not None and payment.charge_id and (refunded != 0 or asked):
         _record_refunds(payment)
     return payment
 
