@@ -22,7 +22,7 @@ from django.db.models import Q, Sum
 from accounts.models import Workspace
 from core.money import ZERO
 from invoicing.models import Allocation, Invoice, Receipt
-from ledger.checks import Problem, register_check
+from ledger.checks import Problem, register_check, totals_differ
 from ledger.models import Entry
 
 Key = tuple[int, str]  # (workspace id, document or party)
@@ -222,16 +222,13 @@ def cash_is_receipts(workspace: Workspace | None) -> Iterable[Problem]:
         .annotate(total=Sum("amount"))
         .order_by()
     }
-    for key in sorted(set(received) | set(cash)):
-        if received.get(key, ZERO) != cash.get(key, ZERO):
-            yield _problem(
-                key[0],
-                "cash_is_receipts",
-                f"cash {key[1]}",
-                received.get(key, ZERO),
-                cash.get(key, ZERO),
-                "cash differs from the receipts recorded",
-            )
+    yield from totals_differ(
+        "cash_is_receipts",
+        received,
+        cash,
+        subject="cash {}",
+        message="cash differs from the receipts recorded",
+    )
 
 
 def register() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, Sum
@@ -40,6 +41,22 @@ class Problem:
 
 Check = Callable[[Workspace | None], Iterable[Problem]]
 _CHECKS: dict[str, Check] = {}
+
+
+def totals_differ(
+    check: str,
+    expected: dict[tuple[int, str], Decimal],
+    actual: dict[tuple[int, str], Decimal],
+    *,
+    subject: str,
+    message: str,
+) -> Iterable[Problem]:
+    """A problem for each (workspace, currency) whose two totals differ (a missing key
+    counts as zero); `subject` is formatted with the currency (`"cash {}"`)."""
+    for key in sorted(set(expected) | set(actual)):
+        want, got = expected.get(key, Decimal(0)), actual.get(key, Decimal(0))
+        if want != got:
+            yield Problem(key[0], check, subject.format(key[1]), str(want), str(got), message)
 
 
 def register_check(name: str, func: Check) -> None:

@@ -15,9 +15,8 @@ from decimal import Decimal
 from django.db.models import Q, Sum
 
 from accounts.models import Workspace
-from core.money import ZERO
 from invoicing.models import Receipt
-from ledger.checks import Problem, register_check
+from ledger.checks import Problem, register_check, totals_differ
 from ledger.models import Entry
 from payments.models import CardPayment, CardRefund, Payout
 
@@ -83,16 +82,13 @@ def stripe_side_is_card_receipts(workspace: Workspace | None) -> Iterable[Proble
         .annotate(total=Sum("amount"))
         .order_by()
     }
-    for key in sorted(set(received) | set(posted)):
-        if received.get(key, ZERO) != posted.get(key, ZERO):
-            yield _problem(
-                key[0],
-                "stripe_side_is_card_receipts",
-                f"stripe {key[1]}",
-                received.get(key, ZERO),
-                posted.get(key, ZERO),
-                "the Stripe balance, fees and benefits custody differ from the card receipts",
-            )
+    yield from totals_differ(
+        "stripe_side_is_card_receipts",
+        received,
+        posted,
+        subject="stripe {}",
+        message="the Stripe balance, fees and benefits custody differ from the card receipts",
+    )
 
 
 def in_transit_is_payouts(workspace: Workspace | None) -> Iterable[Problem]:
@@ -115,16 +111,13 @@ def in_transit_is_payouts(workspace: Workspace | None) -> Iterable[Problem]:
         .annotate(total=Sum("amount"))
         .order_by()
     }
-    for key in sorted(set(expected) | set(actual)):
-        if expected.get(key, ZERO) != actual.get(key, ZERO):
-            yield _problem(
-                key[0],
-                "in_transit_is_payouts",
-                f"in transit {key[1]}",
-                expected.get(key, ZERO),
-                actual.get(key, ZERO),
-                "payouts in transit differ from the payouts sent and not yet settled",
-            )
+    yield from totals_differ(
+        "in_transit_is_payouts",
+        expected,
+        actual,
+        subject="in transit {}",
+        message="payouts in transit differ from the payouts sent and not yet settled",
+    )
 
 
 def register() -> None:
