@@ -113,7 +113,7 @@ class PayoutCreateSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
 
 
-class StripeAccountSerializer(serializers.Serializer):
+class StripeAccountSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     """The workspace's connected account as last synced (no Stripe call)."""
 
     state = serializers.ChoiceField(

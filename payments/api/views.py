@@ -152,4 +152,7 @@ class StripeAccountViewSet(mixins.ListModelMixin, PaymentsViewSet):
 
     @extend_schema(responses=s.StripeAccountSerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return Response(s.StripeAccountSerializer(stripe_account_of(self.workspace)).data)
+        # `.data` of a serializer without an instance is its initial data: represent
+        # "no account yet" explicitly.
+        account = stripe_account_of(self.workspace)
+        return Response(s.StripeAccountSerializer().to_representation(account))
