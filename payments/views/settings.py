@@ -17,7 +17,6 @@ from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
 from payments import services, stripe_api
 from payments.forms import PaymentSettingsForm
-from payments.models import StripeAccount
 from payments.requirements import plain_requirements
 from payments.selectors import account_state, stripe_account_of
 

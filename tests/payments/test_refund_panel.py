@@ -95,9 +95,7 @@ def test_more_than_was_paid_is_refused_with_a_message(client, personas, paid):
         assert Invoice.objects.get(pk=invoice.pk).status == Invoice.Status.PAID
 
 
-def test_a_dispute_shows_its_evidence_deadline_and_outcome(
-    client, personas, paid, ui_stripe
-):
+def test_a_dispute_shows_its_evidence_deadline_and_outcome(client, personas, paid, ui_stripe):
     invoice, payment = paid
     dispute = post_test_control(ui_stripe, f"/_test/charges/{payment.charge_id}/dispute", {})
     with workspace_scope(personas.a):
