@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.api.base import WorkspaceSerializerMixin
@@ -113,6 +113,7 @@ class PayoutCreateSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     currency = serializers.ChoiceField(choices=CURRENCY_CHOICES)
 
 
+@extend_schema_serializer(many=False)  # one account per workspace, read as one object
 class StripeAccountSerializer(WorkspaceSerializerMixin, serializers.Serializer):
     """The workspace's connected account as last synced (no Stripe call)."""
 

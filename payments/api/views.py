@@ -150,7 +150,7 @@ class StripeAccountViewSet(mixins.ListModelMixin, PaymentsViewSet):
     filter_backends: list[Any] = []
     http_method_names = ["get", "head", "options"]
 
-    @extend_schema(responses=s.StripeAccountSerializer)
+    @extend_schema(summary="Get the Stripe account's status", responses=s.StripeAccountSerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # `.data` of a serializer without an instance is its initial data: represent
         # "no account yet" explicitly.
