@@ -46,7 +46,10 @@ def _page(
         "form": form,
         "can_manage": request.membership.can_manage,
     }
-    return render(request, "payments/settings.html", context, status=status)
+    response = render(request, "payments/settings.html", context, status=status)
+    # The connect form's POST redirects to Stripe's onboarding (see stripe_api).
+    response._csp_update = {"form-action": [stripe_api.onboarding_origin()]}  # type: ignore[attr-defined]
+    return response
 
 
 def _urls(request: WorkspaceRequest) -> tuple[str, str]:

@@ -128,3 +128,16 @@ def test_a_share_outside_0_to_50_is_a_field_error(client, personas, value):
     assert response.context["form"].errors["benefits_percent"]
     with scopes_disabled():
         assert not PaymentSettings.objects.exists()
+
+
+def test_the_page_lets_the_connect_form_redirect_to_stripe_and_nowhere_else(
+    client, personas, ui_stripe
+):
+    """Chrome applies `form-action` to the redirect after the Connect POST: the settings
+    page allows Stripe's onboarding origin (devstripe's here); other pages do not."""
+    client.force_login(personas.alice)
+    policy = client.get(url(personas))["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert ui_stripe.url in form_action
+    other = client.get(reverse("payments:payouts", args=[personas.a.slug]))
+    assert ui_stripe.url not in other["Content-Security-Policy"]
