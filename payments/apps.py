@@ -7,8 +7,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from invoicing.hooks import register_recurring_finalized
+        from invoicing.invoice_panels import register_invoice_panel
         from invoicing.public_panels import register_public_invoice_panel
         from payments import ledger_checks
+        from payments.invoice_panel import card_payments_panel
         from payments.services.autocharge import autocharge_queue
         from payments.views.public import pay_panel
 
@@ -17,3 +19,5 @@ class PaymentsConfig(AppConfig):
         # Card payments, refunds, disputes and payouts are checked against the ledger.
         ledger_checks.register()
         register_public_invoice_panel(pay_panel)  # "Pay by card" on the client's link
+        # The invoice page lists its card payments, refunds and disputes.
+        register_invoice_panel(card_payments_panel)

@@ -41,6 +41,7 @@ __all__ = [
     "dispute_retrieve",
     "event_verify",
     "minor",
+    "onboarding_origin",
     "money",
     "payment_intent_cancel",
     "payment_intent_create",
@@ -63,6 +64,17 @@ def _client(api_key: str, api_base: str | None) -> stripe.StripeClient:
 
 def client() -> stripe.StripeClient:
     return _client(settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE or None)
+
+
+def onboarding_origin() -> str:
+    """Where account links send the owner: Stripe's Connect pages, or devstripe's when the
+    SDK is pointed at it. The settings page's CSP `form-action` allows it, since Chrome
+    applies `form-action` to the redirect that follows the "Connect with Stripe" POST."""
+    base = settings.STRIPE_API_BASE
+    if base:
+        scheme, _, rest = base.partition("://")
+        return f"{scheme}://{rest.split('/')[0]}"
+    return "https://connect.stripe.com"
 
 
 def _options(key: str | None = None, account: str | None = None) -> Any:

@@ -20,6 +20,7 @@ api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("engagements.api.urls")),
     path("", include("invoicing.api.urls")),
+    path("", include("payments.api.urls")),
 ]
 
 urlpatterns = [

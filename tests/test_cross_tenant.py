@@ -27,7 +27,27 @@ def a_objects(personas, settings, tmp_path):
     objects.update(_engagement_page_objects(personas, client))
     objects.update(_invoice_page_objects(personas, client))
     objects.update(_schedule_page_objects(personas, client))
+    objects.update(_payments_objects(personas, objects["page_invoice"]))
     return objects
+
+
+def _payments_objects(personas, invoice):
+    """A card payment of A's on the finalised invoice: the row only (these checks never
+    reach Stripe; an outsider is refused before, a member's GET is read from the row)."""
+    from decimal import Decimal
+
+    from payments.models import CardPayment
+
+    with scope(workspace=personas.a):
+        payment = CardPayment.objects.create(
+            workspace=personas.a,
+            invoice=invoice,
+            client=invoice.client,
+            amount=Decimal(10),
+            currency=invoice.currency,
+            destination="acct_none",
+        )
+    return {"card_payment": payment}
 
 
 def _schedule_page_objects(personas, client):
@@ -312,6 +332,12 @@ WORKSPACE_PAGES = [
     ("invoicing:invoice_link_revoke", {"pk": "page_invoice"}),
     ("invoicing:invoice_send", {"pk": "page_invoice"}),
     ("invoicing:invoice_pdf", {"pk": "page_invoice"}),
+    ("payments:settings", {}),
+    ("payments:settings_connect", {}),
+    ("payments:settings_return", {}),
+    ("payments:settings_refresh", {}),
+    ("payments:payouts", {}),
+    ("payments:card_refund", {"pk": "page_invoice", "payment_pk": "card_payment"}),
 ]
 
 WORKSPACE_API = [
@@ -382,6 +408,11 @@ WORKSPACE_API = [
     ("invoicing_api:recurring-schedule-detail", {"pk": "api_schedule"}),
     ("invoicing_api:recurring-schedule-pause", {"pk": "api_schedule"}),
     ("invoicing_api:recurring-schedule-resume", {"pk": "api_schedule"}),
+    ("payments_api:card-payment-list", {}),
+    ("payments_api:card-payment-detail", {"pk": "card_payment"}),
+    ("payments_api:card-payment-refund", {"pk": "card_payment"}),
+    ("payments_api:payout-list", {}),
+    ("payments_api:stripe-account-list", {}),
 ]
 
 # Action routes that take only POST: a member's GET is a 405 (the route resolved and the
@@ -407,6 +438,7 @@ POST_ONLY_API = {
     "invoicing_api:payment-reverse",
     "invoicing_api:recurring-schedule-pause",
     "invoicing_api:recurring-schedule-resume",
+    "payments_api:card-payment-refund",
 }
 
 

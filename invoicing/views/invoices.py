@@ -32,6 +32,7 @@ from invoicing.forms import (
     PaymentReverseForm,
     VoidForm,
 )
+from invoicing.invoice_panels import invoice_panels
 from invoicing.models import Allocation, Invoice, InvoiceEvent, Receipt, TaxRate
 from invoicing.selectors import invoice_shows_no_way_to_pay, owed_by_currency
 from invoicing.services import late_fees
@@ -307,6 +308,8 @@ def invoice_page(
             late_fee=late_fees.invoice_late_fee(invoice=invoice, today=timezone.localdate()),
             send_url=_optional_route("invoicing:invoice_send", workspace.slug, invoice.pk),
             pdf_url=_optional_route("invoicing:invoice_pdf", workspace.slug, invoice.pk),
+            # Sections of the apps above invoicing (payments: the card payments).
+            panels=invoice_panels(invoice, request),
         )
     return render(request, "invoicing/invoice_detail.html", context, status=status)
 

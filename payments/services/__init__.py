@@ -17,6 +17,7 @@ from payments.services.disputes import dispute_sync
 from payments.services.events import event_process, event_receive, event_replay, events_sweep
 from payments.services.payouts import balance, payout_request, payout_sync
 from payments.services.refunds import card_refund_create
+from payments.services.settings import payment_settings_update
 
 __all__ = [
     "autocharge_queue",
@@ -35,6 +36,7 @@ __all__ = [
     "invoice_autocharge",
     "onboarding_link",
     "payment_settings",
+    "payment_settings_update",
     "payout_request",
     "payout_sync",
     "saved_card_remove",

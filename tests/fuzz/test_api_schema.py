@@ -46,6 +46,7 @@ def _demo_ids(workspace, user, token_id: int) -> dict[str, int]:
     from accounts.models import Invitation, Membership
     from engagements import models as e
     from invoicing import models as i
+    from payments.models import CardPayment
 
     ws = {"workspace": workspace}
     return {
@@ -68,6 +69,7 @@ def _demo_ids(workspace, user, token_id: int) -> dict[str, int]:
         "recurring-schedules": _first(i.RecurringSchedule.objects.filter(**ws)),
         "reminder-rules": _first(i.ReminderRule.objects.filter(**ws)),
         "tax-rates": _first(i.TaxRate.objects.filter(**ws)),
+        "card-payments": _first(CardPayment.objects.filter(**ws)),
     }
 
 
@@ -100,18 +102,32 @@ def _seed() -> Seeded:
 def _extra_rows(workspace, user) -> None:
     """What seed_demo does not make but an operation needs an instance of."""
     import datetime as dt
+    from decimal import Decimal
 
     from accounts import services as accounts
     from accounts.models import Role
     from engagements.models import Client
     from engagements.services.clients import contact_save
+    from invoicing.models import Invoice
     from invoicing.services.recurring import recurring_schedule_save
+    from payments.models import CardPayment
 
     client = Client.objects.filter(workspace=workspace).order_by("pk").first()
     accounts.invitation_create(
         workspace=workspace, actor=user, email="new@example.com", role=Role.MEMBER
     )
     contact_save(client=client, actor=user, name="Sam Lee", email="sam@example.com")
+    # A card payment as the row only: the fuzzer runs without devstripe, so a refund of it
+    # must be refused (it never succeeded) before anything reaches Stripe.
+    invoice = Invoice.objects.filter(workspace=workspace).exclude(status="draft").first()
+    CardPayment.objects.create(
+        workspace=workspace,
+        invoice=invoice,
+        client=invoice.client,
+        amount=Decimal(10),
+        currency=invoice.currency,
+        destination="acct_none",
+    )
     recurring_schedule_save(
         workspace=workspace,
         actor=user,

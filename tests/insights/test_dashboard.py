@@ -139,11 +139,12 @@ def test_the_timer_card_lists_the_engagements_it_can_run_for(alice, a):
 def test_the_query_count_does_not_grow_with_history(alice, a, size, django_assert_num_queries):
     _history(a, size)
     assert Invoice.objects.count() == 2 * size
-    # 18, whatever the size: workspace, session, user, membership (middleware); the
+    # 19, whatever the size: workspace, session, user, membership (middleware); the
     # last_workspace update; income; owed; unbilled: time, milestones, outcomes, revenue
-    # reports, expenses, engagements; client count; member count; the workspace list
-    # (switcher); recent clients; the timer's engagements.
-    with django_assert_num_queries(18):
+    # reports, expenses, engagements; client count; member count; the Stripe account
+    # (none here: no balance card); the workspace list (switcher); recent clients; the
+    # timer's engagements.
+    with django_assert_num_queries(19):
         response = alice.get(reverse("insights:dashboard", args=[a.a.slug]))
     assert response.status_code == 200
     assert len(response.context["unbilled"]) == size
