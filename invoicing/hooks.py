@@ -1,7 +1,10 @@
-"""What apps above invoicing do when invoices come into being without a person (the
-recurring run): they register a callback here, invoicing calls it in the run's
-transaction with the workspace and the invoices just finalised. Payments uses it to
-queue auto-charges of saved cards. Invoicing never imports the apps above it."""
+"""What apps above invoicing plug into it, since invoicing never imports them:
+
+- when invoices come into being without a person (the recurring run), a callback called
+  in the run's transaction with the workspace and the invoices just finalised (payments
+  queues auto-charges of saved cards);
+- whether a workspace's clients can pay online (payments: a Stripe account that takes
+  charges), so an invoice without payment instructions is not flagged as unpayable."""
 
 from __future__ import annotations
 
@@ -12,6 +15,19 @@ from invoicing.models import Invoice
 
 RecurringFinalized = Callable[[Workspace, Sequence[Invoice]], None]
 _on_recurring_finalized: list[RecurringFinalized] = []
+# Whether a workspace's clients can pay an invoice online (payments: a chargeable Stripe
+# account), for the "no way to pay" warning.
+PaysOnline = Callable[[Workspace], bool]
+_pays_online: list[PaysOnline] = []
+
+
+def register_pays_online(check: PaysOnline) -> None:
+    if check not in _pays_online:
+        _pays_online.append(check)
+
+
+def pays_online(workspace: Workspace) -> bool:
+    return any(check(workspace) for check in _pays_online)
 
 
 def register_recurring_finalized(callback: RecurringFinalized) -> None:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 
 from core.money import ZERO, quantize
+from invoicing.hooks import pays_online
 from invoicing.models import Invoice, Receipt
 
 # Money still expected: open and partly paid invoices.
@@ -54,8 +55,9 @@ def income_received(*, base_currency: str, today: dt.date) -> IncomeSummary:
 def invoice_shows_no_way_to_pay(invoice: Invoice) -> bool:
     """True when the client would get this invoice with nothing telling them how to pay:
     no payment instructions (the workspace's, frozen on finalise) and no terms of its own,
-    and no card payment to fall back on (none exists yet). Only for an invoice that is
-    still to be paid: a draft, or one open or partly paid."""
+    and no card payment to fall back on (`hooks.pays_online`: the workspace takes cards on
+    the link). Only for an invoice that is still to be paid: a draft, or one open or
+    partly paid."""
     payable = (
         Invoice.Status.DRAFT,
         Invoice.Status.OPEN,
@@ -64,7 +66,9 @@ def invoice_shows_no_way_to_pay(invoice: Invoice) -> bool:
     if invoice.kind != Invoice.Kind.INVOICE or invoice.status not in payable:
         return False
     instructions = str(invoice.parties.get("from", {}).get("payment_instructions") or "")
-    return not instructions.strip() and not invoice.terms.strip()
+    if instructions.strip() or invoice.terms.strip():
+        return False
+    return not pays_online(invoice.workspace)
 
 
 @dataclass(frozen=True)
