@@ -2,16 +2,10 @@
 through the real SDK. Webhooks are real too: devstripe signs and posts them to a
 receiver, and `deliver` hands those exact bytes and signatures to our endpoint."""
 
-import datetime as dt
-from decimal import Decimal as D
-
 import pytest
 
-from accounts.tenancy import workspace_scope
-from invoicing import services as invoicing
-from payments import services
-from payments.models import StripeAccount
-from tests.factories import ClientFactory
+from tests.payments.ui_fixtures import connect_account as connect
+from tests.payments.ui_fixtures import open_invoice  # noqa: F401
 from tests.stripe_fixtures import (  # noqa: F401
     PUBLISHABLE_KEY,
     SECRET_KEY,
@@ -32,43 +26,9 @@ def stripe_settings(settings, stripe_server, webhook_receiver):  # noqa: F811
     return settings
 
 
-def connect(workspace, actor, handle) -> StripeAccount:
-    """A connected account for `workspace`, onboarded (charges and payouts enabled)."""
-    with workspace_scope(workspace):
-        account = services.stripe_account_start(workspace=workspace, actor=actor, country="US")
-        post_test_control(
-            handle,
-            f"/_test/accounts/{account.account_id}",
-            {
-                "charges_enabled": True,
-                "payouts_enabled": True,
-                "details_submitted": True,
-                "capabilities": {"transfers": "active", "card_payments": "active"},
-            },
-        )
-        return services.stripe_account_sync(account=account)
-
-
 @pytest.fixture
 def connected(personas, stripe_settings, stripe_server):  # noqa: F811
     return connect(personas.a, personas.alice, stripe_server)
-
-
-def open_invoice(p, amount="1000.00", currency="USD", client=None):
-    with workspace_scope(p.a):
-        client = client or ClientFactory(
-            workspace=p.a, currency=currency, email="ap@client.example"
-        )
-        invoice = invoicing.invoice_create_draft(
-            workspace=p.a,
-            actor=p.alice,
-            client=client,
-            due_date=dt.date.today() + dt.timedelta(days=30),
-        )
-        invoicing.invoice_line_save(
-            invoice=invoice, actor=p.alice, description="Work", quantity=D(1), unit_price=D(amount)
-        )
-        return invoicing.invoice_finalize(invoice=invoice, actor=p.alice)
 
 
 class Webhooks:

@@ -74,10 +74,14 @@ def ui_connected(personas, ui_stripe):
     return connect_account(personas.a, personas.alice, ui_stripe)
 
 
-def open_invoice(p, workspace=None, actor=None, amount="1000.00", currency="USD"):
+def open_invoice(p, amount="1000.00", currency="USD", *, client=None, workspace=None, actor=None):
+    """A finalised invoice of one line of `amount`, due in 30 days, for `client` (a new
+    one by default) of `workspace` (A by default)."""
     workspace, actor = workspace or p.a, actor or p.alice
     with workspace_scope(workspace):
-        client = ClientFactory(workspace=workspace, currency=currency, email="ap@client.example")
+        client = client or ClientFactory(
+            workspace=workspace, currency=currency, email="ap@client.example"
+        )
         invoice = invoicing.invoice_create_draft(
             workspace=workspace,
             actor=actor,
