@@ -5,7 +5,11 @@ names every app's routes; tests/test_api_docs.py checks every operation has a su
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
 
 WS = "/api/v1/workspaces/{workspace}"
 
@@ -61,3 +65,27 @@ def summaries(result: Any, generator: Any, request: Any, public: bool) -> Any:
             if (method, path) in SUMMARIES:
                 operation["summary"] = SUMMARIES[(method, path)]
     return result
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI schema, generated once per process and version: it changes only with
+    the code, and generating it takes seconds (1.6 MB, every error response of every
+    operation), which Swagger UI and ReDoc would otherwise pay on every visit."""
+
+    _generated: ClassVar[dict[str | None, dict[str, Any]]] = {}
+
+    def _get_schema_response(self, request: Request) -> Response:
+        version = self.api_version or request.version or self._get_version_parameter(request)
+        if version not in self._generated:
+            generator = self.generator_class(
+                urlconf=self.urlconf, api_version=version, patterns=self.patterns
+            )
+            self._generated[version] = generator.get_schema(
+                request=request, public=self.serve_public
+            )
+        return Response(
+            data=self._generated[version],
+            headers={
+                "Content-Disposition": f'inline; filename="{self._get_filename(request, version)}"'
+            },
+        )

@@ -168,6 +168,8 @@ def test_main_pages_have_no_csp_violations(live_server, demo, browser_page, chro
     invoice_link = page.get_by_role("textbox", name="Client link").input_value()
 
     # The API docs: Swagger UI and ReDoc render the schema (from our origin only).
+    # The schema is 1.6 MB: parsing and drawing it takes a loaded machine a while.
+    page.set_default_timeout(60_000)
     seen.visit(base + "/api/docs/", ready=".swagger-ui .info .title")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Portfolio API")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
