@@ -52,7 +52,7 @@ def test_a_card_receipt_offers_no_hand_reversal_and_its_refund_is_labelled(
     with workspace_scope(personas.a):
         payment = services.card_payment_sync(payment=payment)
     page = _page(client, personas, invoice)
-    assert "Refund it under Card payments" in page
+    assert 'title="Refund it under Card payments">By card</span>' in page
     assert f"/payments/{payment.receipt_id}/reverse/" not in page
     with workspace_scope(personas.a):
         services.card_refund_create(
