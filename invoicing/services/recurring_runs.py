@@ -129,6 +129,12 @@ def recurring_schedule_run(
     schedule.save(update_fields=["next_run", "active"])
     if schedule.auto_send:
         _auto_send(to_send)
+    # Apps above (payments: auto-charge of saved cards) act on the open ones, here too:
+    # schedules billing an engagement (a retainer) are made by this path.
+    recurring_finalized(
+        schedule.workspace,
+        list(Invoice.objects.filter(pk__in=result.invoices, status=Status.OPEN)),
+    )
     return result
 
 
