@@ -10,6 +10,7 @@ from localstripe import server as localstripe_server
 from devstripe import connect, money, payments
 from devstripe.http import StripeError, json_response, params
 from devstripe.idempotency import idempotency_middleware
+from devstripe.objects import emit
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -54,6 +55,24 @@ async def payment_intent_confirm(request: web.Request) -> web.Response:
     return json_response(intent._export())
 
 
+async def setup_intent_confirm(request: web.Request) -> web.Response:
+    """localstripe's confirm, plus what Stripe does on success and localstripe does not:
+    the card is attached to the SetupIntent's customer and `setup_intent.succeeded` is
+    sent."""
+    data = await params(request)
+    data.pop("key", None)
+    seti = localstripe_server.SetupIntent._api_confirm(request.match_info["id"], **data)
+    if seti.status == "succeeded":
+        if seti.customer and seti.payment_method:
+            method = localstripe_server.PaymentMethod._api_retrieve(seti.payment_method)
+            if getattr(method, "customer", None) != seti.customer:
+                localstripe_server.PaymentMethod._api_attach(
+                    seti.payment_method, customer=seti.customer
+                )
+        emit("setup_intent.succeeded", seti)
+    return json_response(seti._export())
+
+
 async def payment_intent_retrieve(request: web.Request) -> web.Response:
     intent = localstripe_server.PaymentIntent._api_retrieve(request.match_info["id"])
     query = localstripe_server.unflatten_data(request.query)
@@ -77,6 +96,7 @@ def build_app() -> web.Application:
     app.router.add_get("/_devstripe/health", health)
     app.router.add_get("/js.stripe.com/v3/", stripe_js)
     app.router.add_post("/v1/payment_intents/{id}/confirm", payment_intent_confirm)
+    app.router.add_post("/v1/setup_intents/{id}/confirm", setup_intent_confirm)
     app.router.add_get("/v1/payment_intents/{id}", payment_intent_retrieve)
     app.router.add_routes(connect.routes)
     app.router.add_routes(money.routes)
