@@ -120,7 +120,7 @@ def card_payment_start(
     amount = quantize(amount, invoice.currency)
     settings_ = payment_settings(workspace)
     if amount != due and not settings_.allow_partial:
-        raise ValidationError({"amount": "This invoice is paid in full."})
+        raise ValidationError({"amount": "This invoice is paid in one payment of the amount due."})
     if amount > due:
         raise ValidationError({"amount": f"At most {format_money(due, invoice.currency)} is due."})
     least = minimum_charge(invoice.currency, own_percent=settings_.benefits_percent)

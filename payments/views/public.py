@@ -185,7 +185,12 @@ def pay_start(request: HttpRequest, token: str) -> HttpResponse:
 
 def _outcome(payment: CardPayment) -> tuple[str, str]:
     if payment.status == Status.SUCCEEDED:
-        return "paid", "Paid — thank you. A receipt is on its way to the sender."
+        invoice = payment.invoice
+        invoice.refresh_from_db()
+        if invoice.amount_due > 0:
+            left = format_money(invoice.amount_due, invoice.currency)
+            return "paid", f"Paid — thank you. {left} of this invoice is still due."
+        return "paid", "Paid — thank you. This invoice is settled."
     if payment.status == Status.PROCESSING:
         return "processing", "Your payment is processing. This page will show it once it clears."
     if payment.status == Status.REQUIRES_PAYMENT_METHOD and payment.failure_message:

@@ -173,7 +173,21 @@ def test_a_partial_amount_when_the_workspace_allows_it(client, a, stripe_server)
     PaymentSettings.objects.create(workspace=a.a, allow_partial=True)
     response = start(client, token, {"amount": "50.00"})
     assert response.status_code == 200
-    assert CardPayment.objects.get(pk=response.json()["payment"]).amount == D("50.00")
+    part = CardPayment.objects.get(pk=response.json()["payment"])
+    assert part.amount == D("50.00")
+    # Paid, and the page says truthfully what is still due; then the rest settles it.
+    confirm(stripe_server, part)
+    answer = status(client, token, part.pk).json()
+    assert answer == {
+        "status": "paid",
+        "message": "Paid — thank you. $70.00 of this invoice is still due.",
+    }
+    rest = CardPayment.objects.get(pk=start(client, token, {"amount": "70.00"}).json()["payment"])
+    confirm(stripe_server, rest)
+    assert (
+        status(client, token, rest.pk).json()["message"]
+        == "Paid — thank you. This invoice is settled."
+    )
 
 
 @pytest.mark.parametrize(
