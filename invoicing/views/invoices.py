@@ -141,6 +141,7 @@ EVENT_LABELS = {
     "payment": ("Payment recorded", "good"),
     "paid": ("Paid in full", "good"),
     "payment_reversed": ("Payment reversed", "bad"),
+    "payment_refunded": ("Payment refunded", "warning"),
     "credit_applied": ("Client credit applied", "good"),
     "credit_withdrawn": ("Credit withdrawn: its payment was reversed", "bad"),
     "credit_returned": ("Credit note credit returned", "warning"),
@@ -170,7 +171,7 @@ def _event_rows(events: list[InvoiceEvent], currency: str) -> list[dict[str, Any
                 detail += f"; {_money(d['credit'], currency)} to client credit"
         elif e.kind in ("credit_applied", "credit_returned", "credit_unapplied"):
             detail = _money(d.get("amount"), currency)
-        elif e.kind in ("payment_reversed", "credit_withdrawn"):
+        elif e.kind in ("payment_reversed", "credit_withdrawn", "payment_refunded"):
             detail = f"{_money(d.get('amount'), currency)}: {d.get('reason', '')}"
         elif e.kind == "credited":
             detail = f"{d.get('note', '')} for {_money(d.get('amount'), currency)}"

@@ -94,3 +94,16 @@ def test_a_card_payment_on_an_invoice_voided_meanwhile_is_the_clients_credit(per
         invoice.refresh_from_db()
         assert invoice.status == Invoice.Status.VOID and invoice.amount_paid == 0
         assert services.client_credit_balance(client=invoice.client, currency="USD") == D("100.00")
+
+
+def test_the_invoice_timeline_says_what_was_refunded_and_why(personas, client):
+    from django.urls import reverse
+
+    client.force_login(personas.alice)
+    with workspace_scope(personas.a):
+        invoice = open_invoice(personas, due=DAY, amount="100")
+        back(card_receipt(invoice, "100.00"), "30.00", reason="Late delivery")
+        page = reverse("invoicing:invoice_detail", args=[personas.a.slug, invoice.pk])
+        body = client.get(page).content.decode()
+    assert "Payment refunded" in body
+    assert "$30.00: Late delivery" in body
