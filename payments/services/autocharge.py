@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -162,17 +163,20 @@ def autocharge_retries_queue(*, now: dt.datetime | None = None) -> int:
                 ],
                 invoice__status__in=REMINDABLE,
             )
+            # The latest attempt only: one query, not one EXISTS per failed attempt.
+            .exclude(
+                Exists(
+                    CardPayment.objects.filter(
+                        invoice_id=OuterRef("invoice_id"),
+                        origin=CardPayment.Origin.AUTO,
+                        attempt__gt=OuterRef("attempt"),
+                    )
+                )
+            )
             .select_related("workspace")
             .order_by("pk")
         )
-        candidates = [
-            p
-            for p in failed
-            if p.updated_at + RETRY_AFTER[p.attempt] <= now
-            and not CardPayment.objects.filter(
-                invoice_id=p.invoice_id, origin=CardPayment.Origin.AUTO, attempt__gt=p.attempt
-            ).exists()
-        ]
+        candidates = [p for p in failed if p.updated_at + RETRY_AFTER[p.attempt] <= now]
     from payments import tasks
 
     for payment in candidates:

@@ -57,7 +57,9 @@ def payout_request(*, workspace: Workspace, actor: User, amount: Decimal, curren
     ref = f"{workspace.pk}-{Payout.objects.filter(workspace=workspace).count() + 1}"
     try:
         remote = stripe_api.payout_create(
-            key=f"payout:{ref}",
+            # The amount is in the key: after Stripe refuses one request, the next with
+            # another amount is a new request, not a clash with the refused one's key.
+            key=f"payout:{ref}:{amount}{currency}",
             account_id=account.account_id,
             amount=amount,
             currency=currency,

@@ -155,3 +155,27 @@ def test_the_dashboard_card_shows_the_balance_and_the_last_payout(
     assert "data-stripe-balance" in html
     assert f"{funded - Decimal(50):,.2f}" in html
     assert "Last payout: $50.00" in html
+
+
+def test_after_stripe_refuses_a_payout_a_smaller_one_goes_through(
+    personas, funded, ui_connected, ui_stripe, monkeypatch
+):
+    """Our read of the balance can be a moment old (another payout drained it meanwhile):
+    Stripe refuses, and the next request, for another amount, is a new request rather
+    than a clash with the refused one's idempotency key."""
+    from django.core.exceptions import ValidationError
+
+    from payments.services import payouts
+
+    real = payouts.balance
+    monkeypatch.setattr(payouts, "balance", lambda account: {"USD": {"available": funded + 500}})
+    with workspace_scope(personas.a):
+        with pytest.raises(ValidationError, match="insufficient funds"):
+            services.payout_request(
+                workspace=personas.a, actor=personas.alice, amount=funded + 1, currency="USD"
+            )
+        monkeypatch.setattr(payouts, "balance", real)
+        payout = services.payout_request(
+            workspace=personas.a, actor=personas.alice, amount=Decimal("10.00"), currency="USD"
+        )
+    assert payout.amount == Decimal("10.00")
