@@ -43,27 +43,37 @@ def card_save_from_intent(*, payment: CardPayment, intent: Any) -> SavedCard | N
         method_id = method_id["id"]
     if not method_id:
         return None
+    saved = card_keep(
+        workspace_id=payment.workspace_id, client_id=payment.client_id, method_id=method_id
+    )
+    if payment.saved_card_id != saved.pk:
+        payment.saved_card = saved
+        payment.save(update_fields=["saved_card", "updated_at"])
+    return saved
+
+
+def card_keep(*, workspace_id: int, client_id: int, method_id: str) -> SavedCard:
+    """The client's card in force from now: a card already kept is returned as it is;
+    a new one is read from Stripe (brand, last four, expiry) and replaces the client's
+    previous card. A payment that saved it and a SetupIntent both come here."""
     existing: SavedCard | None = SavedCard.objects.filter(
-        workspace_id=payment.workspace_id, payment_method_id=method_id
+        workspace_id=workspace_id, payment_method_id=method_id
     ).first()
     if existing is not None:
         return existing
-    method = stripe_api.payment_method_retrieve(method_id)
-    card = method.get("card") or {}
-    SavedCard.objects.filter(client_id=payment.client_id, active=True).update(
+    card = stripe_api.payment_method_retrieve(method_id).get("card") or {}
+    SavedCard.objects.filter(client_id=client_id, active=True).update(
         active=False, removed_at=timezone.now()
     )
     saved: SavedCard = SavedCard.objects.create(
-        workspace_id=payment.workspace_id,
-        client_id=payment.client_id,
+        workspace_id=workspace_id,
+        client_id=client_id,
         payment_method_id=method_id,
         brand=str(card.get("brand") or "")[:20],
         last4=str(card.get("last4") or "")[:4],
         exp_month=card.get("exp_month"),
         exp_year=card.get("exp_year"),
     )
-    payment.saved_card = saved
-    payment.save(update_fields=["saved_card", "updated_at"])
     return saved
 
 

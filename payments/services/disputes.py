@@ -16,7 +16,12 @@ from invoicing import services as invoicing
 from invoicing.models import Receipt
 from payments import stripe_api
 from payments.models import CardDispute, CardPayment
-from payments.services.card_payments import _day, card_payment_sync, money_back
+from payments.services.card_payments import (
+    _day,
+    card_payment_sync,
+    money_back,
+    refunded_so_far,
+)
 
 OPEN = {"warning_needs_response", "warning_under_review", "needs_response", "under_review"}
 
@@ -39,7 +44,7 @@ def dispute_sync(*, payment: CardPayment, dispute: Any) -> CardDispute:
         return row  # the charge never succeeded: nothing was recorded to withdraw
     on = _day(dispute.get("created"), payment.workspace)
     if row.withdrawal_id is None:
-        left = payment.amount - _refunded(payment)
+        left = payment.amount - refunded_so_far(payment)
         take = min(amount, left)
         if take > ZERO:
             row.withdrawal = money_back(
@@ -71,12 +76,6 @@ def dispute_sync(*, payment: CardPayment, dispute: Any) -> CardDispute:
         )
         row.save(update_fields=["reinstatement", "updated_at"])
     return row
-
-
-def _refunded(payment: CardPayment) -> Any:
-    from payments.services.card_payments import refunded_so_far
-
-    return refunded_so_far(payment)
 
 
 def _part_back(row: CardDispute, code: str) -> Any:

@@ -210,7 +210,7 @@ def _dispatch(row: WebhookEvent) -> str:
 
 def _setup_intent(obj: dict[str, Any]) -> None:
     """A card saved without a payment (a SetupIntent): kept as the client's card."""
-    from payments.models import SavedCard
+    from payments.services.cards import card_keep
 
     customer, method = obj.get("customer"), obj.get("payment_method")
     with scopes_disabled():  # the customer identifies the tenant
@@ -222,18 +222,4 @@ def _setup_intent(obj: dict[str, Any]) -> None:
     if found is None or not method:
         raise NotOurs(str(customer))
     with workspace_scope(found.workspace):
-        if SavedCard.objects.filter(payment_method_id=method).exists():
-            return
-        card = stripe_api.payment_method_retrieve(str(method)).get("card") or {}
-        SavedCard.objects.filter(client_id=found.client_id, active=True).update(
-            active=False, removed_at=timezone.now()
-        )
-        SavedCard.objects.create(
-            workspace=found.workspace,
-            client_id=found.client_id,
-            payment_method_id=str(method),
-            brand=str(card.get("brand") or "")[:20],
-            last4=str(card.get("last4") or "")[:4],
-            exp_month=card.get("exp_month"),
-            exp_year=card.get("exp_year"),
-        )
+        card_keep(workspace_id=found.workspace_id, client_id=found.client_id, method_id=str(method))
