@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User, Workspace
 from core.money import ZERO
+from engagements.models import Client
 from invoicing.hooks import recurring_finalized
 from invoicing.models import (
     Invoice,
@@ -32,10 +33,9 @@ from invoicing.services.drafts import invoice_add_unbilled, recalculate
 from invoicing.services.events import event
 from invoicing.services.invoices import invoice_finalize
 from invoicing.services.recurring import (
-    next_period_after,
     schedule_periods,
 )
-from invoicing.services.recurring_copy import copy_batch, due_date, period_note
+from invoicing.services.recurring_copy import RunMemo, copy_batch, due_date, period_note
 from invoicing.services.state import Status
 
 log = logging.getLogger(__name__)
@@ -59,9 +59,9 @@ class RunResult:
         self.schedules += other.schedules
 
 
-def _advance(schedule: RecurringSchedule, done_until: dt.date) -> None:
+def _advance(schedule: RecurringSchedule, done_until: dt.date, memo: RunMemo | None = None) -> None:
     """Move next_run past the periods made (or past today), deactivating a finished one."""
-    schedule.next_run = next_period_after(schedule, done_until)
+    schedule.next_run = (memo or RunMemo()).next_after(schedule, done_until)
     if schedule.end_date is not None and schedule.next_run > schedule.end_date:
         schedule.active = False
 
@@ -199,7 +199,11 @@ def _template_lines(
 
 
 def _generate_template_batch(
-    *, workspace: Workspace, today: dt.date, pks: tuple[int, int] | None = None
+    *,
+    workspace: Workspace,
+    today: dt.date,
+    pks: tuple[int, int] | None = None,
+    memo: RunMemo | None = None,
 ) -> RunResult | None:
     """One batch of a workspace's due template schedules (those with pk in `pks`, if
     given), set based, in one transaction: lock up to BATCH_SIZE due schedules (skipping
@@ -212,6 +216,7 @@ def _generate_template_batch(
     what comes before it runs in parallel."""
     result = RunResult()
     now = timezone.now()
+    memo = memo or RunMemo()
     with transaction.atomic():
         due = RecurringSchedule.objects.filter(
             active=True, next_run__lte=today, engagement__isnull=True
@@ -219,14 +224,14 @@ def _generate_template_batch(
         if pks is not None:
             due = due.filter(pk__gte=pks[0], pk__lte=pks[1])
         batch = list(
-            due.select_for_update(skip_locked=True, of=("self",))
-            .select_related("client")
-            .order_by("pk")[:BATCH_SIZE]
+            due.select_for_update(skip_locked=True, of=("self",)).order_by("pk")[:BATCH_SIZE]
         )
         if not batch:
             return None
         result.schedules = len(batch)
-        wanted = {s.pk: schedule_periods(s, today)[:MAX_PERIODS_PER_RUN] for s in batch}
+        # Each client once (select_related would build one instance per schedule).
+        clients = Client.objects.in_bulk({s.client_id for s in batch})
+        wanted = {s.pk: memo.due_periods(s, today, MAX_PERIODS_PER_RUN) for s in batch}
         existing = set(
             Invoice.objects.filter(
                 schedule__in=batch,
@@ -236,18 +241,19 @@ def _generate_template_batch(
         todo = []
         for schedule in batch:
             schedule.workspace = workspace  # same object for all: no query per schedule
+            schedule.client = clients[schedule.client_id]
             for period in wanted[schedule.pk]:
                 if (schedule.pk, period) in existing:
                     result.skipped += 1
                 else:
                     todo.append((schedule, period))
-        made = copy_batch(workspace=workspace, todo=todo, today=today, now=now)
+        made = copy_batch(workspace=workspace, todo=todo, today=today, now=now, memo=memo)
         # One UPDATE per distinct outcome (usually one: the batch's schedules were due
         # together), not a CASE over every row as bulk_update would write.
         advanced: dict[tuple[dt.date, bool], list[int]] = defaultdict(list)
         for schedule in batch:
             periods = wanted[schedule.pk]
-            _advance(schedule, periods[-1] if periods else today)
+            _advance(schedule, periods[-1] if periods else today, memo)
             advanced[(schedule.next_run, schedule.active)].append(schedule.pk)
         for (next_run, active), pks_ in advanced.items():
             RecurringSchedule.objects.filter(pk__in=pks_).update(next_run=next_run, active=active)
@@ -257,46 +263,64 @@ def _generate_template_batch(
     return result
 
 
-def recurring_generate_for_workspace(*, workspace: Workspace, today: dt.date) -> RunResult:
-    """Every due schedule of one workspace (call inside its scope)."""
+def recurring_generate_for_workspace(
+    *,
+    workspace: Workspace,
+    today: dt.date,
+    pks: tuple[int, int] | None = None,
+    templates: bool = True,
+    engagements: bool = True,
+) -> RunResult:
+    """Every due template schedule of one workspace (with pk in `pks`, if given: one
+    chunk of the fan-out), batch by batch, each batch its own transaction; then, if
+    `engagements`, its due engagement schedules one by one. Call inside its scope."""
     result = RunResult()
-    while True:
+    memo = RunMemo()
+    while templates:
         try:
-            batch = _generate_template_batch(workspace=workspace, today=today)
+            batch = _generate_template_batch(workspace=workspace, today=today, pks=pks, memo=memo)
         except IntegrityError:
             # A period's invoice appeared outside the schedule's lock: the batch rolled
             # back whole (its numbers with it); make these one at a time, skipping it.
             batch = None
-            for schedule in RecurringSchedule.objects.filter(
+            due = RecurringSchedule.objects.filter(
                 active=True, next_run__lte=today, engagement__isnull=True
-            ).order_by("pk")[:BATCH_SIZE]:
+            )
+            if pks is not None:
+                due = due.filter(pk__gte=pks[0], pk__lte=pks[1])
+            for schedule in due.order_by("pk")[:BATCH_SIZE]:
                 result.add(recurring_schedule_run(schedule=schedule, today=today))
             continue
         if batch is None:
             break
         result.add(batch)
-    for schedule in RecurringSchedule.objects.filter(
-        active=True, next_run__lte=today, engagement__isnull=False
-    ).order_by("pk"):
-        result.add(recurring_schedule_run(schedule=schedule, today=today))
+    if engagements:
+        for schedule in RecurringSchedule.objects.filter(
+            active=True, next_run__lte=today, engagement__isnull=False
+        ).order_by("pk"):
+            result.add(recurring_schedule_run(schedule=schedule, today=today))
     return result
 
 
+def due_horizon(today: dt.date | None) -> dt.date:
+    # Each workspace's own date decides which periods are due. The candidate query uses
+    # the latest date on Earth (UTC+14) and each workspace then filters by its own.
+    return today or (timezone.now() + dt.timedelta(hours=14)).date()
+
+
 def recurring_generate(*, today: dt.date | None = None) -> RunResult:
-    """The beat task's body: every workspace with a due schedule (found in one
-    cross-tenant query), each handled inside its own scope."""
+    """Every workspace's due schedules, here, one workspace after another (found in one
+    cross-tenant query), each inside its own scope. The beat task fans the same work out
+    as chunks instead (`recurring_plan`, `recurring_run_chunk`)."""
     from django_scopes import scopes_disabled
 
     from accounts.tenancy import workspace_scope
 
-    # Each workspace's own date decides which periods are due. The candidate query uses
-    # the latest date on Earth (UTC+14) and each workspace then filters by its own.
-    horizon = today or (timezone.now() + dt.timedelta(hours=14)).date()
     with scopes_disabled():
         workspace_ids = set(
-            RecurringSchedule.objects.filter(active=True, next_run__lte=horizon).values_list(
-                "workspace_id", flat=True
-            )
+            RecurringSchedule.objects.filter(
+                active=True, next_run__lte=due_horizon(today)
+            ).values_list("workspace_id", flat=True)
         )
         workspaces = list(Workspace.objects.filter(pk__in=workspace_ids).order_by("pk"))
     result = RunResult()
