@@ -56,24 +56,16 @@ class CopyTable:
 
     def __init__(self, model: type[Model], columns: Sequence[str], *, now: dt.datetime) -> None:
         self.model = model
-        given = list(columns)
-        fields: list[Field[Any, Any]] = [
-            f
-            for f in model._meta.concrete_fields  # type: ignore[misc]  # Field, not ForeignObject
-            if f.attname not in given and f.attname != "id"
-        ]
-        unknown = set(given) - {f.attname for f in model._meta.concrete_fields}
+        by_attname: dict[str, Field[Any, Any]] = {f.attname: f for f in model._meta.concrete_fields}
+        unknown = set(columns) - by_attname.keys()
         if unknown:
             raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
-        self.defaults = tuple(_orm_default(f, now) for f in fields)
-        self.columns = [*given, *(f.column for f in fields)]
-        names = ", ".join(connection.ops.quote_name(c) for c in self._db_columns(given))
+        rest = [f for name, f in by_attname.items() if name not in columns and name != "id"]
+        self.defaults = tuple(_orm_default(f, now) for f in rest)
+        db_columns = [by_attname[name].column for name in columns] + [f.column for f in rest]
+        names = ", ".join(connection.ops.quote_name(str(c)) for c in db_columns)
         table = connection.ops.quote_name(model._meta.db_table)
         self.sql = f"COPY {table} ({names}) FROM STDIN"
-
-    def _db_columns(self, given: list[str]) -> list[str]:
-        by_attname = {f.attname: f.column for f in self.model._meta.concrete_fields}
-        return [by_attname[c] for c in given] + self.columns[len(given) :]
 
     def write(self, rows: Iterable[tuple[Any, ...]]) -> int:
         """Stream `rows` (values for `columns`, in order); returns how many were written."""
@@ -310,8 +302,8 @@ def copy_batch(
 
     def invoice_row(d: _Draft) -> tuple[Any, ...]:
         s, t = d.schedule, d.priced.totals
-        head = (ws, s.client_id, s.currency, memo.note(s, d.period), s.pk, d.period)
-        head += (memo.due_date(s, today), t.subtotal, t.discount, t.tax, t.total)
+        head: tuple[Any, ...] = (ws, s.client_id, s.currency, memo.note(s, d.period), s.pk)
+        head += (d.period, memo.due_date(s, today), t.subtotal, t.discount, t.tax, t.total)
         if not d.number:
             return (d.pk, *head, None, "", Status.DRAFT.value, "{}", None)
         status = Status.OPEN.value if t.total > 0 else Status.PAID.value

@@ -44,7 +44,7 @@ class Chunk:
         return asdict(self)
 
 
-def recurring_plan(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE) -> list[Chunk]:
+def recurring_plan(*, today: dt.date | None = None, chunk_size: int | None = None) -> list[Chunk]:
     """The chunks of every workspace's due work, from one cross-tenant query (numbering
     each workspace's due template schedules by id and grouping them by `chunk_size`)."""
     table = RecurringSchedule._meta.db_table
@@ -61,7 +61,7 @@ def recurring_plan(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE
              GROUP BY workspace_id, engagement_id IS NOT NULL, n
              ORDER BY workspace_id, 2, 3
             """,  # noqa: S608 - the table name is the model's, not input
-            [chunk_size, due_horizon(today)],
+            [chunk_size or CHUNK_SIZE, due_horizon(today)],
         )
         rows = cursor.fetchall()
     chunks = []
@@ -75,7 +75,7 @@ def recurring_plan(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE
     return chunks
 
 
-def recurring_enqueue(*, today: dt.date | None = None, chunk_size: int = CHUNK_SIZE) -> int:
+def recurring_enqueue(*, today: dt.date | None = None, chunk_size: int | None = None) -> int:
     """Plan the run and queue one `recurring_invoices_chunk` task per chunk, through the
     outbox in one transaction (a broker outage delays the run, loses none of it)."""
     from core.tasks import enqueue_on_commit
