@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=200, help="per-invoice path sample")
     parser.add_argument("--lines", type=int, default=3, help="template lines per schedule")
     parser.add_argument(
-        "--workers", default="", help="worker counts to compare, e.g. 1,2 (empty: skip)"
+        "--workers", default="1,2", help="worker counts to compare (empty: skip this part)"
     )
     parser.add_argument("--chunk", type=int, default=1000, help="schedules per fan-out chunk")
     parser.add_argument(
@@ -161,7 +161,10 @@ def run(args, connection) -> str:
     )
     report = table(title, ["path", "s", "invoices/s", "% of COPY", "queries"], rows)
     return report + (
-        "" if args.keep else "(rolled back; commit checks = the deferred triggers COMMIT runs)\n"
+        "(queries: Django's, without the COPYs; commit checks: the deferred triggers COMMIT "
+        "runs, fired with SET CONSTRAINTS ALL IMMEDIATE"
+        + ("" if args.keep else "; rolled back")
+        + ")\n"
     )
 
 

@@ -237,3 +237,34 @@ def test_the_beat_task_queues_chunks_through_the_outbox(
         )
     with django_capture_on_commit_callbacks(execute=True):
         assert recurring_invoices_generate() == {"chunks": 0}
+
+
+def test_a_period_made_behind_the_locks_back_falls_back_to_one_by_one(scoped, monkeypatch):
+    """COPY's unique violation (schedule, period) is Django's IntegrityError: the batch
+    rolls back whole, numbers with it, and its schedules are made one at a time."""
+    schedules = _many(scoped, 3, start_date=dt.date(2026, 11, 1))
+    real = recurring_runs.copy_batch
+    calls = []
+
+    def racing(*, workspace, todo, **kwargs):
+        calls.append(len(todo))
+        if len(calls) == 1:  # another writer got there between the check and the COPY
+            schedule, period = todo[0]
+            Invoice.objects.create(
+                workspace=workspace,
+                client=schedule.client,
+                currency="EUR",
+                schedule=schedule,
+                schedule_period=period,
+            )
+        return real(workspace=workspace, todo=todo, **kwargs)
+
+    monkeypatch.setattr(recurring_runs, "copy_batch", racing)
+    result = recurring_runs.recurring_generate(today=RUN_DAY)
+    assert calls == [3] and len(result.invoices) == 3
+    assert sorted(Invoice.objects.values_list("number", flat=True)) == [
+        "INV-0001",
+        "INV-0002",
+        "INV-0003",
+    ]
+    assert {i.schedule_id for i in Invoice.objects.all()} == {s.pk for s in schedules}
