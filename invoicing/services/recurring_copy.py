@@ -22,6 +22,7 @@ from typing import Any, overload
 
 from django.db import connection
 from django.db.models import Field, Model
+from psycopg.types.json import Json, Jsonb
 
 from accounts.models import AuditEntry, Workspace
 from core.dates import format_period
@@ -90,7 +91,10 @@ def _orm_default(f: Field[Any, Any], now: dt.datetime) -> Any:
         value: Any = now
     else:
         value = f.get_default()
-    return f.get_db_prep_save(value, connection)
+    prepared = f.get_db_prep_save(value, connection)
+    if isinstance(prepared, Json | Jsonb):  # dumped once here, not once per row by COPY
+        return json.dumps(prepared.obj)
+    return prepared
 
 
 @dataclass
