@@ -8,6 +8,7 @@ is deleted afterwards, its ledger with it (ledger.purge)."""
 from __future__ import annotations
 
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -23,19 +24,31 @@ def workers_table(args: Any) -> str:
     for spread in sorted({1, args.spread}):
         base = None
         for count in counts:
+            before = _children_cpu()
             seconds, chunks = _one(count, args, spread)
+            cpu = _children_cpu() - before
             rate = args.n / seconds
             base = base or rate
             rows.append(
                 [spread, f"{count} worker{'s' if count > 1 else ''}", f"{seconds:.2f}",
-                 f"{rate:,.0f}/s", f"{rate / base:.2f}×", chunks]
+                 f"{rate:,.0f}/s", f"{rate / base:.2f}×", chunks, f"{cpu:.1f}",
+                 f"{os.getloadavg()[0]:.1f}"]
             )  # fmt: skip
     title = (
         f"recurring run fanned out: {args.n:,} schedules in chunks of {args.chunk:,}, "
         f"real Celery workers (--pool=solo), {os.cpu_count()} CPUs"
     )
-    headers = ["workspaces", "workers", "s", "invoices/s", "vs 1", "chunks"]
-    return table(title, headers, rows)
+    headers = ["workspaces", "workers", "s", "invoices/s", "vs 1", "chunks", "worker CPU s", "load"]
+    return table(title, headers, rows) + (
+        "(worker CPU s: user+sys of the worker processes, start-up included; load: the "
+        "machine's 1-minute load average after the run)\n"
+    )
+
+
+def _children_cpu() -> float:
+    """CPU seconds used by this process's finished children (the workers, once reaped)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _one(count: int, args: Any, spread: int) -> tuple[float, int]:
