@@ -4,7 +4,13 @@
   schedule's row lock (other workers skip locked schedules), re-reads what already
   exists, and the unique (schedule, schedule_period) constraint is the backstop.
 - Numbers of invoices finalised in bulk are reserved in one locked update of the series
-  row, in the transaction that inserts the invoices: gapless (a rollback returns them)."""
+  row, in the transaction that inserts the invoices: gapless (a rollback returns them).
+- Template schedules are made in batches whose rows are written with COPY
+  (invoicing.services.recurring_copy): at 10,000 invoices, ORM inserts spent most of the
+  run building instances and quoting values. Schedules billing an engagement go one by
+  one through the ordinary services (`recurring_schedule_run`).
+- The beat task fans the work out as chunks of schedule ids, one Celery task each
+  (invoicing.services.recurring_fanout); `recurring_generate` does it all in-process."""
 
 from __future__ import annotations
 
