@@ -4,7 +4,13 @@
   schedule's row lock (other workers skip locked schedules), re-reads what already
   exists, and the unique (schedule, schedule_period) constraint is the backstop.
 - Numbers of invoices finalised in bulk are reserved in one locked update of the series
-  row, in the transaction that inserts the invoices: gapless (a rollback returns them)."""
+  row, in the transaction that inserts the invoices: gapless (a rollback returns them).
+- Template schedules are made in batches whose rows are written with COPY
+  (invoicing.services.recurring_copy): at 10,000 invoices, ORM inserts spent most of the
+  run building instances and quoting values. Schedules billing an engagement go one by
+  one through the ordinary services (`recurring_schedule_run`).
+- The beat task fans the work out as chunks of schedule ids, one Celery task each
+  (invoicing.services.recurring_fanout); `recurring_generate` does it all in-process."""
 
 from __future__ import annotations
 
@@ -14,38 +20,29 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import AuditEntry, User, Workspace
-from core.dates import format_period
+from accounts.models import User, Workspace
 from core.money import ZERO
+from engagements.models import Client
 from invoicing.hooks import recurring_finalized
 from invoicing.models import (
     Invoice,
-    InvoiceEvent,
     InvoiceLine,
     RecurringSchedule,
     TaxRate,
-    parties_of,
 )
-from invoicing.postings import invoices_finalized_postings
 from invoicing.services.drafts import invoice_add_unbilled, recalculate
 from invoicing.services.events import event
-from invoicing.services.invoices import due_date_for, invoice_finalize
-from invoicing.services.numbering import next_numbers
+from invoicing.services.invoices import invoice_finalize
 from invoicing.services.recurring import (
-    next_period_after,
-    period_end,
     schedule_periods,
-    template_line_amounts,
 )
+from invoicing.services.recurring_copy import RunMemo, copy_batch, due_date, period_note
 from invoicing.services.state import Status
-from invoicing.totals import sum_lines
-from ledger.posting import post_many
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +65,9 @@ class RunResult:
         self.schedules += other.schedules
 
 
-def _due_date(schedule: RecurringSchedule, issue_date: dt.date) -> dt.date:
-    if schedule.days_until_due is not None:
-        return issue_date + dt.timedelta(days=schedule.days_until_due)
-    return due_date_for(schedule.client, schedule.workspace, issue_date)
-
-
-def _period_note(schedule: RecurringSchedule, start: dt.date) -> str:
-    end = period_end(schedule, start)
-    return f"{schedule.name}: {format_period(start, end)}"
-
-
-def _advance(schedule: RecurringSchedule, done_until: dt.date) -> None:
+def _advance(schedule: RecurringSchedule, done_until: dt.date, memo: RunMemo | None = None) -> None:
     """Move next_run past the periods made (or past today), deactivating a finished one."""
-    schedule.next_run = next_period_after(schedule, done_until)
+    schedule.next_run = (memo or RunMemo()).next_after(schedule, done_until)
     if schedule.end_date is not None and schedule.next_run > schedule.end_date:
         schedule.active = False
 
@@ -151,8 +137,8 @@ def _make_one(
                 workspace=schedule.workspace,
                 client=schedule.client,
                 currency=schedule.currency,
-                notes=_period_note(schedule, period),
-                due_date=_due_date(schedule, today),
+                notes=period_note(schedule, period),
+                due_date=due_date(schedule, today),
                 schedule=schedule,
                 schedule_period=period,
                 created_by=actor,
@@ -174,9 +160,7 @@ def _make_one(
                 )
             else:
                 rates = {r.pk: r for r in TaxRate.objects.all()}
-                InvoiceLine.objects.bulk_create(
-                    _template_lines(schedule, invoice, rates, with_amounts=False)
-                )
+                InvoiceLine.objects.bulk_create(_template_lines(schedule, invoice, rates))
                 recalculate(invoice)
             if schedule.auto_finalize:
                 invoice = invoice_finalize(invoice=invoice, actor=actor, issue_date=today)
@@ -193,18 +177,12 @@ def _make_one(
     return made
 
 
-def _schedule_of(invoice: Invoice) -> RecurringSchedule:
-    """The schedule of an invoice this module built (always set: it is how it was made)."""
-    return cast(RecurringSchedule, invoice.schedule)
-
-
 def _template_lines(
     schedule: RecurringSchedule,
     invoice: Invoice,
     rates: dict[int, TaxRate],
-    *,
-    with_amounts: bool,
 ) -> list[InvoiceLine]:
+    """A draft's lines from the template (amounts follow in `recalculate`)."""
     built = []
     for position, line in enumerate(schedule.lines, start=1):
         rate = rates.get(line.get("tax_rate_id")) if line.get("tax_rate_id") else None
@@ -222,167 +200,133 @@ def _template_lines(
             tax_percent=rate.percent if rate else ZERO,
             tax_inclusive=rate.inclusive if rate else False,
         )
-        if with_amounts:
-            a = template_line_amounts(line, rates, schedule.currency)
-            row.discount_amount, row.net_amount = a.discount, a.net
-            row.tax_amount, row.total_amount = a.tax, a.total
         built.append(row)
     return built
 
 
-def _generate_template_batch(*, workspace: Workspace, today: dt.date) -> RunResult | None:
-    """One batch of a workspace's due template schedules, set based, in one transaction:
-    lock up to BATCH_SIZE due schedules (skipping those another worker holds), insert
-    their invoices and lines with bulk_create, number the finalised ones from one
-    reserved block, advance the schedules. None when nothing is left."""
+def _generate_template_batch(
+    *,
+    workspace: Workspace,
+    today: dt.date,
+    pks: tuple[int, int] | None = None,
+    memo: RunMemo | None = None,
+) -> RunResult | None:
+    """One batch of a workspace's due template schedules (those with pk in `pks`, if
+    given), set based, in one transaction: lock up to BATCH_SIZE due schedules (skipping
+    those another worker holds), compute their invoices in one pass, write invoices,
+    lines, events, audit entries and ledger postings with COPY, number the finalised ones
+    from one reserved block, advance the schedules. None when nothing is left.
+
+    The series row is locked as late as possible (after the lines and "created" events
+    are written): two chunks of one workspace queue on it until the first commits, so
+    what comes before it runs in parallel."""
     result = RunResult()
     now = timezone.now()
+    memo = memo or RunMemo()
     with transaction.atomic():
+        due = RecurringSchedule.objects.filter(
+            active=True, next_run__lte=today, engagement__isnull=True
+        )
+        if pks is not None:
+            due = due.filter(pk__gte=pks[0], pk__lte=pks[1])
         batch = list(
-            RecurringSchedule.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("client")
-            .filter(active=True, next_run__lte=today, engagement__isnull=True)
-            .order_by("pk")[:BATCH_SIZE]
+            due.select_for_update(skip_locked=True, of=("self",)).order_by("pk")[:BATCH_SIZE]
         )
         if not batch:
             return None
         result.schedules = len(batch)
-        wanted = {s.pk: schedule_periods(s, today)[:MAX_PERIODS_PER_RUN] for s in batch}
+        # Each client once (select_related would build one instance per schedule).
+        clients = Client.objects.in_bulk({s.client_id for s in batch})
+        wanted = {s.pk: memo.due_periods(s, today, MAX_PERIODS_PER_RUN) for s in batch}
         existing = set(
             Invoice.objects.filter(
                 schedule__in=batch,
                 schedule_period__in={p for periods in wanted.values() for p in periods},
             ).values_list("schedule_id", "schedule_period")
         )
-        rates = {r.pk: r for r in TaxRate.objects.all()}
-        invoices: list[Invoice] = []
-        lines_of: list[list[InvoiceLine]] = []
+        todo = []
         for schedule in batch:
             schedule.workspace = workspace  # same object for all: no query per schedule
+            schedule.client = clients[schedule.client_id]
             for period in wanted[schedule.pk]:
                 if (schedule.pk, period) in existing:
                     result.skipped += 1
-                    continue
-                invoice = Invoice(
-                    workspace=workspace,
-                    client=schedule.client,
-                    currency=schedule.currency,
-                    notes=_period_note(schedule, period),
-                    issue_date=today if schedule.auto_finalize else None,
-                    due_date=_due_date(schedule, today),
-                    schedule=schedule,
-                    schedule_period=period,
-                )
-                lines = _template_lines(schedule, invoice, rates, with_amounts=True)
-                totals = sum_lines(
-                    [template_line_amounts(x, rates, schedule.currency) for x in schedule.lines],
-                    schedule.currency,
-                )
-                invoice.subtotal, invoice.discount_total = totals.subtotal, totals.discount
-                invoice.tax_total, invoice.total = totals.tax, totals.total
-                invoices.append(invoice)
-                lines_of.append(lines)
-        # Numbers in the order of (period, schedule), in the one reserved block.
-        final = sorted(
-            (inv for inv in invoices if _schedule_of(inv).auto_finalize),
-            key=lambda inv: (inv.schedule_period, inv.schedule_id),
-        )
-        numbers = next_numbers(
-            workspace=workspace, kind=Invoice.Kind.INVOICE, count=len(final), issue_date=today
-        )
-        for invoice, number in zip(final, numbers, strict=True):
-            invoice.number = number
-            invoice.status = Status.OPEN if invoice.total > 0 else Status.PAID
-            invoice.snapshot = parties_of(invoice)
-            invoice.finalized_at = now
-        Invoice.objects.bulk_create(invoices, batch_size=1000)
-        all_lines = [line for lines in lines_of for line in lines]
-        InvoiceLine.objects.bulk_create(all_lines, batch_size=2000)
-        # What the finalised ones earned and are owed, posted set based like the rest.
-        post_many(workspace=workspace, postings=invoices_finalized_postings(final, all_lines))
-        # Apps above (payments: auto-charge of saved cards) act on them in this transaction.
-        recurring_finalized(workspace, [inv for inv in final if inv.status == Status.OPEN])
-        events, audit = [], []
-        for invoice in invoices:
-            data = {"schedule": _schedule_of(invoice).name, "period": str(invoice.schedule_period)}
-            events.append(
-                InvoiceEvent(workspace=workspace, invoice=invoice, kind="created", data=data)
-            )
-            if invoice.number:
-                events.append(
-                    InvoiceEvent(
-                        workspace=workspace,
-                        invoice=invoice,
-                        kind="finalized",
-                        data={"number": invoice.number},
-                    )
-                )
-            audit.append(
-                AuditEntry(
-                    workspace=workspace,
-                    action="invoice.recurring_create",
-                    object_type="invoice",
-                    object_id=str(invoice.pk),
-                    data={**data, "number": invoice.number, "total": str(invoice.total)},
-                )
-            )
-        InvoiceEvent.objects.bulk_create(events, batch_size=2000)
-        AuditEntry.objects.bulk_create(audit, batch_size=2000)
+                else:
+                    todo.append((schedule, period))
+        made = copy_batch(workspace=workspace, todo=todo, today=today, now=now, memo=memo)
         # One UPDATE per distinct outcome (usually one: the batch's schedules were due
         # together), not a CASE over every row as bulk_update would write.
         advanced: dict[tuple[dt.date, bool], list[int]] = defaultdict(list)
         for schedule in batch:
             periods = wanted[schedule.pk]
-            _advance(schedule, periods[-1] if periods else today)
+            _advance(schedule, periods[-1] if periods else today, memo)
             advanced[(schedule.next_run, schedule.active)].append(schedule.pk)
-        for (next_run, active), pks in advanced.items():
-            RecurringSchedule.objects.filter(pk__in=pks).update(next_run=next_run, active=active)
-        _auto_send([inv.pk for inv in final if _schedule_of(inv).auto_send])
-        result.invoices = [inv.pk for inv in invoices]
-        result.finalized = len(final)
+        for (next_run, active), pks_ in advanced.items():
+            RecurringSchedule.objects.filter(pk__in=pks_).update(next_run=next_run, active=active)
+        _auto_send(made.to_send)
+        result.invoices = made.invoices
+        result.finalized = len(made.finalized)
     return result
 
 
-def recurring_generate_for_workspace(*, workspace: Workspace, today: dt.date) -> RunResult:
-    """Every due schedule of one workspace (call inside its scope)."""
+def recurring_generate_for_workspace(
+    *,
+    workspace: Workspace,
+    today: dt.date,
+    pks: tuple[int, int] | None = None,
+    templates: bool = True,
+    engagements: bool = True,
+) -> RunResult:
+    """Every due template schedule of one workspace (with pk in `pks`, if given: one
+    chunk of the fan-out), batch by batch, each batch its own transaction; then, if
+    `engagements`, its due engagement schedules one by one. Call inside its scope."""
     result = RunResult()
-    while True:
+    memo = RunMemo()
+    while templates:
         try:
-            batch = _generate_template_batch(workspace=workspace, today=today)
+            batch = _generate_template_batch(workspace=workspace, today=today, pks=pks, memo=memo)
         except IntegrityError:
             # A period's invoice appeared outside the schedule's lock: the batch rolled
             # back whole (its numbers with it); make these one at a time, skipping it.
             batch = None
-            for schedule in RecurringSchedule.objects.filter(
+            due = RecurringSchedule.objects.filter(
                 active=True, next_run__lte=today, engagement__isnull=True
-            ).order_by("pk")[:BATCH_SIZE]:
+            )
+            if pks is not None:
+                due = due.filter(pk__gte=pks[0], pk__lte=pks[1])
+            for schedule in due.order_by("pk")[:BATCH_SIZE]:
                 result.add(recurring_schedule_run(schedule=schedule, today=today))
             continue
         if batch is None:
             break
         result.add(batch)
-    for schedule in RecurringSchedule.objects.filter(
-        active=True, next_run__lte=today, engagement__isnull=False
-    ).order_by("pk"):
-        result.add(recurring_schedule_run(schedule=schedule, today=today))
+    if engagements:
+        for schedule in RecurringSchedule.objects.filter(
+            active=True, next_run__lte=today, engagement__isnull=False
+        ).order_by("pk"):
+            result.add(recurring_schedule_run(schedule=schedule, today=today))
     return result
 
 
+def due_horizon(today: dt.date | None) -> dt.date:
+    # Each workspace's own date decides which periods are due. The candidate query uses
+    # the latest date on Earth (UTC+14) and each workspace then filters by its own.
+    return today or (timezone.now() + dt.timedelta(hours=14)).date()
+
+
 def recurring_generate(*, today: dt.date | None = None) -> RunResult:
-    """The beat task's body: every workspace with a due schedule (found in one
-    cross-tenant query), each handled inside its own scope."""
+    """Every workspace's due schedules, here, one workspace after another (found in one
+    cross-tenant query), each inside its own scope. The beat task fans the same work out
+    as chunks instead (`recurring_plan`, `recurring_run_chunk`)."""
     from django_scopes import scopes_disabled
 
     from accounts.tenancy import workspace_scope
 
-    # Each workspace's own date decides which periods are due. The candidate query uses
-    # the latest date on Earth (UTC+14) and each workspace then filters by its own.
-    horizon = today or (timezone.now() + dt.timedelta(hours=14)).date()
     with scopes_disabled():
         workspace_ids = set(
-            RecurringSchedule.objects.filter(active=True, next_run__lte=horizon).values_list(
-                "workspace_id", flat=True
-            )
+            RecurringSchedule.objects.filter(
+                active=True, next_run__lte=due_horizon(today)
+            ).values_list("workspace_id", flat=True)
         )
         workspaces = list(Workspace.objects.filter(pk__in=workspace_ids).order_by("pk"))
     result = RunResult()
