@@ -166,10 +166,11 @@ def grow_to(bench: BenchWorkspace, size: int, *, today: dt.date, paid_per_step: 
     add_invoices(bench, missing, as_of=as_of, paid=paid_per_step)
 
 
-def small_workspace(*, today: dt.date) -> BenchWorkspace:
-    """The second, small workspace: 200 invoices over 5 clients, 40 of them paid, the
-    older half overdue."""
+def small_workspace(*, today: dt.date, size: int = 200) -> BenchWorkspace:
+    """The second, small workspace: `size` invoices over 5 clients, a fifth of them paid,
+    the older half overdue."""
     bench = make_workspace(label="small", clients=5)
-    add_invoices(bench, 100, as_of=today - dt.timedelta(days=45), paid=20)
-    add_invoices(bench, 100, as_of=today - dt.timedelta(days=1), paid=20)
+    older = size // 2
+    add_invoices(bench, older, as_of=today - dt.timedelta(days=45), paid=older // 5)
+    add_invoices(bench, size - older, as_of=today - dt.timedelta(days=1), paid=(size - older) // 5)
     return bench

@@ -69,25 +69,23 @@ class Measurement:
     status: int
 
 
+PAGES = ("invoices page", "dashboard", "client page (biggest)", "invoice API, 1st page")
+
+
 def _pages(bench) -> list[tuple[str, str]]:
     from django.urls import reverse
 
     slug = bench.workspace.slug
-    return [
-        ("invoices page", reverse("invoicing:invoice_list", kwargs={"workspace": slug})),
-        ("dashboard", reverse("insights:dashboard", kwargs={"workspace": slug})),
-        (
-            "client page (biggest)",
-            reverse(
-                "engagements:client_detail",
-                kwargs={"workspace": slug, "pk": bench.biggest_client.pk},
-            ),
+    urls = [
+        reverse("invoicing:invoice_list", kwargs={"workspace": slug}),
+        reverse("insights:dashboard", kwargs={"workspace": slug}),
+        reverse(
+            "engagements:client_detail",
+            kwargs={"workspace": slug, "pk": bench.biggest_client.pk},
         ),
-        (
-            "invoice API, 1st page",
-            reverse("invoicing_api:invoice-list", kwargs={"workspace": slug}),
-        ),
+        reverse("invoicing_api:invoice-list", kwargs={"workspace": slug}),
     ]
+    return list(zip(PAGES, urls, strict=True))
 
 
 def time_page(client, url: str, *, requests: int, warmup: int) -> tuple[int, list[float], int]:
@@ -111,7 +109,7 @@ def time_page(client, url: str, *, requests: int, warmup: int) -> tuple[int, lis
 
 
 def measure_sizes(
-    sizes: Sequence[int], *, requests: int = 20, warmup: int = 3
+    sizes: Sequence[int], *, requests: int = 20, warmup: int = 3, other_tenant: int = 200
 ) -> list[Measurement]:
     """Grow one workspace through `sizes` (and make the small second one), and measure
     every page at each size. Call inside a transaction the caller rolls back."""
@@ -121,7 +119,7 @@ def measure_sizes(
     from bench.data import grow_to, make_workspace, small_workspace
 
     today = timezone.localdate()
-    small_workspace(today=today)
+    small_workspace(today=today, size=other_tenant)
     bench = make_workspace(label="pages", clients=50)
     client = Client()
     client.force_login(bench.owner)
