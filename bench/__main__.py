@@ -77,6 +77,9 @@ def main() -> int:
 
     quick = os.environ.get("BENCH_QUICK", "") not in ("", "0", "false")
     only = {x.strip() for x in os.environ.get("ONLY", "").split(",") if x.strip()}
+    # As `make bench` (and `make run`) set it: local settings unless told otherwise; the
+    # page bench switches to production's settings itself.
+    os.environ.setdefault("DEBUG", "true")
     print(_header(), flush=True)
     subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, check=True
