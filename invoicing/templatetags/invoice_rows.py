@@ -12,6 +12,7 @@ here."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
+from django.utils.translation import get_language
 
 from core.money import format_money
 from invoicing.models import Invoice
@@ -50,6 +52,18 @@ class InvoiceRow:
     badge: SafeString
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached_date(day: dt.date, fmt: str, language: str | None) -> str:
+    return date_format(day, fmt)
+
+
+def _date(day: dt.date, fmt: str = _LONG_DATE) -> str:
+    """`{{ day|date:fmt }}`, remembered per day and language: a page's rows share a
+    few issue and due dates, and Django's formatting (month names through gettext) was
+    most of a row's cost."""
+    return _cached_date(day, fmt, get_language())
+
+
 def _is_overdue(invoice: Invoice, today: dt.date) -> bool:
     return (
         invoice.status in _OUTSTANDING and invoice.due_date is not None and invoice.due_date < today
@@ -66,7 +80,7 @@ def invoice_status_badge(invoice: Invoice, today: dt.date) -> SafeString:
         assert invoice.due_date is not None  # _is_overdue says so
         return format_html(
             '<span class="badge inv-status-overdue" title="Due {}">Overdue{}</span>',
-            date_format(invoice.due_date, _LONG_DATE),
+            _date(invoice.due_date),
             " · part paid" if status == Status.PARTIALLY_PAID else "",
         )
     return format_html(
@@ -90,7 +104,7 @@ def invoice_row(invoice: Invoice, *, today: dt.date, url: str) -> InvoiceRow:
     if is_credit_note:
         kind_line = "Credit note"
     elif not invoice.number:
-        created = date_format(localtime(invoice.created_at), "M j")
+        created = _date(localtime(invoice.created_at).date(), "M j")
         kind_line = f"#{invoice.pk} · {created}"
     else:
         kind_line = "Invoice"
@@ -101,8 +115,8 @@ def invoice_row(invoice: Invoice, *, today: dt.date, url: str) -> InvoiceRow:
         number=invoice.number or "Draft",
         kind_line=kind_line,
         client=invoice.client.name,
-        issued=date_format(invoice.issue_date, _LONG_DATE) if invoice.issue_date else "—",
-        due=date_format(invoice.due_date, _LONG_DATE) if invoice.due_date else "",
+        issued=_date(invoice.issue_date) if invoice.issue_date else "—",
+        due=_date(invoice.due_date) if invoice.due_date else "",
         overdue=_is_overdue(invoice, today),
         muted=invoice.status == Status.VOID,
         total=f"−{total}" if is_credit_note else total,
