@@ -10,7 +10,9 @@ periods each, so one run's batch of schedules makes thousands of invoices; 100,0
 invoices take a minute or two.
 
 A workspace grows in steps (`add_invoices` 200 → 10,000 → 100,000), each step on its own
-dates, so the pages at each size read the same kind of history, just more of it."""
+dates, so the pages at each size read the same kind of history, just more of it.
+Paying is per invoice (the receipt service), so only a sample is paid: nearly every
+invoice stays open and overdue, the worst case for sums over open invoices."""
 
 from __future__ import annotations
 
