@@ -9,8 +9,8 @@ a page read over them costs what it costs in production. Many weekly schedules �
 periods each, so one run's batch of schedules makes thousands of invoices; 100,000
 invoices take a minute or two.
 
-A workspace grows in steps (`add_invoices` 200 → 10,000 → 100,000), each step on its own
-dates, so the pages at each size read the same kind of history, just more of it.
+`grow_to` brings a workspace to a size, a step at a time (`add_invoices`), each step on
+its own dates; the page bench makes one workspace per size this way.
 Paying is per invoice (the receipt service), so only a sample is paid: nearly every
 invoice stays open and overdue, the worst case for sums over open invoices."""
 
@@ -165,7 +165,7 @@ def grow_to(bench: BenchWorkspace, size: int, *, today: dt.date, paid_per_step: 
     # Steps are dated back from today: the first step 40 days ago (its invoices overdue),
     # later ones a day apart, the last still in the past.
     as_of = today - dt.timedelta(days=max(1, 40 - len(bench.steps)))
-    add_invoices(bench, missing, as_of=as_of, paid=paid_per_step)
+    add_invoices(bench, missing, as_of=as_of, paid=min(paid_per_step, missing // 10))
 
 
 def small_workspace(*, today: dt.date, size: int = 200) -> BenchWorkspace:

@@ -2,12 +2,13 @@
 invoices page, the dashboard, the biggest client's page and the invoice API's first page,
 at 200, 10,000 and 100,000 invoices (`--sizes`).
 
-One workspace grows through the sizes (bench.data: the recurring run's own set-based
-path, a sample paid through the receipt service, the older steps overdue), next to a
-small second workspace of 200 invoices, so every read has another tenant's rows beside
-it. Each page is requested through django.test.Client logged in as the owner, with
-production's settings where they matter for speed (DEBUG off, so the cached template
-loader, no debug query log); a few warm-up requests, then the median of `--requests`.
+A workspace per size (bench.data: the recurring run's own set-based path, a sample paid
+through the receipt service, the rest open and overdue), next to a small workspace of
+200 invoices, so every read has other tenants' rows beside it. Each page is requested
+through django.test.Client logged in as the workspace's owner, with production's
+settings where they matter for speed (DEBUG off, so the cached template loader, no debug
+query log); a few warm-up requests, then the median of `--requests`, the sizes'
+requests interleaved so the machine's load falls on all of them alike.
 "Server time" is the time of `Client.get`: middleware, view, queries, template, no
 network. The growth column is time at N over time at the first size: what "constant
 time" has to keep near 1.
@@ -25,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 DEFAULT_SIZES = (200, 10_000, 100_000)
-# Seconds bench.data took to grow the workspace to each size (from the previous one).
+# Seconds bench.data took to make each size's workspace.
 BUILD_SECONDS: dict[int, float] = {}
 
 
@@ -90,31 +91,30 @@ def _pages(bench) -> list[tuple[str, str]]:
     return list(zip(PAGES, urls, strict=True))
 
 
-def time_page(client, url: str, *, requests: int, warmup: int) -> tuple[int, list[float], int]:
-    """Queries of one request, the times of `requests` requests (ms) after `warmup`, and
-    the status code."""
+def _one_request(client, url: str) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    response = client.get(url)
+    return (time.perf_counter() - t0) * 1000, response.status_code
+
+
+def _count_queries(client, url: str) -> int:
     from django.db import connection
 
     from bench.common import QueryCounter
 
-    for _ in range(warmup):
-        client.get(url)
     counter = QueryCounter()
     with connection.execute_wrapper(counter):
-        response = client.get(url)
-    times = []
-    for _ in range(requests):
-        t0 = time.perf_counter()
         client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-    return counter.count, times, response.status_code
+    return counter.count
 
 
 def measure_sizes(
     sizes: Sequence[int], *, requests: int = 20, warmup: int = 5, other_tenant: int = 200
 ) -> list[Measurement]:
-    """Grow one workspace through `sizes` (and make the small second one), and measure
-    every page at each size. Call inside a transaction the caller rolls back."""
+    """A workspace per size (and the small second one), then every page measured at all
+    sizes with the requests interleaved (size A, B, C, A, B, C…), so a change in the
+    machine's load while it runs falls on every size alike and the growth column is
+    about the data, not the moment. Call inside a transaction the caller rolls back."""
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -123,24 +123,40 @@ def measure_sizes(
 
     today = timezone.localdate()
     small_workspace(today=today, size=other_tenant)
-    bench = make_workspace(label="pages", clients=50)
-    client = Client()
-    client.force_login(bench.owner)
-    results = []
+    workspaces = {}
     for size in sizes:
         t0 = time.perf_counter()
+        bench = make_workspace(label=f"n{size}", clients=50)
         grow_to(bench, size, today=today)
-        # What autovacuum would have done by now in production: statistics of the rows
-        # just made (ANALYZE counts this transaction's own rows), so plans are the ones
-        # a real workspace of this size gets, not guesses from empty tables.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
         BUILD_SECONDS[size] = time.perf_counter() - t0
-        for page, url in _pages(bench):
-            queries, times, status = time_page(client, url, requests=requests, warmup=warmup)
-            times.sort()
-            p90 = times[min(len(times) - 1, int(len(times) * 0.9))]
-            results.append(Measurement(page, size, queries, statistics.median(times), p90, status))
+        client = Client()
+        client.force_login(bench.owner)
+        workspaces[size] = (client, dict(_pages(bench)))
+    # What autovacuum would have done by now in production: statistics of the rows just
+    # made (ANALYZE counts this transaction's own rows), so plans are the ones a real
+    # workspace of this size gets, not guesses from empty tables.
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    results = []
+    for page in PAGES:
+        times: dict[int, list[float]] = {size: [] for size in sizes}
+        statuses: dict[int, set[int]] = {size: set() for size in sizes}
+        for round_ in range(warmup + requests):
+            for size in sizes:
+                client, urls = workspaces[size]
+                took, status = _one_request(client, urls[page])
+                statuses[size].add(status)
+                if round_ >= warmup:
+                    times[size].append(took)
+        for size in sizes:
+            client, urls = workspaces[size]
+            queries = _count_queries(client, urls[page])
+            ordered = sorted(times[size])
+            p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
+            status = max(statuses[size])  # any non-200 shows
+            results.append(
+                Measurement(page, size, queries, statistics.median(ordered), p90, status)
+            )
     return results
 
 
@@ -175,9 +191,9 @@ def measure(sizes: Sequence[int], *, requests: int = 20, warmup: int = 5) -> str
     t0 = time.perf_counter()
     results = measure_sizes(sizes, requests=requests, warmup=warmup)
     took = time.perf_counter() - t0
-    built = ", ".join(f"{size:,} in {BUILD_SECONDS[size]:.0f} s" for size in sorted(BUILD_SECONDS))
+    built = ", ".join(f"{size:,} in {BUILD_SECONDS[size]:.0f} s" for size in sorted(sizes))
     return report(results) + (
-        f"(data grown through the recurring run: {built}; all measured in {took:.0f} s;"
+        f"(workspaces made through the recurring run: {built}; all measured in {took:.0f} s;"
         " rolled back)\n"
     )
 

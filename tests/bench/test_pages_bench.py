@@ -28,7 +28,7 @@ def test_page_bench_reports_every_page_at_every_size(db):
     results = pages.measure_sizes([20, 60], requests=1, warmup=0, other_tenant=10)
     names = pages.PAGES
     assert [(m.page, m.size) for m in results] == [
-        (name, size) for size in (20, 60) for name in names
+        (name, size) for name in names for size in (20, 60)
     ]
     assert {m.status for m in results} == {200}
     assert all(m.queries > 0 and m.median_ms > 0 for m in results)
