@@ -57,7 +57,7 @@ def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
     (currency, locale) is learned once and applied with Python's own grouping; where
     that shape is not plain "prefix, grouped digits, suffix" babel formats every time."""
     value = quantize(amount, currency)
-    shape = _money_shape(currency, locale)
+    shape = _money_shape(currency, locale) if value.is_finite() else None
     if shape is None:
         from babel.numbers import format_currency
 
