@@ -50,11 +50,12 @@ shell: $(STAMP)
 migrate: $(STAMP)
 	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) manage.py migrate
 
-## Recurring invoices per second (10,000 schedules; N=... to change) and Stripe webhook
-## events per second (1,000; EVENTS=...), rolled back after.
+## The performance report (bench/README.md): list API vs values()+orjson, pages at 200 /
+## 10,000 / 100,000 invoices, recurring run vs COPY and 1 vs 2 workers, ledger postings
+## vs COPY, Stripe webhooks — each beside its floor, one table each, all rolled back.
+## BENCH_QUICK=1 for a short run; SIZES=200,10000 (pages), N=, POSTINGS=, EVENTS=, ONLY=pages.
 bench: $(STAMP)
-	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) -m bench.recurring --n $${N:-10000}
-	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) -m bench.stripe_webhooks --n $${EVENTS:-1000}
+	DEBUG=$${DEBUG:-true} $(PY) -m portfolio.devenv exec -- $(PY) -m bench
 
 clean:
 	rm -rf $(VENV) .data staticfiles .pytest_cache

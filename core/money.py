@@ -4,6 +4,8 @@ Amounts are stored with 3 decimal places (the most any ISO currency uses: KWD, B
 rates with 4; every amount a person sees or is billed is `quantize`d to its currency
 (JPY 0 places, USD 2, KWD 3) with ROUND_HALF_UP, the convention invoices use."""
 
+import functools
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -48,10 +50,70 @@ def quantize(amount: Decimal, currency: str) -> Decimal:
 
 def format_money(amount: Decimal, currency: str, locale: str = "en_US") -> str:
     """1234.5 USD → "$1,234.50", rounded as it is billed. For text that leaves the app
-    (invoice lines, emails) as much as for pages."""
+    (invoice lines, emails) as much as for pages.
+
+    Babel reads its locale data and parses the currency pattern on every call (about
+    0.1 ms; a list page formats a hundred amounts), so the shape babel gives each
+    (currency, locale) is learned once and applied with Python's own grouping; where
+    that shape is not plain "prefix, grouped digits, suffix" babel formats every time."""
+    value = quantize(amount, currency)
+    shape = _money_shape(currency, locale) if value.is_finite() else None
+    if shape is None:
+        from babel.numbers import format_currency
+
+        return format_currency(value, currency, locale=locale)
+    return shape.apply(value)
+
+
+@dataclass(frozen=True)
+class _MoneyShape:
+    """How babel writes one currency in one locale, as affixes around Python's grouped
+    digits ("," thousands, "." decimals). Babel counts -0.00 as negative; so does this."""
+
+    places: int
+    prefix: str
+    suffix: str
+    negative_prefix: str
+    negative_suffix: str
+
+    def apply(self, value: Decimal) -> str:
+        digits = format(abs(value), f",.{self.places}f")
+        if value.is_signed():
+            return f"{self.negative_prefix}{digits}{self.negative_suffix}"
+        return f"{self.prefix}{digits}{self.suffix}"
+
+
+# Probes the learned shape must reproduce exactly before it replaces babel: grouping of
+# millions and beyond, zero and negative zero, rounding at the minor unit, a small negative.
+_SHAPE_PROBES = tuple(
+    Decimal(x) for x in ("1234567.891", "-1234567.891", "0", "-0.001", "0.5", "-12.345", "1E+14")
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _money_shape(currency: str, locale: str) -> _MoneyShape | None:
     from babel.numbers import format_currency
 
-    return format_currency(quantize(amount, currency), currency, locale=locale)
+    places = minor_units(currency)
+
+    def affixes(probe: Decimal) -> tuple[str, str] | None:
+        value = quantize(probe, currency)
+        text = format_currency(value, currency, locale=locale)
+        digits = format(abs(value), f",.{places}f")
+        if text.count(digits) != 1:
+            return None
+        before, after = text.split(digits)
+        return before, after
+
+    positive, negative = affixes(Decimal("1234567.891")), affixes(Decimal("-1234567.891"))
+    if positive is None or negative is None:
+        return None
+    shape = _MoneyShape(places, *positive, *negative)
+    for probe in _SHAPE_PROBES:
+        value = quantize(probe, currency)
+        if shape.apply(value) != format_currency(value, currency, locale=locale):
+            return None
+    return shape
 
 
 def format_rate(rate: Decimal, currency: str, locale: str = "en_US") -> str:
