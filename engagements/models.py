@@ -234,8 +234,9 @@ class EngagementPause(TenantModel):
 
 
 class TimeEntry(TenantModel):
+    # Indexed by time_entry_engagement_recent (engagement first), not a single-column index.
     engagement = models.ForeignKey(
-        Engagement, on_delete=models.PROTECT, related_name="time_entries"
+        Engagement, on_delete=models.PROTECT, related_name="time_entries", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -363,7 +364,10 @@ class RevenueReport(TenantModel):
 
 
 class Expense(TenantModel):
-    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="expenses")
+    # Indexed by expense_engagement_recent (engagement first), not a single-column index.
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, related_name="expenses", db_index=False
+    )
     date = models.DateField()
     amount = AmountField(validators=NON_NEGATIVE)
     category = models.CharField(max_length=60)
