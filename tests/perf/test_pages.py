@@ -112,10 +112,10 @@ def test_the_list_count_stops_at_its_cap_and_page_numbers_go_on(client, personas
     assert "LIMIT 101" in count  # never more than the cap + 1 rows counted
 
     fifth = client.get(url + "?page=5").content.decode()  # past the cap: rows 201–250
-    assert "Showing 201–250 of 100+" in fifth and "Page 5 of many" in fifth
+    assert "Showing 201–250 of many" in fifth and "Page 5 of many" in fifth
     assert 'page=6" rel="next"' in fifth and 'page=4" rel="prev"' in fifth
     last = client.get(url + "?page=6")
-    assert "Showing 251–300 of 100+" in last.content.decode()
+    assert "Showing 251–300 of many" in last.content.decode()
     assert not last.context["page"].has_next()
     assert [i.number for i in last.context["page"]][-1] == "IN-000000"  # the oldest
     assert client.get(url + "?page=7").context["page"].number == 1  # past the end
