@@ -77,17 +77,20 @@ def history(personas):
     return clients
 
 
-# The invoice list's filters, and the index each one's page must be read from.
+# The invoice list's filters, and the indexes each one's page may be read from. A selective
+# filter (drafts, credit notes, open invoices) must have its own; where most rows match
+# (paid, a third in EUR, a tenth for one client) the planner may as well walk the default
+# order and skip the few others: either way it stops after the page.
 LIST_PAGES = {
-    "": "invoice_recent",
-    "?page=3": "invoice_recent",
-    "?status=paid": "invoice_status_recent",
-    "?status=draft": "invoice_status_recent",
-    "?status=outstanding": "invoice_open_recent",
-    "?status=overdue": "invoice_open_recent",
-    "?kind=credit_note": "invoice_credit_note_recent",
-    "?currency=EUR": "invoice_currency_recent",
-    "?client={client}": "invoice_client_recent",
+    "": {"invoice_recent"},
+    "?page=3": {"invoice_recent"},
+    "?status=paid": {"invoice_status_recent", "invoice_recent"},
+    "?status=draft": {"invoice_status_recent"},
+    "?status=outstanding": {"invoice_open_recent"},
+    "?status=overdue": {"invoice_open_recent"},
+    "?kind=credit_note": {"invoice_credit_note_recent"},
+    "?currency=EUR": {"invoice_currency_recent", "invoice_recent"},
+    "?client={client}": {"invoice_client_recent", "invoice_recent"},
 }
 
 
@@ -96,7 +99,7 @@ def test_invoice_list_pages_are_read_off_an_index_in_order(client, personas, his
     list's order, stopped by the LIMIT; no Sort, no Seq Scan of the invoices."""
     client.force_login(personas.alice)
     base = reverse("invoicing:invoice_list", args=[personas.a.slug])
-    for query, index in LIST_PAGES.items():
+    for query, allowed in LIST_PAGES.items():
         url = base + query.format(client=history[1].pk)
         with CaptureQueriesContext(connection) as captured:
             assert client.get(url).status_code == 200
@@ -109,7 +112,8 @@ def test_invoice_list_pages_are_read_off_an_index_in_order(client, personas, his
         ]
         nodes = _plan(page_sql)
         assert not SORTS & {n["Node Type"] for n in nodes}, (query, nodes)
-        assert index in _indexes(nodes), (query, _indexes(nodes))
+        used = {name for name in _indexes(nodes) if name.startswith("invoice_")}
+        assert used and used <= allowed, (query, _indexes(nodes))
         assert "invoicing_invoice" not in _seq_scans(nodes), query
 
 
