@@ -70,6 +70,11 @@ class CappedPaginator(_PaginatorBase):
         return min(self._counted, self.cap)
 
     @property
+    def cap_label(self) -> str:
+        """The cap as a page shows it ("10,000"), with no template library to load."""
+        return f"{self.cap:,}"
+
+    @property
     def capped(self) -> bool:
         """True when the list goes on past `cap` rows (its total is not known)."""
         return self._counted > self.cap
