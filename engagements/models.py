@@ -48,6 +48,11 @@ class Client(TenantModel):
 
     class Meta:
         ordering = ["name", "pk"]
+        # The client list (by name) and the dashboard's newest clients: read in order.
+        indexes = [
+            models.Index(fields=["workspace", "name", "id"], name="client_by_name"),
+            models.Index(fields=["workspace", "-created_at", "-id"], name="client_recent"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 "workspace",
@@ -170,7 +175,13 @@ class Engagement(TenantModel):
 
     class Meta:
         ordering = ["-start_date", "pk"]
-        indexes = [models.Index(fields=["workspace", "status"])]
+        # The engagement list, unfiltered and by status (the latter also any status lookup).
+        indexes = [
+            models.Index(fields=["workspace", "-start_date", "id"], name="engagement_recent"),
+            models.Index(
+                fields=["workspace", "status", "-start_date", "id"], name="engagement_status_recent"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
@@ -223,8 +234,9 @@ class EngagementPause(TenantModel):
 
 
 class TimeEntry(TenantModel):
+    # Indexed by time_entry_engagement_recent (engagement first), not a single-column index.
     engagement = models.ForeignKey(
-        Engagement, on_delete=models.PROTECT, related_name="time_entries"
+        Engagement, on_delete=models.PROTECT, related_name="time_entries", db_index=False
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -243,7 +255,13 @@ class TimeEntry(TenantModel):
 
     class Meta:
         ordering = ["-date", "-pk"]
-        indexes = [models.Index(fields=["engagement", "date"])]
+        # The API list of the workspace, and an engagement's entries (also date ranges).
+        indexes = [
+            models.Index(fields=["workspace", "-date", "-id"], name="time_entry_recent"),
+            models.Index(
+                fields=["engagement", "-date", "-id"], name="time_entry_engagement_recent"
+            ),
+        ]
         verbose_name_plural = "time entries"
 
     def __str__(self) -> str:
@@ -278,6 +296,7 @@ class Milestone(TenantModel):
 
     class Meta:
         ordering = ["due_date", "pk"]
+        indexes = [models.Index(fields=["workspace", "due_date", "id"], name="milestone_by_due")]
 
     def __str__(self) -> str:
         return self.title
@@ -301,6 +320,7 @@ class Outcome(TenantModel):
 
     class Meta:
         ordering = ["pk"]
+        indexes = [models.Index(fields=["workspace", "id"], name="outcome_in_order")]
 
     def __str__(self) -> str:
         return self.description
@@ -328,6 +348,9 @@ class RevenueReport(TenantModel):
 
     class Meta:
         ordering = ["-period_start"]
+        indexes = [
+            models.Index(fields=["workspace", "-period_start", "-id"], name="revenue_report_recent")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["engagement", "period_start"],
@@ -341,7 +364,10 @@ class RevenueReport(TenantModel):
 
 
 class Expense(TenantModel):
-    engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="expenses")
+    # Indexed by expense_engagement_recent (engagement first), not a single-column index.
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.PROTECT, related_name="expenses", db_index=False
+    )
     date = models.DateField()
     amount = AmountField(validators=NON_NEGATIVE)
     category = models.CharField(max_length=60)
@@ -360,6 +386,10 @@ class Expense(TenantModel):
 
     class Meta:
         ordering = ["-date", "-pk"]
+        indexes = [
+            models.Index(fields=["workspace", "-date", "-id"], name="expense_recent"),
+            models.Index(fields=["engagement", "-date", "-id"], name="expense_engagement_recent"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.category} {self.amount}"
@@ -458,6 +488,8 @@ class Proposal(TenantModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # The proposal list (newest first, pk as the tie-breaker) and its API list.
+        indexes = [models.Index(fields=["workspace", "-created_at", "-id"], name="proposal_recent")]
 
     def __str__(self) -> str:
         return self.title

@@ -36,7 +36,7 @@ def dashboard(request: WorkspaceRequest) -> HttpResponse:
             pay_model=PayModel.HOURLY, status=EngagementStatus.ACTIVE
         ).order_by("name", "pk"),
         "client_count": clients.count(),
-        "recent_clients": clients.order_by("-created_at")[:5],
+        "recent_clients": clients.order_by("-created_at", "-pk")[:5],  # on client_recent
         "member_count": Membership.objects.count(),
         "stripe": _stripe_card(workspace),
     }

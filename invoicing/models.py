@@ -97,12 +97,15 @@ class Invoice(TenantModel):
         VOID = "void", "Void"
         UNCOLLECTIBLE = "uncollectible", "Uncollectible"
 
+    # Indexed by invoice_recent (workspace first), not a single-column index: one index
+    # less for every invoice the recurring run writes.
     workspace = models.ForeignKey(
-        "accounts.Workspace", on_delete=models.CASCADE, related_name="invoices"
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="invoices", db_index=False
     )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.INVOICE)
+    # Indexed by invoice_client_recent (client first), not by a single-column index.
     client = models.ForeignKey(
-        "engagements.Client", on_delete=models.PROTECT, related_name="invoices"
+        "engagements.Client", on_delete=models.PROTECT, related_name="invoices", db_index=False
     )
     # A credit note credits one finalised invoice.
     credits = models.ForeignKey(
@@ -157,8 +160,42 @@ class Invoice(TenantModel):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        # Each list reads its page off one of these, in order, and stops after the page:
+        # no Sort over the workspace (tests/perf/test_list_plans.py walks the plans).
         indexes = [
-            models.Index(fields=["workspace", "status"]),
+            # The invoice list and the API list, unfiltered (default ordering).
+            models.Index(fields=["workspace", "-created_at", "-id"], name="invoice_recent"),
+            # Filtered by one status; also serves any (workspace, status) lookup.
+            models.Index(
+                fields=["workspace", "status", "-created_at", "-id"], name="invoice_status_recent"
+            ),
+            # Filtered by client, and the client page's recent invoices; also the FK's index.
+            models.Index(fields=["client", "-created_at", "-id"], name="invoice_client_recent"),
+            # Filtered by currency; and the list's currency choices, read as a skip scan.
+            models.Index(
+                fields=["workspace", "currency", "-created_at", "-id"],
+                name="invoice_currency_recent",
+            ),
+            # "Outstanding" and "Overdue": open invoices only, so it stays small.
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                condition=Q(status__in=["open", "partially_paid"]),
+                name="invoice_open_recent",
+            ),
+            # Credit notes are few among many invoices: without it their filter walks all.
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                condition=Q(kind="credit_note"),
+                name="invoice_credit_note_recent",
+            ),
+            # What clients owe, per currency and overdue (selectors.owed_by_currency, the
+            # client page's balances): an index-only read of open invoices, never of history.
+            models.Index(
+                fields=["workspace", "client", "currency", "due_date"],
+                include=["total", "amount_paid", "amount_credited", "amount_written_off"],
+                condition=Q(kind="invoice", status__in=["open", "partially_paid"]),
+                name="invoice_open_owed",
+            ),
             models.Index(fields=["workspace", "due_date"]),
         ]
         constraints = [
@@ -322,7 +359,14 @@ class Receipt(TenantModel):
 
     class Meta:
         ordering = ["received_on", "pk"]
-        indexes = [models.Index(fields=["workspace", "received_on"])]
+        # The default ordering, and income this month/quarter/year read index-only.
+        indexes = [
+            models.Index(
+                fields=["workspace", "received_on", "id"],
+                include=["base_amount"],
+                name="receipt_by_date",
+            )
+        ]
         constraints = [
             # A receipt is money in; only its reversal or a refund of it is negative.
             models.CheckConstraint(
@@ -514,6 +558,9 @@ class RecurringSchedule(TenantModel):
 
     class Meta:
         ordering = ["next_run", "pk"]
+        indexes = [
+            models.Index(fields=["workspace", "next_run", "id"], name="schedule_by_next_run")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -530,6 +577,9 @@ class ExchangeRate(TenantModel):
 
     class Meta:
         ordering = ["-date", "currency"]
+        indexes = [
+            models.Index(fields=["workspace", "-date", "currency"], name="exchange_rate_recent")
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["workspace", "currency", "date"],

@@ -159,6 +159,7 @@ class CardPayment(TenantModel):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [
+            models.Index(fields=["workspace", "-created_at", "-id"], name="card_payment_recent"),
             models.Index(fields=["workspace", "invoice", "status"]),
             models.Index(fields=["status", "updated_at"], name="card_payment_unsettled"),
         ]

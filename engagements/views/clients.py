@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -20,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
+from core.paginator import CappedPaginator
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.client_panels import client_panels
@@ -37,7 +37,7 @@ def client_list(request: WorkspaceRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
     if query:
         clients = clients.filter(name__icontains=query)
-    page = Paginator(clients.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(clients.order_by("name", "pk"), 50).get_page(request.GET.get("page"))
     counts = Client.objects.aggregate(
         active=Count("pk", filter=Q(archived_at__isnull=True)),
         archived=Count("pk", filter=Q(archived_at__isnull=False)),

@@ -16,8 +16,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,6 +26,7 @@ from accounts.tenancy import WorkspaceRequest
 from core.inputs import UNSET
 from core.money import ZERO
 from core.pages import form_errors_from, role_required
+from core.paginator import CappedPaginator
 from core.tenancy import get_tenant_object_or_404
 from engagements import services
 from engagements.billing import (
@@ -77,13 +77,20 @@ def engagement_list(request: WorkspaceRequest) -> HttpResponse:
         engagements = engagements.filter(client_id=chosen["client"])
     today = timezone.localdate()
     month_start = today.replace(day=1)
-    # Hours logged this month, summed in the same query as the page of rows. (The unbilled
-    # total needs `unbilled_items`, several queries per engagement: it is on the detail
-    # page, so this page's query count stays constant in the number of rows.)
-    engagements = engagements.annotate(
-        month_minutes=Sum("time_entries__minutes", filter=Q(time_entries__date__gte=month_start))
-    ).order_by("-start_date", "pk")
-    page = Paginator(engagements, 50).get_page(request.GET.get("page"))
+    # Hours logged this month, summed in the same query as the page of rows, per row of the
+    # page (a correlated subquery on time_entry_engagement_recent): a join + GROUP BY would
+    # sum every engagement of the workspace before the LIMIT. (The unbilled total needs
+    # `unbilled_items`, several queries per engagement: it is on the detail page, so this
+    # page's query count stays constant in the number of rows.)
+    month = (
+        TimeEntry.objects.filter(engagement=OuterRef("pk"), date__gte=month_start)
+        .order_by()
+        .values("engagement")
+        .annotate(minutes=Sum("minutes"))
+        .values("minutes")
+    )
+    engagements = engagements.annotate(month_minutes=Subquery(month)).order_by("-start_date", "pk")
+    page = CappedPaginator(engagements, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import AuditEntry
 from accounts.tenancy import WorkspaceRequest, workspace_scope
 from core.pages import form_errors_from, role_required
+from core.paginator import CappedPaginator
 from core.ratelimit import PUBLIC_RATE_LIMIT, PUBLIC_RATE_WINDOW, rate_limited
 from core.tenancy import get_tenant_object_or_404, membership_for
 from engagements import services
@@ -147,7 +147,7 @@ def proposal_list(request: WorkspaceRequest) -> HttpResponse:
         proposals = proposals.filter(status=status)
     else:
         status = ""
-    page = Paginator(proposals, 50).get_page(request.GET.get("page"))
+    page = CappedPaginator(proposals, 50).get_page(request.GET.get("page"))
     rows = [(p, display_status(p)) for p in page]
     return render(
         request,

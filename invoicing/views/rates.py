@@ -7,13 +7,13 @@ from collections import OrderedDict
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts.tenancy import WorkspaceRequest
 from core.pages import form_errors_from, role_required
+from core.paginator import CappedPaginator
 from core.tenancy import get_tenant_object_or_404
 from invoicing import services
 from invoicing.forms import ExchangeRateForm, ExchangeRateImportForm, TaxRateForm
@@ -99,7 +99,7 @@ def _rates_page(
     status: int = 200,
 ) -> HttpResponse:
     rates = ExchangeRate.objects.order_by("-date", "currency")
-    page = Paginator(rates, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(rates, PAGE_SIZE).get_page(request.GET.get("page"))
     latest: OrderedDict[str, ExchangeRate] = OrderedDict()
     for row in ExchangeRate.objects.order_by("currency", "-date").distinct("currency"):
         latest[row.currency] = row

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
 from accounts.tenancy import WorkspaceRequest
 from core.money import format_money
 from core.pages import form_errors_from, role_required
+from core.paginator import CappedPaginator
 from payments import services, stripe_api
 from payments.forms import PayoutForm
 from payments.models import Payout
@@ -50,7 +50,7 @@ def payouts(request: WorkspaceRequest) -> HttpResponse:
                 return redirect("payments:payouts", workspace=workspace.slug)
         status = 400
     balances = cached_balance(account) if account is not None else {}
-    page = Paginator(
+    page = CappedPaginator(
         Payout.objects.filter(workspace=workspace).order_by("-created_at", "-pk"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     context = {
