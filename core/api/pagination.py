@@ -130,22 +130,28 @@ class Pagination(pagination.CursorPagination):
         if reverse:
             page.reverse()
         self.page = page
-        self._positions = [self._position_of(row, columns) for row in (page[:1] + page[-1:])]
+        # values_list() rows are tuples in the order of the query's fields.
+        names = list(getattr(queryset, "_fields", None) or [])
+        self._positions = [self._position_of(row, columns, names) for row in (page[:1] + page[-1:])]
         # Forward: a next page when a row followed; a previous one when we came from one.
         # Backward: the mirror image.
         self.has_next = more if not reverse else position is not None
         self.has_previous = (position is not None) if not reverse else more
         return page
 
-    def _position_of(self, row: Any, columns: list[Column]) -> list[Any]:
+    def _position_of(self, row: Any, columns: list[Column], names: list[str]) -> list[Any]:
+        """The row's values of the ordering columns: a model instance, a values() dict or
+        a values_list() tuple (which must include them: a programming error if not)."""
         values = []
         for field, _, _ in columns:
-            if isinstance(row, dict):
-                key = field.attname if field.attname in row else field.name
-                value = row["pk"] if field.primary_key and "pk" in row else row[key]
+            if isinstance(row, tuple):
+                key = field.attname if field.attname in names else "pk"
+                values.append(row[names.index(key)])
+            elif isinstance(row, dict):
+                key = field.attname if field.attname in row else "pk"
+                values.append(row[key])
             else:
-                value = getattr(row, field.attname)
-            values.append(value)
+                values.append(getattr(row, field.attname))
         return values
 
     def get_next_link(self) -> str | None:

@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from core.money import quantize
+from core.money import AMOUNT_PLACES, quantize
 
 
 def decimal_text(value: Decimal | None) -> str | None:
@@ -57,18 +57,35 @@ class DatetimeText:
 
 
 class AmountText:
-    """`amount_text` with each currency's minor unit looked up once per page."""
+    """`amount_text`, fast: a stored amount has exactly 3 decimal places ("1200.500"),
+    and when the places its currency does not print are zeros (the services round
+    amounts to the currency, so nearly always), rounding changes nothing and the text is
+    `str()` cut short. Anything else (another scale, digits to round away, a currency
+    with more places than are stored) goes through the same arithmetic as
+    core.money.quantize. Each currency's unit is looked up once per page."""
 
     def __init__(self) -> None:
-        self.units: dict[str, Decimal] = {}
+        # currency → (unit, characters to cut, the zeros that allow the cut)
+        self.cuts: dict[str, tuple[Decimal, int, str]] = {}
+
+    def _cut(self, currency: str) -> tuple[Decimal, int, str]:
+        unit = quantize(Decimal(1), currency)
+        places = -int(unit.as_tuple().exponent)
+        if places > AMOUNT_PLACES:
+            return unit, -1, ""
+        hidden = AMOUNT_PLACES - places
+        return unit, hidden + (1 if places == 0 else 0), "0" * hidden
 
     def __call__(self, value: Decimal | None, currency: str) -> str | None:
         if value is None:
             return None
-        unit = self.units.get(currency)
-        if unit is None:
-            unit = self.units[currency] = quantize(Decimal(1), currency)
-        # The same arithmetic as core.money.quantize (checked by the tests).
+        cut = self.cuts.get(currency)
+        if cut is None:
+            cut = self.cuts[currency] = self._cut(currency)
+        unit, chars, zeros = cut
+        text = str(value)
+        if chars >= 0 and text[-4:-3] == "." and text.endswith(zeros):
+            return text[: len(text) - chars]
         return f"{value.quantize(unit, rounding=ROUND_HALF_UP):f}"
 
 

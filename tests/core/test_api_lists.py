@@ -200,3 +200,19 @@ def test_the_schema_documents_cursor_pages(django_db_setup, django_db_blocker):
     ]
     attrs = {a for e in errors for a in e["properties"]["attr"].get("enum", [])}
     assert {"cursor", "page_size"} <= attrs
+
+
+@pytest.mark.parametrize("currency", ["USD", "JPY", "KWD", "EUR", "CLF"])
+def test_list_amounts_are_formatted_as_quantize_formats_them(currency):
+    """core.api.rows.AmountText cuts str() short where rounding changes nothing, else
+    quantizes: the same text as the serializers' `quantize` either way."""
+    from core.api.rows import AmountText
+    from core.money import quantize
+
+    amount = AmountText()
+    stored = ["0.000", "1200.500", "10.005", "-12.500", "-0.005", "99.995", "1500.000"]
+    stored += ["999999999999999.999", "0.001", "7.250", "3", "2.5", "1E+2", "0.0000"]
+    for text in stored:
+        value = Decimal(text)
+        assert amount(value, currency) == f"{quantize(value, currency):f}", (text, currency)
+    assert amount(None, currency) is None
