@@ -85,3 +85,14 @@ def test_list_rows_are_the_serializers_rows(api_as, personas, acme):
     # Same values and the same types: rendered by the same encoder, byte for byte.
     assert _rendered(body["results"]) == _rendered(expected)
     assert body["results"] == [dict(row) for row in expected]
+
+
+def test_the_list_matches_its_schema(api_as, personas, acme):
+    from tests.openapi import check_list_page
+
+    _variety(personas, acme)
+    client = api_as(personas.alice)
+    body = client.get(url("invoices"), {"page_size": 4}).json()
+    assert body["next"] and body["previous"] is None
+    check_list_page("/api/v1/workspaces/{workspace}/invoices/", body)
+    check_list_page("/api/v1/workspaces/{workspace}/invoices/", client.get(body["next"]).json())
