@@ -30,7 +30,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, F, Func, Q, Value
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -249,11 +249,42 @@ def _order_term(field: models.Field[Any, Any], desc: bool) -> str:
     return f"-{field.attname}" if desc else field.attname
 
 
-def _after(direction: list[Column], position: list[Any]) -> Q:
+class RowAfter(Func):
+    """`(a, b, …) < (x, y, …)` (`>` ascending): PostgreSQL's row comparison, which an index
+    on (a DESC, b DESC) answers as one range. Only for columns that all go one way and
+    are never NULL (a row with a NULL compares as unknown)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, direction: list[Column], position: list[Any]) -> None:
+        columns = [F(field.attname) for field, _, _ in direction]
+        values = [
+            Value(v, output_field=f) for (f, _, _), v in zip(direction, position, strict=True)
+        ]
+        super().__init__(*columns, *values)
+        self.width, self.operator = len(direction), "<" if direction[0][1] else ">"
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra: Any
+    ) -> tuple[str, tuple[Any, ...]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        for expression in self.get_source_expressions():
+            sql, more = compiler.compile(expression)
+            parts.append(sql)
+            params.extend(more)
+        left, right = ", ".join(parts[: self.width]), ", ".join(parts[self.width :])
+        return f"({left}) {self.operator} ({right})", tuple(params)
+
+
+def _after(direction: list[Column], position: list[Any]) -> Q | RowAfter:
     """Rows strictly after `position` in this ordering, NULL being the largest value:
     (a after x) or (a = x and ((b after y) or (b = y and …))). The first column's bound
     is repeated outside the OR where it holds, so PostgreSQL starts its index scan there
-    instead of reading from the top of the workspace and filtering."""
+    instead of reading from the top of the workspace and filtering. The common case (one
+    direction, no NULLs: every default ordering) is a row comparison instead."""
+    if len({desc for _, desc, _ in direction}) == 1 and not any(n for _, _, n in direction):
+        return RowAfter(direction, position)
     condition: Q | None = None
     for (field, desc, _), value in reversed(list(zip(direction, position, strict=True))):
         name = field.attname

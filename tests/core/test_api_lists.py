@@ -106,6 +106,8 @@ def test_a_page_is_one_query_without_count_or_offset(
     page = queries.captured_queries[-1]["sql"]
     assert "COUNT(" not in page.upper() and "OFFSET" not in page.upper(), page
     assert "LIMIT 6" in page and len(body["results"]) == 5
+    # The default ordering's position as one row comparison: a range of the list's index.
+    assert '("invoicing_invoice"."created_at", "invoicing_invoice"."id") <' in page, page
 
 
 @pytest.mark.parametrize("rows", [20, 600])
