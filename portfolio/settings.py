@@ -279,7 +279,13 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Keyset pages (no COUNT, no OFFSET): a page costs the same at any size or depth.
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.Pagination",
+    # DRF's JSON, written by orjson; the browsable API as before.
+    "DEFAULT_RENDERER_CLASSES": [
+        "core.api.renderers.ORJSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
         "core.api.filters.FilterBackend",

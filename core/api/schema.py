@@ -18,7 +18,6 @@ from drf_standardized_errors.openapi_utils import (
     get_serializer_fields_with_error_codes,
 )
 from rest_framework import serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.settings import api_settings
 
 
@@ -90,8 +89,8 @@ class AutoSchema(openapi.AutoSchema):
     def _get_extra_validation_errors(self) -> dict[str, set[str]]:
         """The 400s the package cannot see from a view's declarations: a service's
         ValidationError (code `invalid`, on a body field or `non_field_errors`) on any
-        write, a field a service requires though the serializer does not, `page_size` on
-        a paginated list, a filter value django-filter lets through (core.api.filters),
+        write, a field a service requires though the serializer does not, `page_size` and
+        `cursor` on a paginated list, a filter value django-filter lets through (core.api.filters),
         and the fields of a query serializer named in `extend_schema(parameters=...)`."""
         extra: dict[str, set[str]] = defaultdict(set)
         for name, codes in super()._get_extra_validation_errors().items():
@@ -111,8 +110,9 @@ class AutoSchema(openapi.AutoSchema):
                         extra[field.name] |= {"min_value", "max_value"}
                     date_fields.append(field)
         paginator = self._get_paginator() if self.method == "GET" else None  # type: ignore[no-untyped-call]
-        if isinstance(paginator, PageNumberPagination) and paginator.page_size_query_param:
-            extra[paginator.page_size_query_param].add("invalid")
+        for setting in ("page_size_query_param", "cursor_query_param"):
+            if query_name := getattr(paginator, setting, None):
+                extra[query_name].add("invalid")
         backends = get_django_filter_backends(self.get_filter_backends())
         for form in get_filter_forms(self.view, backends):
             for name in form.fields:

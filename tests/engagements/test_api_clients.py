@@ -50,7 +50,7 @@ def test_contacts_create_filter_update_delete(bob, acme, personas):
     pk = created.json()["id"]
     listed = bob.get(url("contacts"), {"client": acme.pk}).json()["results"]
     assert [c["name"] for c in listed] == ["Ada"]
-    assert bob.get(url("contacts"), {"is_billing": "false"}).json()["count"] == 1
+    assert len(bob.get(url("contacts"), {"is_billing": "false"}).json()["results"]) == 1
 
     patched = bob.patch(url("contacts", pk), {"role": "Finance"})
     assert patched.status_code == 200 and patched.json()["role"] == "Finance"

@@ -177,8 +177,8 @@ def test_engagement_list_queries_do_not_grow(
             for i in range(rows)
         )
     client = api_as(personas.alice)
-    # token lookup + last_used update, workspace, membership, count, page, pauses
-    with django_assert_max_num_queries(7):
+    # token lookup + last_used update, workspace, membership, page, pauses (no COUNT)
+    with django_assert_max_num_queries(6):
         response = client.get(url("engagements"), {"page_size": 500})
-    assert response.json()["count"] == rows
+    assert len(response.json()["results"]) == rows and response.json()["next"] is None
     assert response.json()["results"][0]["weekly_commitment_hours"] == "4.62"

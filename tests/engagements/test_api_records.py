@@ -119,11 +119,11 @@ def test_time_entry_list_queries_do_not_grow(
             for i in range(rows)
         )
     client = api_as(personas.alice)
-    # token lookup + last_used update, workspace, membership, count,
-    # page (with `invoiced` as an EXISTS subquery, not a query per row)
-    with django_assert_max_num_queries(6):
+    # token lookup + last_used update, workspace, membership,
+    # page (with `invoiced` as an EXISTS subquery, not a query per row); no COUNT
+    with django_assert_max_num_queries(5):
         response = client.get(url("time-entries"), {"page_size": 500})
-    assert response.json()["count"] == rows
+    assert len(response.json()["results"]) == rows and response.json()["next"] is None
 
 
 # --- Milestones ----------------------------------------------------------------------------

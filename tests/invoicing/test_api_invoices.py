@@ -289,10 +289,10 @@ def test_invoice_list_queries_do_not_grow(
             for i in range(rows)
         )
     client = api_as(personas.alice)
-    # token lookup + last_used update, workspace, membership, count, page (with clients)
-    with django_assert_max_num_queries(6):
+    # token lookup + last_used update, workspace, membership, page (with clients; no COUNT)
+    with django_assert_max_num_queries(5):
         response = client.get(url("invoices"), {"page_size": 500})
-    assert response.json()["count"] == rows
+    assert len(response.json()["results"]) == rows and response.json()["next"] is None
     assert response.json()["results"][0]["amount_due"] == "10.00"
 
 

@@ -18,6 +18,7 @@ from core.money import quantize
 from invoicing import services
 from invoicing.api import filters
 from invoicing.api import serializers as s
+from invoicing.api.serializers import payment_rows
 from invoicing.api.views.base import InvoicingViewSet
 from invoicing.models import Allocation, Receipt
 
@@ -49,7 +50,17 @@ class PaymentViewSet(
     http_method_names = APPEND_ONLY_METHODS
 
     def get_queryset(self) -> QuerySet[Any]:
+        if self.action == "list":  # rows from values_list(): see `list`
+            return super().get_queryset()
         return with_reversed(super().get_queryset())
+
+    # No docstring: the schema's description of the list stays the class's.
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # PaymentSerializer's rows built from values_list() (payment_rows), as the invoice
+        # list does: two queries per page (receipts, then the page's allocations).
+        queryset = payment_rows.payment_values(self.filter_queryset(self.get_queryset()))
+        page = self.paginate_queryset(queryset) or []  # every list pages (settings)
+        return self.get_paginated_response(payment_rows.payment_rows(page))
 
     @extend_schema(request=s.PaymentCreateSerializer, responses={201: s.PaymentRecordedSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
