@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scopes_disabled
 
@@ -349,3 +350,47 @@ def test_the_figures_are_those_of_the_anti_join(personas, billed_history):
         shown = {r.engagement.pk: (r.amount, r.items) for r in unbilled_waiting(today=today)}
         assert shown == _anti_join_waiting(today)
         assert len(shown) == 4
+
+
+def _migrate(targets: list[tuple[str, str]]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_sets_the_flag_from_the_active_claims(personas):
+    before = [("engagements", "0008_list_indexes")]
+    _migrate(before)
+    try:
+        # The models as they were before the flag.
+        old = MigrationExecutor(connection).loader.project_state(before).apps
+        with scopes_disabled():
+            engagement = EngagementFactory(client=ClientFactory(workspace=personas.a))
+        ws = {"workspace_id": personas.a.pk, "engagement_id": engagement.pk}
+        entries = [
+            old.get_model("engagements", "TimeEntry").objects.create(date=TODAY, minutes=60, **ws)
+            for _ in range(3)
+        ]
+        expense = old.get_model("engagements", "Expense").objects.create(
+            date=TODAY, amount=D("5"), category="Travel", **ws
+        )
+        claim = old.get_model("engagements", "BillingClaim").objects.create
+        common = {"amount": D("1"), "currency": "USD", **ws}
+        claim(kind="time", source_id=entries[0].pk, claimed_for="invoice:1", **common)
+        claim(kind="expense", source_id=expense.pk, claimed_for="invoice:1", **common)
+        claim(  # released: billable again
+            kind="time",
+            source_id=entries[1].pk,
+            claimed_for="invoice:2",
+            released_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            **common,
+        )
+        _migrate([("engagements", "0009_unbilled_flags")])
+        with scopes_disabled():
+            flags = dict(TimeEntry.objects.values_list("pk", "billed"))
+            assert flags == {entries[0].pk: True, entries[1].pk: False, entries[2].pk: False}
+            assert Expense.objects.get().billed
+        assert disagreeing() == []
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
