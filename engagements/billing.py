@@ -293,13 +293,16 @@ class UnbilledItem:
         return (self.minutes, self.unit_price, self.amount)
 
 
-def _claimed_keys(engagement: Engagement) -> set[ItemKey]:
-    keys: set[ItemKey] = set()
-    for kind, source_id, period_start in BillingClaim.objects.filter(
-        engagement=engagement, released_at__isnull=True
-    ).values_list("kind", "source_id", "period_start"):
-        keys.add((kind, source_id) if source_id is not None else (kind, period_start))
-    return keys
+def _claimed_periods(engagement: Engagement) -> set[ItemKey]:
+    """The retainer periods claimed. Records held by a claim are left out by their
+    `billed` flag instead (engagements.services.claims keeps it), so this reads the
+    engagement's period claims only, not one row per item ever billed."""
+    return {
+        (kind, period_start)
+        for kind, period_start in BillingClaim.objects.filter(
+            engagement=engagement, released_at__isnull=True, period_start__isnull=False
+        ).values_list("kind", "period_start")
+    }
 
 
 def unbilled_items(
@@ -313,12 +316,13 @@ def unbilled_items(
     billable on or before `as_of` and (when given) falls within [period_start, period_end].
     None for an engagement that does not bill (`engagement_bills`).
 
-    A fixed number of queries whatever the history: the proposal, the claims, one per
-    kind of record (and the pauses, for a retainer)."""
+    A fixed number of queries whatever the history: the proposal, the period claims, one
+    per kind of record (and the pauses, for a retainer). Records are read on the partial
+    indexes over rows not billed, so the reads grow with the waiting work only."""
     period_end = min(period_end, as_of) if period_end else as_of
     if not engagement_bills(engagement):
         return []
-    claimed = _claimed_keys(engagement)
+    claimed = _claimed_periods(engagement)
     currency = engagement.currency
     items: list[UnbilledItem] = []
 
@@ -332,10 +336,10 @@ def unbilled_items(
             for entry in TimeEntry.objects.filter(
                 engagement=engagement,
                 billable=True,
+                billed=False,
                 date__lte=period_end,
                 **({"date__gte": period_start} if period_start else {}),
             ).order_by("date", "pk")
-            if (Kind.TIME, entry.pk) not in claimed
         ]
         shares = time_shares([entry.minutes for entry in entries], rate, currency)
         for entry, share in zip(entries, shares, strict=True):
@@ -355,7 +359,10 @@ def unbilled_items(
 
     elif engagement.pay_model == PayModel.FIXED_FEE:
         for milestone in Milestone.objects.filter(
-            engagement=engagement, status=Milestone.Status.ACCEPTED, accepted_at__isnull=False
+            engagement=engagement,
+            status=Milestone.Status.ACCEPTED,
+            accepted_at__isnull=False,
+            billed=False,
         ).order_by("accepted_at", "pk"):
             if in_period(milestone.accepted_at):
                 amount = quantize(milestone.amount, currency)
@@ -372,7 +379,7 @@ def unbilled_items(
 
     elif engagement.pay_model == PayModel.BOUNTY:
         for outcome in Outcome.objects.filter(
-            engagement=engagement, accepted_at__isnull=False
+            engagement=engagement, accepted_at__isnull=False, billed=False
         ).order_by("accepted_at", "pk"):
             if in_period(outcome.accepted_at):
                 amount = quantize(outcome.fee, currency)
@@ -388,7 +395,9 @@ def unbilled_items(
                 )
 
     elif engagement.pay_model == PayModel.REVENUE_SHARE:
-        for report in RevenueReport.objects.filter(engagement=engagement).order_by("period_start"):
+        for report in RevenueReport.objects.filter(engagement=engagement, billed=False).order_by(
+            "period_start"
+        ):
             # Billable once reported; it belongs to the period it reports on.
             if report.reported_at <= as_of and in_period(report.period_start):
                 amount = revenue_share_amount(engagement, report.revenue)
@@ -451,6 +460,7 @@ def unbilled_items(
     for expense in Expense.objects.filter(
         engagement=engagement,
         rebillable=True,
+        billed=False,
         date__lte=period_end,
         **({"date__gte": period_start} if period_start else {}),
     ).order_by("date", "pk"):

@@ -252,14 +252,24 @@ class TimeEntry(TenantModel):
     description = models.CharField(max_length=500, blank=True)
     billable = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # True while an active BillingClaim holds this row: kept by engagements.services.claims
+    # in the claim's transaction, so unbilled reads use a partial index over waiting rows
+    # instead of an anti-join over all history (tests/perf/test_unbilled.py).
+    billed = models.BooleanField(default=False, db_default=False, editable=False)
 
     class Meta:
         ordering = ["-date", "-pk"]
-        # The API list of the workspace, and an engagement's entries (also date ranges).
+        # The API list of the workspace, and an engagement's entries (also date ranges);
+        # the waiting work only (the dashboard, an engagement's unbilled items).
         indexes = [
             models.Index(fields=["workspace", "-date", "-id"], name="time_entry_recent"),
             models.Index(
                 fields=["engagement", "-date", "-id"], name="time_entry_engagement_recent"
+            ),
+            models.Index(
+                fields=["workspace", "engagement", "date", "id"],
+                condition=Q(billable=True, billed=False),
+                name="time_entry_unbilled",
             ),
         ]
         verbose_name_plural = "time entries"
@@ -293,10 +303,18 @@ class Milestone(TenantModel):
         related_name="+",
     )
     accepted_on_word_of = models.CharField(max_length=150, blank=True)
+    billed = models.BooleanField(default=False, db_default=False, editable=False)  # as TimeEntry
 
     class Meta:
         ordering = ["due_date", "pk"]
-        indexes = [models.Index(fields=["workspace", "due_date", "id"], name="milestone_by_due")]
+        indexes = [
+            models.Index(fields=["workspace", "due_date", "id"], name="milestone_by_due"),
+            models.Index(
+                fields=["workspace", "engagement", "accepted_at", "id"],
+                condition=Q(status="accepted", billed=False),
+                name="milestone_unbilled",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -317,10 +335,18 @@ class Outcome(TenantModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    billed = models.BooleanField(default=False, db_default=False, editable=False)  # as TimeEntry
 
     class Meta:
         ordering = ["pk"]
-        indexes = [models.Index(fields=["workspace", "id"], name="outcome_in_order")]
+        indexes = [
+            models.Index(fields=["workspace", "id"], name="outcome_in_order"),
+            models.Index(
+                fields=["workspace", "engagement", "accepted_at", "id"],
+                condition=Q(accepted_at__isnull=False, billed=False),
+                name="outcome_unbilled",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.description
@@ -345,11 +371,19 @@ class RevenueReport(TenantModel):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    billed = models.BooleanField(default=False, db_default=False, editable=False)  # as TimeEntry
 
     class Meta:
         ordering = ["-period_start"]
         indexes = [
-            models.Index(fields=["workspace", "-period_start", "-id"], name="revenue_report_recent")
+            models.Index(
+                fields=["workspace", "-period_start", "-id"], name="revenue_report_recent"
+            ),
+            models.Index(
+                fields=["workspace", "engagement", "period_start"],
+                condition=Q(billed=False),
+                name="revenue_report_unbilled",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -383,12 +417,18 @@ class Expense(TenantModel):
         max_digits=5, decimal_places=2, default=Decimal("0"), validators=PERCENT
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    billed = models.BooleanField(default=False, db_default=False, editable=False)  # as TimeEntry
 
     class Meta:
         ordering = ["-date", "-pk"]
         indexes = [
             models.Index(fields=["workspace", "-date", "-id"], name="expense_recent"),
             models.Index(fields=["engagement", "-date", "-id"], name="expense_engagement_recent"),
+            models.Index(
+                fields=["workspace", "engagement", "date", "id"],
+                condition=Q(rebillable=True, billed=False),
+                name="expense_unbilled",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -45,12 +45,10 @@ class UnbilledWaiting:
 M = TypeVar("M", bound=Model)
 
 
-def _unclaimed(queryset: QuerySet[M], kind: str) -> QuerySet[M]:
-    # On the claims' partial unique index (kind, source_id) where not released.
-    claimed = BillingClaim.objects.filter(
-        kind=kind, source_id=OuterRef("pk"), released_at__isnull=True
-    )
-    return queryset.exclude(Exists(claimed))
+def _unclaimed(queryset: QuerySet[M]) -> QuerySet[M]:
+    # The `billed` flag (kept with the claims by engagements.services.claims), on each
+    # kind's partial index over rows not billed: no anti-join over every billed row.
+    return queryset.filter(billed=False)
 
 
 def unbilled_waiting(*, today: dt.date) -> list[UnbilledWaiting]:
@@ -58,13 +56,13 @@ def unbilled_waiting(*, today: dt.date) -> list[UnbilledWaiting]:
     the same rules as engagements.billing.unbilled_items (which the invoice is built from),
     read for all engagements at once. A running retainer is listed (without an amount)
     while its current period's fee is not invoiced. Six queries whatever the history: billed records
-    are left out in the database, so only the waiting ones are read."""
+    are left out by their `billed` flag on partial indexes over waiting rows, so the reads
+    grow with the work waiting, not with all that was ever billed."""
     amounts: dict[int, list[tuple[str, Decimal | int, int]]] = defaultdict(list)
     time = _unclaimed(
         TimeEntry.objects.filter(
             engagement__pay_model=PayModel.HOURLY, billable=True, date__lte=today
         ),
-        BillingClaim.Kind.TIME,
     )
     for r in time.values("engagement").annotate(minutes=Sum("minutes"), n=Count("pk")):
         amounts[r["engagement"]].append(("time", r["minutes"], r["n"]))
@@ -74,13 +72,11 @@ def unbilled_waiting(*, today: dt.date) -> list[UnbilledWaiting]:
             status=Milestone.Status.ACCEPTED,
             accepted_at__lte=today,
         ),
-        BillingClaim.Kind.MILESTONE,
     )
     for r in milestones.values("engagement").annotate(s=Sum("amount"), n=Count("pk")):
         amounts[r["engagement"]].append(("milestone", r["s"], r["n"]))
     outcomes = _unclaimed(
         Outcome.objects.filter(engagement__pay_model=PayModel.BOUNTY, accepted_at__lte=today),
-        BillingClaim.Kind.OUTCOME,
     )
     for r in outcomes.values("engagement").annotate(s=Sum("fee"), n=Count("pk")):
         amounts[r["engagement"]].append(("outcome", r["s"], r["n"]))
@@ -91,13 +87,12 @@ def unbilled_waiting(*, today: dt.date) -> list[UnbilledWaiting]:
             RevenueReport.objects.filter(
                 engagement__pay_model=PayModel.REVENUE_SHARE, reported_at__lte=today
             ),
-            BillingClaim.Kind.REVENUE_SHARE,
         ).values_list("engagement", "revenue")
     )
     expenses = list(
-        _unclaimed(
-            Expense.objects.filter(rebillable=True, date__lte=today), BillingClaim.Kind.EXPENSE
-        ).values_list("engagement", "amount", "markup_percent")
+        _unclaimed(Expense.objects.filter(rebillable=True, date__lte=today)).values_list(
+            "engagement", "amount", "markup_percent"
+        )
     )
     not_accepted = Proposal.objects.filter(engagement=OuterRef("pk")).exclude(
         status=Proposal.Status.ACCEPTED

@@ -1,5 +1,10 @@
 """Billing claims: the invoice-once lock. Invoicing claims unbilled items for an invoice
-and releases them when the invoice is voided or a draft line is removed."""
+and releases them when the invoice is voided or a draft line is removed.
+
+Each record a claim holds by id (time entry, milestone, outcome, revenue report, expense)
+carries a `billed` flag, set and cleared here in the same transaction as its claims, with
+one UPDATE per kind: unbilled reads filter on it over a partial index instead of an
+anti-join on the claims (tests/perf/test_unbilled.py checks flag and claims agree)."""
 
 from __future__ import annotations
 
@@ -9,11 +14,30 @@ from typing import Protocol
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Workspace
 from engagements.billing import UnbilledItem, unbilled_items
-from engagements.models import BillingClaim, Engagement
+from engagements.models import (
+    BillingClaim,
+    Engagement,
+    Expense,
+    Milestone,
+    Outcome,
+    RevenueReport,
+    TimeEntry,
+)
+
+Kind = BillingClaim.Kind
+# The record each kind of claim holds by its id, and whose `billed` flag it keeps.
+CLAIMED_RECORDS: dict[str, type[TimeEntry | Milestone | Outcome | RevenueReport | Expense]] = {
+    Kind.TIME: TimeEntry,
+    Kind.MILESTONE: Milestone,
+    Kind.OUTCOME: Outcome,
+    Kind.REVENUE_SHARE: RevenueReport,
+    Kind.EXPENSE: Expense,
+}
 
 
 class AlreadyBilled(ValidationError):
@@ -66,32 +90,65 @@ def billing_claim(
     try:
         with transaction.atomic():
             created: list[BillingClaim] = BillingClaim.objects.bulk_create(claims)
-            return created
     except IntegrityError as exc:
         raise AlreadyBilled("Some items were invoiced at the same time.") from exc
+    for kind, ids in _by_kind((c.kind, c.source_id) for c in created).items():
+        CLAIMED_RECORDS[kind].objects.filter(workspace=engagement.workspace, pk__in=ids).update(
+            billed=True
+        )
+    return created
+
+
+def _by_kind(claims: Iterable[tuple[str, int | None]]) -> dict[str, list[int]]:
+    """The record ids per kind among claims (period claims hold no record)."""
+    ids: dict[str, list[int]] = {}
+    for kind, source_id in claims:
+        if source_id is not None and kind in CLAIMED_RECORDS:
+            ids.setdefault(kind, []).append(source_id)
+    return ids
+
+
+def _release(claims: QuerySet[BillingClaim]) -> int:
+    """Release the active claims among `claims`, and clear the `billed` flag of the records
+    they held unless another active claim holds one (the unique index allows none, but
+    the flag must mean exactly "an active claim exists"). The claims are locked first, so
+    two releases of one invoice release (and count) each claim once."""
+    rows = list(
+        claims.filter(released_at__isnull=True)
+        .select_for_update()
+        .values_list("pk", "kind", "source_id")
+    )
+    if not rows:
+        return 0
+    released: int = BillingClaim.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(
+        released_at=timezone.now()
+    )
+    for kind, ids in _by_kind((kind, source_id) for _, kind, source_id in rows).items():
+        still_held = BillingClaim.objects.filter(
+            kind=kind, source_id=OuterRef("pk"), released_at__isnull=True
+        )
+        CLAIMED_RECORDS[kind].objects.filter(pk__in=ids).exclude(Exists(still_held)).update(
+            billed=False
+        )
+    return released
 
 
 @transaction.atomic
 def billing_release(*, workspace: Workspace, claimed_for: str) -> int:
     """Release an invoice's claims (it was voided): the items are billable again."""
-    released: int = BillingClaim.objects.filter(
-        workspace=workspace, claimed_for=claimed_for, released_at__isnull=True
-    ).update(released_at=timezone.now())
-    return released
+    return _release(BillingClaim.objects.filter(workspace=workspace, claimed_for=claimed_for))
 
 
 @transaction.atomic
 def billing_release_sources(*, invoice: ClaimHolder, sources: list[list[str]]) -> int:
     """Release the claims behind one removed draft line (kind + key as stored on it)."""
-    released = 0
+    if not sources:
+        return 0
+    keys = Q()
     for kind, key in sources:
-        claims = BillingClaim.objects.filter(
-            claimed_for=invoice.claim_ref, kind=kind, released_at__isnull=True
-        )
-        claims = (
-            claims.filter(source_id=int(key))
+        keys |= (
+            Q(kind=kind, source_id=int(key))
             if key.isdigit()
-            else claims.filter(period_start=dt.date.fromisoformat(key))
+            else Q(kind=kind, period_start=dt.date.fromisoformat(key))
         )
-        released += claims.update(released_at=timezone.now())
-    return released
+    return _release(BillingClaim.objects.filter(keys, claimed_for=invoice.claim_ref))

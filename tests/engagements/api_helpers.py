@@ -19,8 +19,10 @@ def count(model, **lookup) -> int:
 
 
 def claim(record, kind: str) -> BillingClaim:
-    """Mark a record invoiced, as the invoicing app's claim would."""
+    """Mark a record invoiced, as the invoicing app's claim would (the claim and the
+    record's `billed` flag, which engagements.services.claims keeps with it)."""
     with scopes_disabled():
+        type(record).objects.filter(pk=record.pk).update(billed=True)
         return BillingClaim.objects.create(
             workspace=record.workspace,
             engagement=record.engagement,

@@ -15,7 +15,6 @@ from tests.factories import (
     ClientFactory,
     EngagementFactory,
     RetainerEngagementFactory,
-    TimeEntryFactory,
 )
 
 BEFORE = [("engagements", "0005_engagement_pause")]
@@ -45,9 +44,17 @@ def test_ended_and_paused_engagements_get_their_dated_facts(personas):
                     **kw,
                 )
 
+            # The models as they were then (today's have columns that did not exist yet).
+            historical = MigrationExecutor(connection).loader.project_state(BEFORE).apps
+
+            def time_entry(engagement, day):
+                historical.get_model("engagements", "TimeEntry").objects.create(
+                    workspace_id=personas.a.pk, engagement_id=engagement.pk, date=day, minutes=60
+                )
+
             # Ended retainers: by their last time, their last invoiced period, or nothing.
             by_time = retainer("by time", "ended")
-            TimeEntryFactory(engagement=by_time, date=dt.date(2026, 4, 20), minutes=60)
+            time_entry(by_time, dt.date(2026, 4, 20))
             by_claim = retainer("by claim", "ended")
             BillingClaim.objects.create(
                 workspace=personas.a,
@@ -60,8 +67,6 @@ def test_ended_and_paused_engagements_get_their_dated_facts(personas):
             )
             idle = retainer("idle", "ended")
             withdrawn = retainer("withdrawn", "ended")
-            # The model as it was then (today's has columns that did not exist yet).
-            historical = MigrationExecutor(connection).loader.project_state(BEFORE).apps
             historical.get_model("engagements", "Proposal").objects.create(
                 workspace_id=personas.a.pk,
                 engagement_id=withdrawn.pk,
@@ -72,16 +77,16 @@ def test_ended_and_paused_engagements_get_their_dated_facts(personas):
             hourly = EngagementFactory(
                 client=client, status="ended", start_date=dt.date(2026, 1, 1)
             )
-            TimeEntryFactory(engagement=hourly, date=dt.date(2026, 3, 3), minutes=60)
+            time_entry(hourly, dt.date(2026, 3, 3))
             kept = retainer("has an end", "ended", end_date=dt.date(2026, 2, 1))
             # Paused: after the period of the last time, from the start, after the last entry.
             paused = retainer("paused", "paused")
-            TimeEntryFactory(engagement=paused, date=dt.date(2026, 3, 1), minutes=60)
+            time_entry(paused, dt.date(2026, 3, 1))
             paused_idle = retainer("paused idle", "paused")
             paused_hourly = EngagementFactory(
                 client=client, status="paused", start_date=dt.date(2026, 1, 1)
             )
-            TimeEntryFactory(engagement=paused_hourly, date=dt.date(2026, 5, 5), minutes=60)
+            time_entry(paused_hourly, dt.date(2026, 5, 5))
             active = retainer("active", "active")
 
         migrate(AFTER)
