@@ -166,6 +166,15 @@ def grow_to(bench: BenchWorkspace, size: int, *, today: dt.date, paid_per_step: 
     # later ones a day apart, the last still in the past.
     as_of = today - dt.timedelta(days=max(1, 40 - len(bench.steps)))
     add_invoices(bench, missing, as_of=as_of, paid=min(paid_per_step, missing // 10))
+    fold(bench)
+
+
+def fold(bench: BenchWorkspace) -> None:
+    """What the beat task `invoicing.schedule_tasks.owed_fold` does every minute: the
+    owed rows the invoices' trigger appended, one per client, currency and due date."""
+    from invoicing.services.owed import owed_fold
+
+    owed_fold(workspace_id=bench.workspace.pk)
 
 
 def small_workspace(*, today: dt.date, size: int = 200) -> BenchWorkspace:
@@ -175,4 +184,5 @@ def small_workspace(*, today: dt.date, size: int = 200) -> BenchWorkspace:
     older = size // 2
     add_invoices(bench, older, as_of=today - dt.timedelta(days=45), paid=older // 5)
     add_invoices(bench, size - older, as_of=today - dt.timedelta(days=1), paid=(size - older) // 5)
+    fold(bench)
     return bench

@@ -1,42 +1,39 @@
 """The client page's invoices section (registered in InvoicingConfig.ready): what the
 client owes per currency and their latest invoices. Two queries, whatever the history:
-the balances are an index-only read of the client's open invoices (`invoice_open_owed`),
+the balances a sum of the client's `OwedChange` rows (one per currency and due date once
+folded, plus the changes since),
 the latest invoices the first rows of `invoice_client_recent`."""
 
 from __future__ import annotations
 
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from core.money import ZERO, quantize
 from engagements.client_panels import ClientPanel
 from engagements.models import Client
-from invoicing.models import Invoice
+from invoicing.models import Invoice, OwedChange
 
 RECENT = 8
-OUTSTANDING = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
 
 
 def client_invoices_panel(client: Client) -> ClientPanel:
     today = timezone.localdate()
-    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
     balances = [
         {
             "currency": r["currency"],
-            "amount": quantize(r["amount"] or ZERO, r["currency"]),
-            "count": r["count"],
-            "overdue_count": r["overdue_count"],
+            "amount": quantize(r["owed"] or ZERO, r["currency"]),
+            "count": r["open_invoices"],
+            "overdue_count": r["overdue_invoices"] or 0,
         }
-        for r in Invoice.objects.filter(
-            client=client, kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING
-        )
+        for r in OwedChange.objects.filter(client=client)
         .values("currency")
         .annotate(
-            amount=Sum(due),
-            count=Count("*"),
-            # Of a column in the index (a due date before today is never null).
-            overdue_count=Count("due_date", filter=Q(due_date__lt=today)),
+            owed=Sum("amount"),
+            open_invoices=Sum("invoices"),
+            overdue_invoices=Sum("invoices", filter=Q(due_date__lt=today)),
         )
+        .filter(open_invoices__gt=0)
         .order_by("currency")
     ]
     invoices = list(

@@ -17,11 +17,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, F, Q, Sum
 
 from accounts.models import Workspace
 from core.money import ZERO
-from invoicing.models import Allocation, Invoice, Receipt
+from invoicing.models import Allocation, Invoice, OwedChange, Receipt
 from ledger.checks import Problem, register_check, totals_differ
 from ledger.models import Entry
 
@@ -231,8 +231,48 @@ def cash_is_receipts(workspace: Workspace | None) -> Iterable[Problem]:
     )
 
 
+def owed_sums_match_invoices(workspace: Workspace | None) -> Iterable[Problem]:
+    """What the pages read as owed (the `OwedChange` rows the invoices' trigger appends)
+    equals what the open invoices owe, per client, currency and due date, in amount and
+    in number of invoices."""
+    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
+    keys = ("workspace_id", "client_id", "currency", "due_date")
+    owed = {
+        row[:4]: (row[4], row[5])
+        for row in Invoice.objects.filter(
+            _where(workspace),
+            kind=Invoice.Kind.INVOICE,
+            status__in=[Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID],
+        )
+        .values_list(*keys)
+        .annotate(amount=Sum(due), n=Count("pk"))
+        .order_by()
+    }
+    summed = {
+        row[:4]: (row[4], row[5])
+        for row in OwedChange.objects.filter(_where(workspace))
+        .values_list(*keys)
+        .annotate(amount=Sum("amount"), n=Sum("invoices"))
+        .order_by()
+    }
+    nothing = (ZERO, 0)
+    for key in sorted(set(owed) | set(summed), key=str):
+        want, got = owed.get(key, nothing), summed.get(key, nothing)
+        if want[0] != got[0] or want[1] != got[1]:
+            ws, client, currency, due_date = key
+            yield Problem(
+                ws,
+                "invoicing.owed_sums_match_invoices",
+                f"client {client} {currency} due {due_date}",
+                f"{want[0]} on {want[1]} invoice(s)",
+                f"{got[0]} on {got[1]} invoice(s)",
+                "the owed rows the pages read differ from the open invoices",
+            )
+
+
 def register() -> None:
     for check in (
+        owed_sums_match_invoices,
         invoice_due_is_receivable,
         invoice_sums_are_allocations,
         client_credit_is_liability,

@@ -188,14 +188,6 @@ class Invoice(TenantModel):
                 condition=Q(kind="credit_note"),
                 name="invoice_credit_note_recent",
             ),
-            # What clients owe, per currency and overdue (selectors.owed_by_currency, the
-            # client page's balances): an index-only read of open invoices, never of history.
-            models.Index(
-                fields=["workspace", "client", "currency", "due_date"],
-                include=["total", "amount_paid", "amount_credited", "amount_written_off"],
-                condition=Q(kind="invoice", status__in=["open", "partially_paid"]),
-                name="invoice_open_owed",
-            ),
             models.Index(fields=["workspace", "due_date"]),
         ]
         constraints = [
@@ -585,5 +577,48 @@ class ExchangeRate(TenantModel):
                 fields=["workspace", "currency", "date"],
                 name="exchange_rate_one_per_day",
                 violation_error_message="A rate for this currency and day already exists.",
+            )
+        ]
+
+
+class OwedChange(TenantModel):
+    """What clients owe on open invoices (not credit notes, not drafts), as rows to add up
+    per (client, currency, due date). The database appends them: a trigger on invoices
+    (migration 0009) writes, in the transaction of every insert, update or delete, what
+    that statement changed, grouped by key; `services.owed.owed_fold` later replaces a
+    workspace's rows by one per key. Only inserts and that fold touch the table, so no
+    writer of invoices ever waits on another here. Reads add up a workspace's rows: they
+    grow with its clients' distinct due dates still owed and the changes since the last
+    fold, never with its invoices (the invoice list's cards, the dashboard, the client
+    page). `ledger_check` compares the sums with the invoices
+    (`invoicing.owed_sums_match_invoices`)."""
+
+    # No foreign keys: checking one would take a KEY SHARE lock on the workspace (or
+    # client) row in every transaction that changes what is owed, which paths holding
+    # that row FOR UPDATE while waiting on an invoice could then deadlock with. Rows of a
+    # workspace deleted since (its invoices' deletion appends some) are swept by the fold.
+    workspace = models.ForeignKey(
+        "accounts.Workspace",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,  # owed_change_key leads with it
+        related_name="+",
+    )
+    client = models.ForeignKey(
+        "engagements.Client",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    currency = models.CharField(max_length=3)
+    due_date = models.DateField(null=True)
+    amount = AmountField()
+    invoices = models.IntegerField()  # how many invoices the amount is of (+/-)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "client", "currency", "due_date"], name="owed_change_key"
             )
         ]

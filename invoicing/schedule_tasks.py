@@ -15,7 +15,7 @@ import datetime as dt
 
 from celery import shared_task
 
-from invoicing.services import recurring_fanout, reminders
+from invoicing.services import owed, recurring_fanout, reminders
 
 
 @shared_task(name="invoicing.schedule_tasks.reminders_send", acks_late=True)
@@ -52,4 +52,16 @@ def recurring_invoices_chunk(
     }
 
 
-__all__ = ["recurring_invoices_chunk", "recurring_invoices_generate", "reminders_send"]
+@shared_task(name="invoicing.schedule_tasks.owed_fold", acks_late=True)
+def owed_fold() -> int:
+    """Workspaces whose owed rows this run folded (safe twice or concurrently:
+    invoicing.services.owed)."""
+    return owed.owed_fold_all()
+
+
+__all__ = [
+    "owed_fold",
+    "recurring_invoices_chunk",
+    "recurring_invoices_generate",
+    "reminders_send",
+]

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, Q, Sum
 
 from accounts.models import Workspace
 from core.money import ZERO, quantize
 from invoicing.hooks import pays_online
-from invoicing.models import Invoice, Receipt
+from invoicing.models import Invoice, OwedChange, Receipt
 
 # Money still expected: open and partly paid invoices.
 OUTSTANDING = (Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID)
@@ -88,30 +88,27 @@ class Owed:
 
 def owed_by_currency(*, today: dt.date) -> list[Owed]:
     """Open and partly paid invoices (not credit notes), per currency: what the dashboard
-    and the invoice list's cards show. One query, an index-only read of the partial index
-    `invoice_open_owed` (open invoices only, with their amounts): it grows with the
-    workspace's open invoices, never with its history (tests/perf/test_list_plans.py).
-    `Count("*")`, not of the pk: the pk is not in that index."""
-    due = F("total") - F("amount_paid") - F("amount_credited") - F("amount_written_off")
+    and the invoice list's cards show. One query over the workspace's `OwedChange` rows
+    (one per client, currency and due date once folded, plus the changes since): it grows
+    with the due dates still owed, never with the invoices (tests/perf/test_owed.py)."""
     rows = (
-        Invoice.objects.filter(kind=Invoice.Kind.INVOICE, status__in=OUTSTANDING)
-        .values("currency")
+        OwedChange.objects.values("currency")
         .annotate(
-            amount=Sum(due),
-            count=Count("*"),
-            overdue=Sum(due, filter=Q(due_date__lt=today)),
-            # Of a column in the index (a due date before today is never null).
-            overdue_count=Count("due_date", filter=Q(due_date__lt=today)),
+            owed=Sum("amount"),
+            open_invoices=Sum("invoices"),
+            overdue=Sum("amount", filter=Q(due_date__lt=today)),
+            overdue_invoices=Sum("invoices", filter=Q(due_date__lt=today)),
         )
+        .filter(open_invoices__gt=0)
         .order_by("currency")
     )
     return [
         Owed(
             currency=r["currency"],
-            amount=quantize(r["amount"] or ZERO, r["currency"]),
-            count=r["count"],
+            amount=quantize(r["owed"] or ZERO, r["currency"]),
+            count=r["open_invoices"],
             overdue=quantize(r["overdue"] or ZERO, r["currency"]),
-            overdue_count=r["overdue_count"],
+            overdue_count=r["overdue_invoices"] or 0,
         )
         for r in rows
     ]

@@ -170,6 +170,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "invoicing.schedule_tasks.recurring_invoices_generate",
         "schedule": 900.0,
     },
+    # What is owed, folded to one row per client, currency and due date (the invoices'
+    # trigger appends a row per change; pages add them up).
+    "invoicing-owed-fold": {
+        "task": "invoicing.schedule_tasks.owed_fold",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     # Stripe events whose processing task was lost or failed, re-driven with backoff.
     "payments-events-sweep": {
         "task": "payments.tasks.stripe_events_sweep",
