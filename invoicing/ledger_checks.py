@@ -22,6 +22,7 @@ from django.db.models import Count, F, Q, Sum
 from accounts.models import Workspace
 from core.money import ZERO
 from invoicing.models import Allocation, Invoice, OwedChange, Receipt
+from invoicing.selectors import OUTSTANDING
 from ledger.checks import Problem, register_check, totals_differ
 from ledger.models import Entry
 
@@ -242,7 +243,7 @@ def owed_sums_match_invoices(workspace: Workspace | None) -> Iterable[Problem]:
         for row in Invoice.objects.filter(
             _where(workspace),
             kind=Invoice.Kind.INVOICE,
-            status__in=[Invoice.Status.OPEN, Invoice.Status.PARTIALLY_PAID],
+            status__in=OUTSTANDING,
         )
         .values_list(*keys)
         .annotate(amount=Sum(due), n=Count("pk"))

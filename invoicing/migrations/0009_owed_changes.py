@@ -6,7 +6,8 @@ from django.db import migrations, models
 
 
 # What an invoice owes while it is owed: open or partly paid, an invoice (not a credit
-# note). Kept in step with invoicing.services.owed and invoicing.selectors.OUTSTANDING.
+# note). Kept in step with invoicing.selectors.OUTSTANDING and the check comparing the rows
+# with the invoices (invoicing.ledger_checks.owed_sums_match_invoices).
 OWED = "kind = 'invoice' AND status IN ('open', 'partially_paid')"
 DUE = "total - amount_paid - amount_credited - amount_written_off"
 KEY = "workspace_id, client_id, currency, due_date"

@@ -29,8 +29,6 @@ from engagements.models import (
 from invoicing.models import ExchangeRate, Invoice, Receipt, RecurringSchedule
 from invoicing.selectors import invoice_currencies
 from payments.models import CardPayment, Payout
-from tests.factories import ClientFactory
-from tests.perf.bulk import analyze, bulk_invoices
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ledger_unchecked]  # rows made in bulk
 
@@ -63,21 +61,6 @@ def _indexes(nodes: list[dict[str, Any]]) -> set[str]:
 
 def _seq_scans(nodes: list[dict[str, Any]]) -> set[str]:
     return {n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"}
-
-
-@pytest.fixture
-def history(personas):
-    """3,000 invoices and credit notes in one workspace, 300 in another, with statistics."""
-    with scopes_disabled():
-        clients = [
-            ClientFactory(workspace=personas.a, currency="EUR" if i % 3 == 0 else "USD")
-            for i in range(10)
-        ]
-        other = [ClientFactory(workspace=personas.b)]
-    bulk_invoices(personas.a, clients, 3000)
-    bulk_invoices(personas.b, other, 300)
-    analyze()
-    return clients
 
 
 # The invoice list's filters, and the indexes each one's page may be read from. A selective

@@ -27,7 +27,7 @@ from invoicing.ledger_checks import owed_sums_match_invoices
 from invoicing.models import Invoice, OwedChange
 from invoicing.services.owed import owed_fold, owed_fold_all
 from tests.factories import ClientFactory
-from tests.perf.bulk import analyze, bulk_invoices
+from tests.perf.bulk import bulk_invoices
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ledger_unchecked]  # rows made in bulk
 
@@ -49,20 +49,6 @@ def _plan(sql: str) -> str:
         raw = cursor.fetchone()[0]
         cursor.execute("RESET enable_seqscan")
     return json.dumps(raw)
-
-
-@pytest.fixture
-def history(personas):
-    with scopes_disabled():
-        clients = [
-            ClientFactory(workspace=personas.a, currency="EUR" if i % 3 == 0 else "USD")
-            for i in range(10)
-        ]
-        other = [ClientFactory(workspace=personas.b)]
-    bulk_invoices(personas.a, clients, 3000)
-    bulk_invoices(personas.b, other, 300)
-    analyze()
-    return clients
 
 
 def test_the_owed_reads_never_touch_the_invoices(personas, history):
